@@ -1,0 +1,315 @@
+"""SQLAlchemy 2 models: the rows the engine keeps.
+
+Everything a proposal goes through is a row here; the state machine itself lives in `workflow/`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Deputy(Base):
+    """代表: one person on the roster."""
+
+    __tablename__ = "deputies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    delegation: Mapped[str] = mapped_column(String(128), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    term: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    openid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Unit(Base):
+    """承办单位: a handling unit (a county bureau, a township government...)."""
+
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    contact_name: Mapped[str] = mapped_column(String(64), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class UnitLiaison(Base):
+    """A WeChat user bound to a unit, who receives its links."""
+
+    __tablename__ = "unit_liaisons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class User(Base):
+    """A console / API account of the committee (staff, supervisor, viewer, admin)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[Optional[str]] = mapped_column(String(256))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BindingCode(Base):
+    """A one-time code that binds a WeChat user to a deputy or a unit (only its hash is kept)."""
+
+    __tablename__ = "binding_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("deputies.id"))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProposalCounter(Base):
+    """The last number given in a year: proposals are numbered 2025-001, 2025-002, ..."""
+
+    __tablename__ = "proposal_counters"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Proposal(Base):
+    """代表建议: one proposal, from draft to its final state."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_year_state", "year", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[Optional[str]] = mapped_column(String(16), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(32), default="")
+    lead_deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    face_to_face: Mapped[bool] = mapped_column(Boolean, default=False)
+    key_supervision: Mapped[bool] = mapped_column(Boolean, default=False)
+    key_leader: Mapped[str] = mapped_column(String(64), default="")
+    key_committee: Mapped[str] = mapped_column(String(64), default="")
+    key_proposed: Mapped[bool] = mapped_column(Boolean, default=False)
+    unsatisfied_count: Mapped[int] = mapped_column(Integer, default=0)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    state_reason: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    assigned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_event_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    lead_deputy: Mapped[Deputy] = relationship(lazy="joined")
+    co_signers: Mapped[list["CoSigner"]] = relationship(
+        back_populates="proposal", lazy="selectin", order_by="CoSigner.id", cascade="all"
+    )
+    assignments: Mapped[list["Assignment"]] = relationship(
+        back_populates="proposal", lazy="selectin", order_by="Assignment.id", cascade="all"
+    )
+    consultations: Mapped[list["Consultation"]] = relationship(
+        lazy="selectin", order_by="Consultation.id", cascade="all"
+    )
+    replies: Mapped[list["Reply"]] = relationship(lazy="selectin", order_by="Reply.id", cascade="all")
+    evaluations: Mapped[list["Evaluation"]] = relationship(
+        lazy="selectin", order_by="Evaluation.id", cascade="all"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def ref(self) -> str:
+        """The number, or `d<id>` for a draft that has none yet."""
+        return self.number or f"d{self.id}"
+
+
+class CoSigner(Base):
+    """联名代表: a deputy who joins a proposal; it counts as joint once confirmed."""
+
+    __tablename__ = "co_signers"
+    __table_args__ = (UniqueConstraint("proposal_id", "deputy_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
+    confirmed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    proposal: Mapped[Proposal] = relationship(back_populates="co_signers")
+    deputy: Mapped[Deputy] = relationship(lazy="joined")
+
+
+class Assignment(Base):
+    """交办: one unit's share of one proposal (lead 主办, co 协办, or consult 提出前沟通)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_unit", "unit_id", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(24), default="pending")
+    assigned_on: Mapped[dt.date] = mapped_column(Date)
+    sign_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    adjustment_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    opinion_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    reply_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    first_replied_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    contact_logged: Mapped[bool] = mapped_column(Boolean, default=False)
+    opinion_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    link_version: Mapped[int] = mapped_column(Integer, default=1)
+    adjustment_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship(back_populates="assignments")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    contacts: Mapped[list["ContactLog"]] = relationship(lazy="selectin", order_by="ContactLog.id", cascade="all")
+    opinions: Mapped[list["Opinion"]] = relationship(lazy="selectin", order_by="Opinion.id", cascade="all")
+    progress: Mapped[list["ProgressReport"]] = relationship(
+        lazy="selectin", order_by="ProgressReport.id", cascade="all"
+    )
+
+
+class Consultation(Base):
+    """提出前沟通: a deputy's request for advice on a draft, and the advice given."""
+
+    __tablename__ = "consultations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    question: Mapped[str] = mapped_column(Text, default="")
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    advice: Mapped[str] = mapped_column(Text, default="")
+    advised_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    advised_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+
+class ContactLog(Base):
+    """办前/办中沟通: a unit's contact with the deputy."""
+
+    __tablename__ = "contact_logs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
+    contacted_on: Mapped[dt.date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Opinion(Base):
+    """协办意见: a co-unit's written opinion for the lead unit."""
+
+    __tablename__ = "opinions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Reply(Base):
+    """答复: a lead unit's answer, category A-D, issued under its head's signature."""
+
+    __tablename__ = "replies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    category: Mapped[str] = mapped_column(String(1))
+    text: Mapped[str] = mapped_column(Text)
+    signer: Mapped[str] = mapped_column(String(64))
+    promise_date: Mapped[Optional[dt.date]] = mapped_column(Date)
+    on_time: Mapped[bool] = mapped_column(Boolean, default=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Evaluation(Base):
+    """评价: the deputy's rating of a reply or of what was done."""
+
+    __tablename__ = "evaluations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    reply_id: Mapped[Optional[int]] = mapped_column(ForeignKey("replies.id"))
+    assignment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("assignments.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # reply | implementation
+    rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied
+    reason: Mapped[str] = mapped_column(Text, default="")
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
+    entered_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ProgressReport(Base):
+    """落实进展: a unit's report on implementing a B/C reply."""
+
+    __tablename__ = "progress_reports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
+    text: Mapped[str] = mapped_column(Text)
+    percent: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Event(Base):
+    """One action on one proposal: append-only, hash-chained per proposal."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("proposal_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(128), default="")
+    on_behalf_kind: Mapped[str] = mapped_column(String(16), default="")
+    on_behalf_id: Mapped[str] = mapped_column(String(64), default="")
+    assignment_id: Mapped[Optional[int]] = mapped_column(Integer)
+    from_state: Mapped[str] = mapped_column(String(16), default="")
+    to_state: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """A notification written in the action's transaction, relayed to Redis afterwards."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "relayed_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[Optional[int]] = mapped_column(ForeignKey("events.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient_kind: Mapped[str] = mapped_column(String(16))
+    recipient_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    relayed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)

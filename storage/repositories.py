@@ -1,0 +1,104 @@
+"""Queries the engine and the front ends share: one place for each way of finding rows."""
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from .models import (
+    Assignment, Deputy, Event, Proposal, ProposalCounter, Unit, User,
+)
+
+_DRAFT_REF = re.compile(r"^d(\d{1,12})$")
+_NUMBER = re.compile(r"^\d{4}-\d{1,6}$")
+
+
+def _proposal_query():
+    return select(Proposal).options(
+        selectinload(Proposal.assignments).selectinload(Assignment.contacts),
+        selectinload(Proposal.assignments).selectinload(Assignment.opinions),
+        selectinload(Proposal.assignments).selectinload(Assignment.progress),
+    )
+
+
+def ref_filter(ref: str):
+    """The WHERE clause for a proposal reference: its number `2025-012`, or `d<id>` for a draft."""
+    ref = (ref or "").strip()
+    match = _DRAFT_REF.match(ref)
+    if match:
+        return Proposal.id == int(match.group(1))
+    if _NUMBER.match(ref):
+        return Proposal.number == ref
+    return None
+
+
+async def proposal_by_ref(session: AsyncSession, ref: str, for_update: bool = False) -> Optional[Proposal]:
+    clause = ref_filter(ref)
+    if clause is None:
+        return None
+    query = _proposal_query().where(clause)
+    if for_update:
+        query = query.with_for_update(of=Proposal)
+    return (await session.execute(query)).scalars().first()
+
+
+async def proposal_by_id(session: AsyncSession, proposal_id: int, for_update: bool = False) -> Optional[Proposal]:
+    query = _proposal_query().where(Proposal.id == proposal_id)
+    if for_update:
+        query = query.with_for_update(of=Proposal)
+    return (await session.execute(query)).scalars().first()
+
+
+async def assignment_by_id(session: AsyncSession, assignment_id: int) -> Optional[Assignment]:
+    return await session.get(Assignment, assignment_id)
+
+
+async def deputy_by_number(session: AsyncSession, number: str) -> Optional[Deputy]:
+    return (await session.execute(select(Deputy).where(Deputy.number == number))).scalars().first()
+
+
+async def deputies_by_numbers(session: AsyncSession, numbers: Sequence[str]) -> dict[str, Deputy]:
+    if not numbers:
+        return {}
+    rows = (await session.execute(select(Deputy).where(Deputy.number.in_(list(numbers))))).scalars()
+    return {d.number: d for d in rows}
+
+
+async def units_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Unit]:
+    if not codes:
+        return {}
+    rows = (await session.execute(select(Unit).where(Unit.code.in_(list(codes))))).scalars()
+    return {u.code: u for u in rows}
+
+
+async def user_by_token_hash(session: AsyncSession, token_hash: str) -> Optional[User]:
+    return (await session.execute(select(User).where(User.token_hash == token_hash))).scalars().first()
+
+
+async def user_by_name(session: AsyncSession, username: str) -> Optional[User]:
+    return (await session.execute(select(User).where(User.username == username))).scalars().first()
+
+
+async def events_of(session: AsyncSession, proposal_id: int) -> list[Event]:
+    query = select(Event).where(Event.proposal_id == proposal_id).order_by(Event.seq, Event.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def next_number(session: AsyncSession, year: int) -> str:
+    """The next proposal number of `year`, e.g. 2025-012 (atomic upsert of the year's counter)."""
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ProposalCounter).values(year=year, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ProposalCounter.year], set_={"last": ProposalCounter.last + 1}
+    ).returning(ProposalCounter.last)
+    last = (await session.execute(statement)).scalar_one()
+    return f"{year}-{last:03d}"
+
+
+async def count(session: AsyncSession, model) -> int:
+    return (await session.execute(select(func.count()).select_from(model))).scalar_one()

@@ -1,0 +1,47 @@
+"""The engine's errors, as types. Front ends map each to one HTTP status and one chat answer."""
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base: `message` is Chinese and shown to people; `code` is stable for programs."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(WorkflowError):
+    code = "invalid_input"
+    status = 400
+
+
+class NotFound(WorkflowError):
+    code = "not_found"
+    status = 404
+
+
+class Forbidden(WorkflowError):
+    code = "forbidden"
+    status = 403
+
+
+class NotAllowed(WorkflowError):
+    """The action is not open now (wrong state, failed guard, wrong actor): 409 with the open ones."""
+
+    code = "not_allowed"
+    status = 409
+
+    def __init__(self, message: str, allowed: list[str] | None = None, **details):
+        super().__init__(message, **details)
+        self.allowed = allowed or []
+
+
+class Conflict(WorkflowError):
+    """Someone else changed the proposal at the same moment: try again."""
+
+    code = "conflict"
+    status = 409

@@ -1,0 +1,237 @@
+"""Settings: read once at start from settings.toml, an override file and the environment.
+
+Order (later wins, key by key): `settings.toml` at the project root, the file named by env
+`JIANYI_SETTINGS`, then env `JIANYI_<SECTION>_<KEY>`. The result is validated into frozen
+dataclasses; a wrong value stops the start with a message in Chinese and English.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = ROOT / "settings.toml"
+
+
+class SettingsError(ValueError):
+    """A setting has a wrong value: the message names it, in Chinese and English."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A deadline length: `amount` days, working days or months."""
+
+    amount: int
+    unit: str  # "days" | "working_days" | "months"
+
+    _PATTERN = re.compile(r"^\s*(\d+)\s*(days?|working\s+days?|months?|天|工作日|个月|月)\s*$")
+
+    @classmethod
+    def parse(cls, text: str, name: str) -> "Period":
+        match = cls._PATTERN.match(str(text))
+        if not match:
+            raise SettingsError(
+                f"设置 deadlines.{name} 的值“{text}”无法识别，应写成“10 days”“3 working days”或“3 months”。"
+                f" / deadlines.{name} = {text!r} is not '<n> days', '<n> working days' or '<n> months'."
+            )
+        word = match.group(2)
+        if word.startswith("working") or word == "工作日":
+            unit = "working_days"
+        elif word.startswith("month") or word in ("个月", "月"):
+            unit = "months"
+        else:
+            unit = "days"
+        return cls(int(match.group(1)), unit)
+
+    def __str__(self) -> str:
+        return {"days": "{} 天", "working_days": "{} 个工作日", "months": "{} 个月"}[self.unit].format(self.amount)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    secret_key: str = field(default="dev-secret-change-me", repr=False)
+    link_ttl_days: int = 400
+    data_dir: str = "data"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite+aiosqlite:///data/jianyi.db"
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class WechatSettings:
+    token: str = field(default="jianyi", repr=False)
+    app_id: str = ""
+    app_secret: str = field(default="", repr=False)
+    encoding_aes_key: str = field(default="", repr=False)
+    api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+
+
+@dataclass(frozen=True)
+class DeadlineSettings:
+    sign: Period = Period(3, "working_days")
+    adjustment: Period = Period(10, "days")
+    opinion: Period = Period(1, "months")
+    reply: Period = Period(3, "months")
+    reply_max: Period = Period(6, "months")
+    rehandle: Period = Period(1, "months")
+    evaluation: Period = Period(15, "working_days")
+    reminder: Period = Period(3, "working_days")
+
+
+@dataclass(frozen=True)
+class WorkflowSettings:
+    categories: tuple[str, ...] = ("经济", "城建", "教育", "医疗", "农业", "社会", "法治", "其他")
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = ServerSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    wechat: WechatSettings = WechatSettings()
+    deadlines: DeadlineSettings = DeadlineSettings()
+    workflow: WorkflowSettings = WorkflowSettings()
+
+    def data_path(self, *parts: str) -> Path:
+        base = Path(self.server.data_dir)
+        if not base.is_absolute():
+            base = ROOT / base
+        return base.joinpath(*parts)
+
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path made absolute under the project root."""
+        url = self.database.url
+        prefix = "sqlite+aiosqlite:///"
+        if url.startswith(prefix) and not url[len(prefix):].startswith("/") and ":memory:" not in url:
+            return prefix + str(ROOT / url[len(prefix):])
+        return url
+
+
+_SECTION_TYPES = {
+    "server": ServerSettings, "database": DatabaseSettings, "redis": RedisSettings,
+    "wechat": WechatSettings, "deadlines": DeadlineSettings, "workflow": WorkflowSettings,
+}
+
+
+def _merge(base: dict[str, dict[str, Any]], extra: Mapping[str, Any], origin: str) -> None:
+    for section, values in extra.items():
+        if section not in _SECTION_TYPES:
+            raise SettingsError(f"{origin}：未知的设置节 [{section}]。 / {origin}: unknown section [{section}].")
+        if not isinstance(values, Mapping):
+            raise SettingsError(f"{origin}：[{section}] 应是一个设置节。 / {origin}: [{section}] must be a table.")
+        base.setdefault(section, {}).update(values)
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for key, value in environ.items():
+        if not key.startswith("JIANYI_") or key == "JIANYI_SETTINGS":
+            continue
+        rest = key[len("JIANYI_"):].lower()
+        for section in _SECTION_TYPES:
+            if rest.startswith(section + "_"):
+                found.setdefault(section, {})[rest[len(section) + 1:]] = value
+                break
+    return found
+
+
+def _coerce(section: str, name: str, kind: Any, value: Any) -> Any:
+    where = f"{section}.{name}"
+    try:
+        if kind in (int, "int"):
+            if isinstance(value, bool):
+                raise ValueError
+            number = int(value)
+            if number < 0:
+                raise ValueError
+            return number
+        if kind in (str, "str"):
+            if not isinstance(value, (str, int, float)):
+                raise ValueError
+            return str(value)
+        if kind in (Period, "Period"):
+            return value if isinstance(value, Period) else Period.parse(value, name)
+        if kind in ("tuple[str, ...]",):
+            if isinstance(value, str):
+                value = [v.strip() for v in re.split(r"[,，、]", value) if v.strip()]
+            if not isinstance(value, (list, tuple)) or not value:
+                raise ValueError
+            return tuple(str(v) for v in value)
+    except SettingsError:
+        raise
+    except (TypeError, ValueError):
+        raise SettingsError(
+            f"设置 {where} 的值“{value}”不正确（应为 {kind}）。 / {where} = {value!r} is not a valid {kind}."
+        ) from None
+    raise SettingsError(f"unsupported setting type {kind} for {where}")
+
+
+def _build(merged: dict[str, dict[str, Any]]) -> Settings:
+    sections = {}
+    for section, cls in _SECTION_TYPES.items():
+        values = merged.get(section, {})
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs = {}
+        for name, value in values.items():
+            if name not in known:
+                raise SettingsError(
+                    f"未知的设置 {section}.{name}。 / unknown setting {section}.{name}."
+                )
+            kwargs[name] = _coerce(section, name, known[name].type, value)
+        sections[section] = cls(**kwargs)
+    settings = Settings(**sections)
+    _validate(settings)
+    return settings
+
+
+def _validate(settings: Settings) -> None:
+    url = settings.database.url
+    if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
+        raise SettingsError(
+            f"database.url “{url}” 不受支持：请用 sqlite+aiosqlite:/// 或 postgresql+asyncpg://。"
+            f" / database.url must start with sqlite+aiosqlite:// or postgresql+asyncpg://."
+        )
+    if not 0 < settings.server.port < 65536:
+        raise SettingsError(f"server.port {settings.server.port} 不是有效端口。 / not a valid port.")
+    if settings.redis.url and not settings.redis.url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError("redis.url 应以 redis:// 开头，或留空使用内置 Redis。 / redis.url must be redis://... or empty.")
+    if len(settings.server.secret_key) < 8:
+        raise SettingsError("server.secret_key 太短（至少 8 个字符）。 / server.secret_key is too short.")
+    if settings.server.link_ttl_days < 1:
+        raise SettingsError("server.link_ttl_days 至少为 1。 / server.link_ttl_days must be at least 1.")
+    if settings.wechat.encoding_aes_key and len(settings.wechat.encoding_aes_key) != 43:
+        raise SettingsError("wechat.encoding_aes_key 应为 43 个字符。 / wechat.encoding_aes_key must be 43 characters.")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, base_file: Path | None = None
+) -> Settings:
+    """Read settings.toml, then the JIANYI_SETTINGS file, then JIANYI_* variables."""
+    environ = os.environ if environ is None else environ
+    merged: dict[str, dict[str, Any]] = {}
+    for path in filter(None, [base_file or DEFAULT_FILE, environ.get("JIANYI_SETTINGS")]):
+        path = Path(path)
+        try:
+            with path.open("rb") as handle:
+                _merge(merged, tomllib.load(handle), str(path))
+        except FileNotFoundError:
+            raise SettingsError(f"找不到设置文件 {path}。 / settings file {path} not found.") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"设置文件 {path} 格式错误：{exc} / {path} is not valid TOML: {exc}") from None
+    _merge(merged, _env_overrides(environ), "environment")
+    return _build(merged)
