@@ -184,6 +184,7 @@ class Assignment(Base):
     contact_logged: Mapped[bool] = mapped_column(Boolean, default=False)
     opinion_given: Mapped[bool] = mapped_column(Boolean, default=False)
     link_version: Mapped[int] = mapped_column(Integer, default=1)
+    link_issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     adjustment_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

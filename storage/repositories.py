@@ -102,3 +102,33 @@ async def next_number(session: AsyncSession, year: int) -> str:
 
 async def count(session: AsyncSession, model) -> int:
     return (await session.execute(select(func.count()).select_from(model))).scalar_one()
+
+
+async def lead_rows(session: AsyncSession, year: Optional[int] = None, unit: Optional[str] = None):
+    """Raw rows for the tallies: lead assignments with their proposal, replies and evaluations."""
+    from .models import Evaluation, Reply
+
+    query = (
+        select(Assignment.id, Proposal.id, Proposal.number, Proposal.year, Proposal.category,
+               Proposal.key_supervision, Unit.code, Proposal.state, Assignment.state, Assignment.reply_due,
+               Assignment.contact_logged)
+        .join(Proposal, Assignment.proposal_id == Proposal.id)
+        .join(Unit, Assignment.unit_id == Unit.id)
+        .where(Assignment.role == "lead", Assignment.state != "reassigned")
+    )
+    if year is not None:
+        query = query.where(Proposal.year == year)
+    if unit is not None:
+        query = query.where(Unit.code == unit)
+    assignments = (await session.execute(query)).all()
+    ids = [row[0] for row in assignments]
+    replies, evaluations = [], []
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        replies += (await session.execute(
+            select(Reply.assignment_id, Reply.created_at, Reply.category, Reply.on_time)
+            .where(Reply.assignment_id.in_(chunk)).order_by(Reply.id))).all()
+        evaluations += (await session.execute(
+            select(Evaluation.assignment_id, Evaluation.created_at, Evaluation.kind, Evaluation.rating, Evaluation.id)
+            .where(Evaluation.assignment_id.in_(chunk)).order_by(Evaluation.id))).all()
+    return assignments, replies, evaluations

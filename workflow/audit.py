@@ -28,7 +28,7 @@ def event_hash(event: Event) -> str:
         "on_behalf_kind": event.on_behalf_kind or "", "on_behalf_id": event.on_behalf_id or "",
         "assignment_id": event.assignment_id, "from_state": event.from_state or "", "to_state": event.to_state,
         "payload": _canonical(event.payload or {}),
-        "created_at": event.created_at.replace(microsecond=event.created_at.microsecond).isoformat(timespec="microseconds"),
+        "created_at": event.created_at.isoformat(timespec="microseconds"),
         "prev_hash": event.prev_hash or "",
     }
     encoded = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
@@ -63,3 +63,37 @@ def verify_chain(proposal_id: int, head_hash: str, events: Iterable[Event]) -> l
     if prev != (head_hash or ""):
         problems.append(AuditProblem(proposal_id, None, None, "最后一个事件与建议记录的哈希不符，末尾事件被删除或改动。"))
     return problems
+
+
+async def verify_all(db) -> tuple[list[AuditProblem], int]:
+    """Check every proposal's chain (streamed, one proposal at a time); returns problems and proposals checked."""
+    from sqlalchemy import select
+
+    from storage.models import Proposal
+
+    problems: list[AuditProblem] = []
+    async with db.read() as session:
+        heads = dict((await session.execute(select(Proposal.id, Proposal.last_event_hash))).all())
+        seen: set[int] = set()
+        group: list[Event] = []
+
+        def close_group():
+            if group:
+                pid = group[0].proposal_id
+                seen.add(pid)
+                if pid in heads:
+                    problems.extend(verify_chain(pid, heads[pid], group))
+                else:
+                    problems.append(AuditProblem(pid, None, None, "事件所属的建议记录不存在（建议被删除）。"))
+                group.clear()
+
+        rows = await session.stream(select(Event).order_by(Event.proposal_id, Event.seq, Event.id)
+                                    .execution_options(yield_per=2000))
+        async for event in rows.scalars():
+            if group and event.proposal_id != group[0].proposal_id:
+                close_group()
+            group.append(event)
+        close_group()
+    for pid in sorted(set(heads) - seen):
+        problems += verify_chain(pid, heads[pid], [])
+    return sorted(problems, key=lambda p: (p.proposal_id, p.seq or 0)), len(heads)

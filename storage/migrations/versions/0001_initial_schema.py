@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 00:27:53.983320
+Create Date: 2026-11-27 00:30:39.420220
 """
 from alembic import op
 import sqlalchemy as sa
@@ -133,6 +133,7 @@ def upgrade() -> None:
     sa.Column('contact_logged', sa.Boolean(), nullable=False),
     sa.Column('opinion_given', sa.Boolean(), nullable=False),
     sa.Column('link_version', sa.Integer(), nullable=False),
+    sa.Column('link_issued_at', sa.DateTime(), nullable=False),
     sa.Column('adjustment_reason', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], ),

@@ -1,0 +1,160 @@
+"""The one entry point: `python run.py <command>`.
+
+    serve [--demo] [--role all|web|worker]   start the product (creates or upgrades the database)
+    db upgrade                               create or upgrade the database
+    user add NAME --role ROLE [--password P] create an account; prints its API token
+    import deputies|units FILE               import a roster from .csv or .xlsx (all rows or none)
+    workflow diagram                         print the workflow diagram (Markdown with Mermaid)
+    audit verify                             check the event log's hash chains
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from storage.db import Database, upgrade  # noqa: E402
+from workflow.errors import WorkflowError  # noqa: E402
+from workflow.settings import Settings, SettingsError, load_settings  # noqa: E402
+
+log = logging.getLogger("jianyi")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="run.py", description="代表建议办理系统 / deputy proposal handling")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="启动系统 / start the product")
+    serve.add_argument("--demo", action="store_true", help="空数据库时写入演示数据 / seed the demo on an empty database")
+    serve.add_argument("--role", choices=["all", "web", "worker"], default="all")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    db = commands.add_parser("db", help="数据库 / database")
+    db.add_argument("action", choices=["upgrade"])
+
+    user = commands.add_parser("user", help="账号 / accounts")
+    user.add_argument("action", choices=["add"])
+    user.add_argument("name")
+    user.add_argument("--role", required=True, choices=["admin", "staff", "supervisor", "viewer"])
+    user.add_argument("--password")
+    user.add_argument("--display-name", default="")
+
+    imp = commands.add_parser("import", help="导入名册 / import a roster")
+    imp.add_argument("kind", choices=["deputies", "units"])
+    imp.add_argument("file")
+
+    wf = commands.add_parser("workflow", help="流程 / workflow")
+    wf.add_argument("action", choices=["diagram"])
+
+    audit = commands.add_parser("audit", help="审计 / audit")
+    audit.add_argument("action", choices=["verify"])
+    return parser
+
+
+async def _with_db(settings: Settings, job):
+    await asyncio.to_thread(upgrade, settings.database_url())
+    db = Database(settings.database_url())
+    try:
+        return await job(db)
+    finally:
+        await db.dispose()
+
+
+def cmd_serve(settings: Settings, args) -> int:
+    from aiohttp import web as aioweb
+
+    from web.app import init_app
+    from workflow.services import Engine
+
+    async def build():
+        await asyncio.to_thread(upgrade, settings.database_url())
+        db = Database(settings.database_url())
+        engine = Engine(db, settings)
+        if args.demo:
+            from workflow.demo import seed_demo
+            seeded = await seed_demo(engine)
+            if seeded:
+                print(seeded, flush=True)
+        app = init_app(settings, engine)
+
+        async def close_db(_app):
+            await db.dispose()
+
+        app.on_cleanup.append(close_db)
+        return app
+
+    host, port = args.host or settings.server.host, args.port or settings.server.port
+    print(f"代表建议办理系统已启动：{settings.server.public_url}（监听 {host}:{port}）", flush=True)
+    aioweb.run_app(build(), host=host, port=port, print=None, access_log=None)
+    return 0
+
+
+def cmd_user(settings: Settings, args) -> int:
+    from workflow.accounts import add_user
+
+    new = asyncio.run(_with_db(settings, lambda db: add_user(db, args.name, args.role, args.password,
+                                                             args.display_name)))
+    print(f"已创建用户 {new.user.username}（{new.user.role}）。API 令牌（只显示这一次）：", file=sys.stderr)
+    print(new.token)
+    return 0
+
+
+def cmd_import(settings: Settings, args) -> int:
+    from workflow.roster_import import import_file
+
+    report = asyncio.run(_with_db(settings, lambda db: import_file(db, args.kind, Path(args.file))))
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def cmd_audit(settings: Settings, args) -> int:
+    from workflow.audit import verify_all
+
+    problems, checked = asyncio.run(_with_db(settings, verify_all))
+    if problems:
+        for problem in problems:
+            print(problem)
+        print(f"审计失败：{len(problems)} 处问题（共检查 {checked} 件建议）。 / audit FAILED", file=sys.stderr)
+        return 1
+    print(f"审计通过：{checked} 件建议的事件链完整。 / audit OK")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "workflow":
+        from workflow.diagram import markdown
+        print(markdown())
+        return 0
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"设置错误 / settings error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "serve":
+            return cmd_serve(settings, args)
+        if args.command == "db":
+            upgrade(settings.database_url())
+            print("数据库已是最新。 / database is up to date.")
+            return 0
+        if args.command == "user":
+            return cmd_user(settings, args)
+        if args.command == "import":
+            return cmd_import(settings, args)
+        if args.command == "audit":
+            return cmd_audit(settings, args)
+    except WorkflowError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

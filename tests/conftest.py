@@ -1,0 +1,126 @@
+"""Shared fixtures: a real database (SQLite file, or a fresh PostgreSQL database when
+JIANYI_DATABASE_URL names a server), the engine, and the web app driven over HTTP."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import secrets
+import sys
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from storage.db import Database, upgrade  # noqa: E402
+from workflow.accounts import add_user  # noqa: E402
+from workflow.services import Engine  # noqa: E402
+from workflow.settings import load_settings  # noqa: E402
+
+try:  # aiohttp-session and friends may warn on newer aiohttp; that is theirs, not ours
+    from aiohttp.web_exceptions import NotAppKeyWarning
+    warnings.filterwarnings("ignore", category=NotAppKeyWarning)
+except ImportError:  # pragma: no cover
+    pass
+
+
+class Clock:
+    """Today's date for the engine; tests move it to cross deadlines."""
+
+    def __init__(self):
+        self.today = dt.date.today()
+
+    def __call__(self) -> dt.date:
+        return self.today
+
+    def advance(self, days: int) -> None:
+        self.today += dt.timedelta(days=days)
+
+
+async def _create_pg_database(server_url: str) -> str:
+    import asyncpg
+
+    base = server_url.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"jianyi_test_{os.getpid()}_{secrets.token_hex(3)}"
+    conn = await asyncpg.connect(base)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+async def _drop_pg_database(server_url: str, url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A migrated database of its own for this test run."""
+    server = os.environ.get("JIANYI_DATABASE_URL", "")
+    if server.startswith("postgresql"):
+        url = asyncio.run(_create_pg_database(server))
+        upgrade(url)
+        yield url
+        asyncio.run(_drop_pg_database(server, url))
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):
+    base = load_settings(environ={})
+    return replace(
+        base,
+        database=replace(base.database, url=database_url),
+        server=replace(base.server, secret_key="test-secret-key-0123456789", public_url="http://testserver",
+                       data_dir=str(tmp_path)),
+        redis=replace(base.redis, url=os.environ.get("JIANYI_REDIS_URL", "")),
+    )
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+async def db(settings):
+    database = Database(settings.database_url())
+    await database.truncate_all()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def engine(db, settings, clock):
+    return Engine(db, settings, clock=clock)
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings, engine):
+    from web.app import init_app
+
+    return await aiohttp_client(init_app(settings, engine))
+
+
+@pytest.fixture
+async def staff_token(db):
+    return (await add_user(db, "wang", "staff", display_name="王干事")).token
+
+
+@pytest.fixture
+def auth(staff_token):
+    return {"Authorization": f"Bearer {staff_token}"}

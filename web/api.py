@@ -1,0 +1,220 @@
+"""JSON API under /api/v1 (DESIGN.md section 4): bearer tokens, Chinese messages, stable error codes."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from storage import repositories as repo
+from storage.models import Assignment, Deputy, Proposal, Unit, User
+from workflow import accounts, identity
+from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
+from workflow.stats import stats_for
+
+from .keys import DB, ENGINE, SETTINGS
+from .openapi import openapi_document
+from .views import assignment_dict, proposal_detail, proposal_summary
+
+USER = web.RequestKey("user", User)
+READ_ROLES = {"admin", "staff", "supervisor", "viewer"}
+WRITE_ROLES = {"admin", "staff"}
+
+
+class Unauthorized(WorkflowError):
+    code = "unauthorized"
+    status = 401
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+
+
+def ok(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+async def _user(request: web.Request, roles: set[str]) -> User:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    user = await accounts.user_for_token(request.app[DB], token)
+    if user is None:
+        raise Unauthorized("请提供有效的访问令牌（Authorization: Bearer <token>）。")
+    if user.role not in roles:
+        raise Forbidden(f"您的角色（{accounts.ROLES[user.role]}）不能进行此操作。")
+    return user
+
+
+async def _body(request: web.Request) -> dict:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        raise InvalidInput("请求内容应为 JSON 对象。") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("请求内容应为 JSON 对象。")
+    return body
+
+
+def _int(request: web.Request, name: str, default: int | None = None, low: int = 0, high: int = 10**9) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"参数 {name} 应为整数。", field=name) from None
+    if not low <= value <= high:
+        raise InvalidInput(f"参数 {name} 应在 {low} 到 {high} 之间。", field=name)
+    return value
+
+
+# ------------------------------------------------------------------ proposals
+async def list_proposals(request: web.Request) -> web.Response:
+    await _user(request, READ_ROLES)
+    query = select(Proposal)
+    year, state, unit, deputy = (_int(request, "year", None, 1990, 2200), request.query.get("state"),
+                                 request.query.get("unit"), request.query.get("deputy"))
+    if year:
+        query = query.where(Proposal.year == year)
+    if state:
+        query = query.where(Proposal.state == state)
+    if deputy:
+        query = query.join(Deputy, Proposal.lead_deputy_id == Deputy.id).where(Deputy.number == deputy)
+    if unit:
+        query = query.where(Proposal.id.in_(
+            select(Assignment.proposal_id).join(Unit, Assignment.unit_id == Unit.id).where(Unit.code == unit)))
+    if request.query.get("q"):
+        query = query.where(Proposal.title.contains(request.query["q"]))
+    limit, offset = _int(request, "limit", 50, 1, 500), _int(request, "offset", 0)
+    async with request.app[DB].read() as session:
+        total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+        rows = (await session.execute(query.order_by(Proposal.id.desc()).limit(limit).offset(offset))).scalars()
+        items = [proposal_summary(p) for p in rows]
+    return ok({"items": items, "total": total, "limit": limit, "offset": offset})
+
+
+async def create_proposal(request: web.Request) -> web.Response:
+    user = await _user(request, WRITE_ROLES)
+    body = await _body(request)
+    co = body.get("co_signers") or []
+    if not isinstance(co, list) or not all(isinstance(n, str) for n in co):
+        raise InvalidInput("co_signers 应为代表证号的列表。", field="co_signers")
+    for name in ("lead_deputy", "title", "content", "category"):
+        if body.get(name) is not None and not isinstance(body.get(name), str):
+            raise InvalidInput(f"{name} 应为文字。", field=name)
+    result = await request.app[ENGINE].create_proposal(
+        accounts.actor_for(user), str(body.get("lead_deputy") or ""), body.get("title") or "",
+        body.get("content") or "", body.get("category") or "", co, submit=body.get("submit", True) is not False,
+        confidential=body.get("confidential") is True, face_to_face=body.get("face_to_face") is True)
+    return await _detail_response(request, result.proposal.ref, user, status=201)
+
+
+async def _detail_response(request: web.Request, ref: str, user: User, status: int = 200) -> web.Response:
+    engine = request.app[ENGINE]
+    async with request.app[DB].read() as session:
+        proposal = await repo.proposal_by_ref(session, ref)
+        if proposal is None:
+            raise NotFound(f"找不到建议 {ref}。")
+        events = await repo.events_of(session, proposal.id)
+        allowed = engine.allowed_actions(proposal, accounts.actor_for(user))
+        return ok(proposal_detail(request.app[SETTINGS], proposal, events, allowed), status)
+
+
+async def get_proposal(request: web.Request) -> web.Response:
+    user = await _user(request, READ_ROLES)
+    return await _detail_response(request, request.match_info["number"], user)
+
+
+async def post_action(request: web.Request) -> web.Response:
+    user = await _user(request, WRITE_ROLES)
+    body = await _body(request)
+    action = body.pop("action", None)
+    if not isinstance(action, str) or not action:
+        raise InvalidInput("请在 action 中写明操作。", field="action")
+    ref = request.match_info["number"]
+    await request.app[ENGINE].perform(ref, action, accounts.actor_for(user), body)
+    return await _detail_response(request, ref, user)
+
+
+async def link_control(request: web.Request) -> web.Response:
+    """Revoke a unit link (and issue a new one): POST /api/v1/assignments/{id}/revoke-link."""
+    await _user(request, WRITE_ROLES)
+    assignment_id = int(request.match_info["id"])
+    async with request.app[DB].write() as session:
+        async with session.begin():
+            assignment = await session.get(Assignment, assignment_id)
+            if assignment is None:
+                raise NotFound("找不到该交办记录。")
+            assignment.link_version += 1
+            assignment.link_issued_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            await session.flush()
+            await session.refresh(assignment, ["unit"])
+            return ok(assignment_dict(request.app[SETTINGS], assignment))
+
+
+# ------------------------------------------------------------------ rosters
+async def list_deputies(request: web.Request) -> web.Response:
+    await _user(request, READ_ROLES)
+    async with request.app[DB].read() as session:
+        rows = (await session.execute(select(Deputy).order_by(Deputy.number))).scalars()
+        return ok({"items": [identity.deputy_dict(d) for d in rows]})
+
+
+async def create_deputy(request: web.Request) -> web.Response:
+    await _user(request, WRITE_ROLES)
+    deputy = await identity.add_deputy(request.app[DB], await _body(request))
+    return ok(identity.deputy_dict(deputy), 201)
+
+
+async def list_units(request: web.Request) -> web.Response:
+    await _user(request, READ_ROLES)
+    async with request.app[DB].read() as session:
+        rows = (await session.execute(select(Unit).order_by(Unit.code))).scalars()
+        return ok({"items": [identity.unit_dict(u) for u in rows]})
+
+
+async def create_unit(request: web.Request) -> web.Response:
+    await _user(request, WRITE_ROLES)
+    unit = await identity.add_unit(request.app[DB], await _body(request))
+    return ok(identity.unit_dict(unit), 201)
+
+
+async def binding_code(request: web.Request) -> web.Response:
+    user = await _user(request, WRITE_ROLES)
+    kind = "deputy" if "deputies" in request.path else "unit"
+    key = request.match_info["key"]
+    code, expires = await identity.new_binding_code(request.app[DB], user.username, **{kind: key})
+    return ok({"code": code, "expires_at": expires}, 201)
+
+
+# ------------------------------------------------------------------ stats and description
+async def stats(request: web.Request) -> web.Response:
+    await _user(request, READ_ROLES)
+    year = _int(request, "year", None, 1990, 2200)
+    unit = request.query.get("unit") or None
+    figures = await stats_for(request.app[DB], request.app[ENGINE].clock(), year=year, unit=unit,
+                              group_by=request.query.get("by"))
+    return ok(figures)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return ok(openapi_document(request.app[SETTINGS]))
+
+
+def setup_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/api/v1/openapi.json", openapi)
+    r.add_get("/api/v1/proposals", list_proposals)
+    r.add_post("/api/v1/proposals", create_proposal)
+    r.add_get(r"/api/v1/proposals/{number}", get_proposal)
+    r.add_post(r"/api/v1/proposals/{number}/actions", post_action)
+    r.add_post(r"/api/v1/assignments/{id:\d+}/revoke-link", link_control)
+    r.add_get("/api/v1/deputies", list_deputies)
+    r.add_post("/api/v1/deputies", create_deputy)
+    r.add_post("/api/v1/deputies/{key}/binding-code", binding_code)
+    r.add_get("/api/v1/units", list_units)
+    r.add_post("/api/v1/units", create_unit)
+    r.add_post("/api/v1/units/{key}/binding-code", binding_code)
+    r.add_get("/api/v1/stats", stats)

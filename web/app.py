@@ -1,0 +1,70 @@
+"""The aiohttp application, assembled in one factory (routes, templates, error mapping)."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from workflow.errors import NotAllowed, WorkflowError
+from workflow.services import Engine
+from workflow.settings import Settings
+
+from .keys import DB, ENGINE, SETTINGS
+
+log = logging.getLogger("jianyi.web")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def error_body(exc: WorkflowError) -> dict:
+    body = {"error": exc.code, "message": exc.message}
+    if isinstance(exc, NotAllowed):
+        body["allowed_actions"] = exc.allowed
+    if exc.details:
+        body.update({k: v for k, v in exc.details.items() if isinstance(v, (str, int, float, list))})
+    return body
+
+
+def wants_json(request: web.Request) -> bool:
+    return (request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+            or request.content_type == "application/json")
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler):
+    """Map the engine's error types to HTTP in one place: JSON for programs, a page for people."""
+    try:
+        return await handler(request)
+    except WorkflowError as exc:
+        if wants_json(request):
+            return web.json_response(error_body(exc), status=exc.status, dumps=_dumps)
+        return aiohttp_jinja2.render_template("message.html", request, {"title": "无法完成", "message": exc.message},
+                                              status=exc.status)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and request.path.startswith("/api/"):
+            messages = {404: "找不到该地址。", 405: "不支持该请求方法。", 413: "请求内容太大。"}
+            return web.json_response({"error": "http_" + str(exc.status),
+                                      "message": messages.get(exc.status, exc.reason)}, status=exc.status)
+        raise
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def init_app(settings: Settings, engine: Engine) -> web.Application:
+    """The web application: JSON API, unit links, health and metrics."""
+    from . import api, links, system
+
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
+    app[SETTINGS] = settings
+    app[ENGINE] = engine
+    app[DB] = engine.db
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    api.setup_routes(app)
+    links.setup_routes(app)
+    system.setup_routes(app)
+    return app

@@ -1,0 +1,36 @@
+"""Health and metrics for operators: GET /healthz, GET /metrics (Prometheus text format)."""
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy import func, select, text
+
+from storage.models import OutboxMessage, Proposal
+
+from .keys import DB
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        async with request.app[DB].read() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any database failure means "not healthy", reported as such
+        return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
+    return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    async with request.app[DB].read() as session:
+        states = (await session.execute(select(Proposal.state, func.count()).group_by(Proposal.state))).all()
+        pending = (await session.execute(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.relayed_at.is_(None)))).scalar_one()
+    lines = ["# HELP jianyi_proposals Proposals by state.", "# TYPE jianyi_proposals gauge"]
+    lines += [f'jianyi_proposals{{state="{state}"}} {n}' for state, n in sorted(states)]
+    lines += ["# HELP jianyi_outbox_pending Notifications not yet handed to Redis.",
+              "# TYPE jianyi_outbox_pending gauge", f"jianyi_outbox_pending {pending}"]
+    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain", charset="utf-8",
+                        headers={"X-Content-Type-Options": "nosniff"})
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)

@@ -1,0 +1,81 @@
+"""Proposals as JSON-ready dicts, for the API and the unit link pages (one shape for both)."""
+from __future__ import annotations
+
+from typing import Optional
+
+from storage.models import Assignment, Event, Proposal
+from workflow.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, STATES, action_label
+from workflow.links import make_token
+from workflow.settings import Settings
+
+
+def unit_link(settings: Settings, assignment: Assignment) -> str:
+    token = make_token(settings.server.secret_key, assignment, settings.server.link_ttl_days)
+    return f"{settings.server.public_url.rstrip('/')}/u/{token}"
+
+
+def proposal_summary(p: Proposal) -> dict:
+    return {
+        "number": p.number, "ref": p.ref, "year": p.year, "state": p.state, "state_label": STATES[p.state],
+        "title": p.title, "category": p.category, "lead_deputy": p.lead_deputy.number,
+        "lead_deputy_name": p.lead_deputy.name, "key_supervision": p.key_supervision,
+        "submitted_at": p.submitted_at, "updated_at": p.updated_at,
+    }
+
+
+def assignment_dict(settings: Settings, a: Assignment, with_link: bool = True) -> dict:
+    body = {
+        "id": a.id, "unit": a.unit.code, "unit_name": a.unit.name, "role": a.role, "role_label": ROLES[a.role],
+        "state": a.state, "state_label": ASSIGNMENT_STATES[a.state], "assigned_on": a.assigned_on,
+        "sign_due": a.sign_due, "adjustment_due": a.adjustment_due, "opinion_due": a.opinion_due,
+        "due_date": a.reply_due, "signed_at": a.signed_at, "contact_logged": a.contact_logged,
+        "contacts": [{"date": c.contacted_on, "method": c.method, "summary": c.summary} for c in a.contacts],
+        "opinions": [{"text": o.text, "at": o.created_at} for o in a.opinions],
+        "progress": [{"text": r.text, "percent": r.percent, "at": r.created_at} for r in a.progress],
+        "adjustment_reason": a.adjustment_reason,
+    }
+    if with_link:
+        body["link"] = unit_link(settings, a) if a.state not in ("reassigned",) else None
+    return body
+
+
+def event_dict(e: Event) -> dict:
+    return {
+        "seq": e.seq, "action": e.action, "label": action_label(e.action), "from": e.from_state, "to": e.to_state,
+        "actor": {"kind": e.actor_kind, "id": e.actor_id, "name": e.actor_name},
+        "on_behalf_of": {"kind": e.on_behalf_kind, "id": e.on_behalf_id} if e.on_behalf_kind else None,
+        "payload": e.payload, "at": e.created_at, "hash": e.hash,
+    }
+
+
+def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowed: list[str],
+                    viewer_assignment: Optional[Assignment] = None) -> dict:
+    """The whole proposal. A unit sees only its own link, and no co-signers of a confidential proposal."""
+    units = {a.id: a.unit.code for a in p.assignments}
+    hide_names = viewer_assignment is not None and p.confidential and viewer_assignment.role != "lead"
+    body = proposal_summary(p)
+    body.update({
+        "content": p.content, "confidential": p.confidential, "face_to_face": p.face_to_face,
+        "key_leader": p.key_leader, "key_committee": p.key_committee, "key_proposed": p.key_proposed,
+        "reason": p.state_reason, "round": p.round,
+        "co_signers": [] if hide_names else [
+            {"number": c.deputy.number, "name": c.deputy.name, "confirmed": c.confirmed_at is not None}
+            for c in p.co_signers],
+        "allowed_actions": allowed,
+        "allowed_action_labels": {a: ACTIONS[a].label for a in allowed},
+        "assignments": [
+            assignment_dict(settings, a, with_link=viewer_assignment is None or a.id == viewer_assignment.id)
+            for a in p.assignments],
+        "consultations": [{"question": c.question, "advice": c.advice, "advised_by": c.advised_by,
+                           "at": c.created_at, "advised_at": c.advised_at} for c in p.consultations],
+        "replies": [{"id": r.id, "unit": units.get(r.assignment_id), "round": r.round, "category": r.category,
+                     "category_label": REPLY_CATEGORIES[r.category], "text": r.text, "signer": r.signer,
+                     "promise_date": r.promise_date, "on_time": r.on_time, "at": r.created_at} for r in p.replies],
+        "evaluations": [{"kind": e.kind, "rating": e.rating, "rating_label": RATINGS[e.rating], "reason": e.reason,
+                         "unit": units.get(e.assignment_id), "reply_id": e.reply_id, "entered_by": e.entered_by,
+                         "at": e.created_at} for e in p.evaluations],
+        "events": [event_dict(e) for e in events],
+    })
+    if hide_names:
+        body["lead_deputy_name"] = "（保密）"
+    return body
