@@ -65,10 +65,17 @@ async def _with_db(settings: Settings, job):
         await db.dispose()
 
 
+def build_app(settings: Settings, engine):
+    """The whole web application: the JSON API, unit links and pages (web/), and later the bot (bot/)."""
+    from web.app import init_app
+
+    app = init_app(settings, engine)
+    return app
+
+
 def cmd_serve(settings: Settings, args) -> int:
     from aiohttp import web as aioweb
 
-    from web.app import init_app
     from workflow.services import Engine
 
     async def build():
@@ -80,7 +87,7 @@ def cmd_serve(settings: Settings, args) -> int:
             seeded = await seed_demo(engine)
             if seeded:
                 print(seeded, flush=True)
-        app = init_app(settings, engine)
+        app = build_app(settings, engine)
 
         async def close_db(_app):
             await db.dispose()

@@ -111,9 +111,9 @@ def engine(db, settings, clock):
 
 @pytest.fixture
 async def client(aiohttp_client, settings, engine):
-    from web.app import init_app
+    from run import build_app
 
-    return await aiohttp_client(init_app(settings, engine))
+    return await aiohttp_client(build_app(settings, engine))
 
 
 @pytest.fixture
