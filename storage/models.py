@@ -70,6 +70,7 @@ class User(Base):
     password_hash: Mapped[Optional[str]] = mapped_column(String(256))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    openid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -179,6 +180,7 @@ class Assignment(Base):
     adjustment_due: Mapped[Optional[dt.date]] = mapped_column(Date)
     opinion_due: Mapped[Optional[dt.date]] = mapped_column(Date)
     reply_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    reply_due_manual: Mapped[bool] = mapped_column(Boolean, default=False)  # set by staff, not computed
     signed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     first_replied_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     contact_logged: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -314,3 +316,31 @@ class OutboxMessage(Base):
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     relayed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # pending -> delivered | skipped (no one to send to) | dead (parked after max attempts)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    channel: Mapped[str] = mapped_column(String(16), default="")  # custom | template
+
+
+class ReminderSent(Base):
+    """The ledger of deadline reminders: one row per (deadline, card), so each is sent once."""
+
+    __tablename__ = "reminders_sent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    assignment_id: Mapped[Optional[int]] = mapped_column(Integer)
+    proposal_id: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[str] = mapped_column(String(16))  # sign | opinion | reply | evaluation
+    card: Mapped[str] = mapped_column(String(8))  # yellow | red
+    due: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Meta(Base):
+    """Small facts about the installation (e.g. the holiday calendar version deadlines were computed with)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")

@@ -49,6 +49,7 @@ def new_assignment(engine: "Engine", ctx: Context, unit, role: str, reply_due=No
         sign_due=due_date(today, d.sign).due, adjustment_due=due_date(today, d.adjustment).due,
         opinion_due=due_date(today, d.opinion).due if role == "co" else None,
         reply_due=(reply_due or due_date(today, d.reply).due) if role == "lead" else None,
+        reply_due_manual=reply_due is not None and role == "lead",
         contacts=[], opinions=[], progress=[],
     )
 
@@ -186,6 +187,7 @@ async def _submit_opinion(engine, session, ctx):
 async def _extend_deadline(engine, session, ctx):
     old = ctx.assignment.reply_due
     ctx.assignment.reply_due = ctx.params["due_date"]
+    ctx.assignment.reply_due_manual = True
     return {"unit": ctx.assignment.unit.code, "previous_due": old}
 
 

@@ -69,3 +69,38 @@ def check_current(claim: LinkClaim, assignment: Assignment | None) -> Assignment
     if assignment.state == "reassigned":
         raise LinkExpired("这件建议已改派给其他单位，此链接已失效。")
     return assignment
+
+
+# ---------------------------------------------------------------- deputy feedback links (/f/<token>)
+@dataclass(frozen=True)
+class FeedbackClaim:
+    proposal_id: int
+    deputy: str
+    expires: int
+
+
+def make_feedback_token(secret: str, proposal_id: int, deputy_number: str, ttl_days: int,
+                        now: dt.datetime | None = None) -> str:
+    """A link for one deputy to read one proposal's replies and rate them with one tap."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    expires = int((now + dt.timedelta(days=ttl_days)).timestamp())
+    deputy = base64.urlsafe_b64encode(deputy_number.encode()).decode().rstrip("=")
+    body = f"{proposal_id}.{deputy}.{expires}"
+    return f"{body}.{_signature(secret, 'feedback:' + body)}"
+
+
+def read_feedback_token(secret: str, token: str, now: dt.datetime | None = None) -> FeedbackClaim:
+    parts = (token or "").split(".")
+    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit() or len(token) > 200:
+        raise LinkInvalid("链接无效：请使用微信消息中的完整链接。")
+    body = ".".join(parts[:3])
+    if not hmac.compare_digest(_signature(secret, "feedback:" + body), parts[3]):
+        raise LinkInvalid("链接无效或已被改动：请使用微信消息中的完整链接。")
+    try:
+        deputy = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise LinkInvalid("链接无效：请使用微信消息中的完整链接。") from None
+    claim = FeedbackClaim(int(parts[0]), deputy, int(parts[2]))
+    if claim.expires < (now or dt.datetime.now(dt.timezone.utc)).timestamp():
+        raise LinkExpired("链接已过期，请在公众号中发送“进度 建议编号”查看。")
+    return claim

@@ -79,6 +79,8 @@ class WechatSettings:
     app_secret: str = field(default="", repr=False)
     encoding_aes_key: str = field(default="", repr=False)
     api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    # Template message used when the 48-hour customer-service window is closed (first/keyword1..3/remark).
+    template_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,17 @@ class DeadlineSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    max_attempts: int = 6  # then the message is parked in the dead-letter stream
+    backoff_seconds: int = 2  # first retry after this, doubling each time
+    redeliver_after_seconds: int = 600  # relayed but not delivered this long: relay again (Redis lost it)
+    claim_idle_seconds: int = 60  # a message a dead worker held this long is claimed by another
+    stream_maxlen: int = 100000
+    batch: int = 200
+    scheduler_interval_seconds: int = 300
+
+
+@dataclass(frozen=True)
 class WorkflowSettings:
     categories: tuple[str, ...] = ("经济", "城建", "教育", "医疗", "农业", "社会", "法治", "其他")
 
@@ -106,6 +119,7 @@ class Settings:
     wechat: WechatSettings = WechatSettings()
     deadlines: DeadlineSettings = DeadlineSettings()
     workflow: WorkflowSettings = WorkflowSettings()
+    notify: NotifySettings = NotifySettings()
 
     def data_path(self, *parts: str) -> Path:
         base = Path(self.server.data_dir)
@@ -125,6 +139,7 @@ class Settings:
 _SECTION_TYPES = {
     "server": ServerSettings, "database": DatabaseSettings, "redis": RedisSettings,
     "wechat": WechatSettings, "deadlines": DeadlineSettings, "workflow": WorkflowSettings,
+    "notify": NotifySettings,
 }
 
 
