@@ -45,7 +45,8 @@ async def show(request: web.Request) -> web.Response:
         allowed = engine.allowed_actions(proposal, _actor(assignment), assignment)
         detail = proposal_detail(request.app[SETTINGS], proposal, events, allowed, viewer_assignment=assignment)
         mine = assignment_dict(request.app[SETTINGS], assignment)
-    if "application/json" in request.headers.get("Accept", ""):
+    # A JSON POST (see act) is answered in JSON even without an Accept header.
+    if "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json":
         body = {"assignment": mine, "proposal": detail}
         return web.json_response(body, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
     forms = [ACTIONS[a] for a in allowed]

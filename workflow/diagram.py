@@ -29,7 +29,8 @@ def mermaid_proposal() -> str:
             continue  # staff may close any open proposal: drawn once below, not from every state
         lines.append(f"    {source} --> {dest}: {' / '.join(labels)}")
     lines.append("    note left of closed: 工作人员可在任何未结状态“办结”（须写明理由）")
-    lines += [f"    {state} --> [*]" for state in FINAL_STATES]
+    # In STATES order: a frozenset's order changes with the hash seed, and docs/workflow.md must not.
+    lines += [f"    {state} --> [*]" for state in STATES if state in FINAL_STATES]
     return "\n".join(lines)
 
 
