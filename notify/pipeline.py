@@ -1,0 +1,251 @@
+"""Outbox relay -> Redis stream -> consumer group of senders -> WeChat.
+
+- Relay: one at a time (a Redis lease), moves pending outbox rows to the stream in id order and marks
+  them relayed; a crash between XADD and the mark relays them again (senders are idempotent).
+- Senders: XREADGROUP in a group; ack after the outcome is recorded in the database; failures are
+  retried with exponential backoff through a delayed set; after `max_attempts` the row is dead and a
+  copy goes to the dead-letter stream; messages a dead worker held are claimed with XAUTOCLAIM.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError, ResponseError
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.db import Database
+from workflow import outbox
+from workflow.links import make_feedback_token, make_token
+from workflow.settings import Settings
+
+from .texts import render
+from .wechat_api import Outgoing, WechatError, WechatSender
+
+log = logging.getLogger("jianyi.notify")
+
+STREAM = "jianyi:notify"
+DEAD_STREAM = "jianyi:notify:dead"
+DELAYED = "jianyi:notify:delayed"
+GROUP = "senders"
+RELAY_LEASE = "jianyi:notify:relay"
+SENT_PREFIX = "jianyi:notify:sent:"  # per-row set of openids already reached (partial fan-out retries)
+LOCK_PREFIX = "jianyi:notify:lock:"  # held while a row is being sent, so two copies never go out together
+
+_MOVE_DUE = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, member in ipairs(due) do
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'm', member)
+  redis.call('ZREM', KEYS[1], member)
+end
+return #due
+"""
+_RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end"
+
+
+@dataclass
+class Counters:
+    relayed: int = 0
+    delivered: int = 0
+    skipped: int = 0
+    retried: int = 0
+    dead: int = 0
+    duplicates_avoided: int = 0
+    errors: dict = field(default_factory=dict)
+
+
+class Relay:
+    def __init__(self, db: Database, redis: aioredis.Redis, settings: Settings, counters: Counters):
+        self.db, self.redis, self.settings, self.counters = db, redis, settings, counters
+        self.me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    async def _lead(self) -> bool:
+        ttl = 15000
+        if await self.redis.set(RELAY_LEASE, self.me, nx=True, px=ttl):
+            return True
+        return bool(await self.redis.eval(_RENEW, 1, RELAY_LEASE, self.me, ttl))
+
+    async def run_once(self) -> int:
+        if not await self._lead():
+            return 0
+        cfg = self.settings.notify
+        rows = await outbox.pending_for_relay(self.db, cfg.batch, dt.timedelta(seconds=cfg.redeliver_after_seconds))
+        if not rows:
+            return 0
+        pipe = self.redis.pipeline(transaction=False)
+        for row_id, key in rows:
+            pipe.xadd(STREAM, {"m": f"{row_id}:0"}, maxlen=cfg.stream_maxlen, approximate=True)
+        await pipe.execute()
+        await outbox.mark_relayed(self.db, [row_id for row_id, _ in rows])
+        self.counters.relayed += len(rows)
+        return len(rows)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        pause = 0.05
+        while not stop.is_set():
+            try:
+                moved = await self.run_once()
+                pause = 0.0 if moved else min(0.5, pause * 2 or 0.05)
+            except (RedisError, OSError) as exc:
+                log.warning("Redis 不可用，通知暂存在 outbox 中：%s / Redis down, outbox keeps them", exc)
+                pause = min(5.0, max(pause * 2, 0.5))
+            except SQLAlchemyError as exc:
+                log.warning("relay: database error %s", exc)
+                pause = min(5.0, max(pause * 2, 0.5))
+            if pause:
+                try:
+                    await asyncio.wait_for(stop.wait(), pause)
+                except asyncio.TimeoutError:
+                    pass
+
+
+class Sender:
+    def __init__(self, db: Database, redis: aioredis.Redis, settings: Settings, wechat: WechatSender,
+                 counters: Counters, name: str | None = None, concurrency: int = 32):
+        self.db, self.redis, self.settings, self.wechat, self.counters = db, redis, settings, wechat, counters
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.limit = asyncio.Semaphore(concurrency)
+        self._last_claim = 0.0
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def _claim(self) -> list:
+        """Messages a dead worker held too long (XAUTOCLAIM answers 2 elements on Redis 6.2, 3 on 7+)."""
+        idle = self.settings.notify.claim_idle_seconds * 1000
+        reply = await self.redis.execute_command("XAUTOCLAIM", STREAM, GROUP, self.name, idle, "0-0", "COUNT", 100)
+        return list(reply[1]) if reply and len(reply) >= 2 else []
+
+    async def poll(self, block_ms: int = 1000) -> int:
+        cfg = self.settings.notify
+        await self.redis.eval(_MOVE_DUE, 2, DELAYED, STREAM, int(time.time() * 1000), cfg.batch, cfg.stream_maxlen)
+        messages = []
+        if time.monotonic() - self._last_claim > max(1.0, cfg.claim_idle_seconds / 4):
+            self._last_claim = time.monotonic()
+            messages += await self._claim()
+        if not messages:
+            reply = await self.redis.xreadgroup(GROUP, self.name, {STREAM: ">"}, count=cfg.batch, block=block_ms)
+            for _stream, entries in reply or []:
+                messages += entries
+        if messages:
+            await self.handle(messages)
+        return len(messages)
+
+    async def handle(self, messages: list) -> None:
+        parsed = []
+        for entry_id, fields in messages:
+            if not fields:  # deleted by MAXLEN while pending
+                continue
+            raw = fields.get(b"m", b"0:0").decode()
+            row_id, _, attempt = raw.partition(":")
+            parsed.append((entry_id, int(row_id), int(attempt or 0)))
+        unique = {row_id: attempt for _, row_id, attempt in parsed}  # a row relayed twice is sent once
+        self.counters.duplicates_avoided += len(parsed) - len(unique)
+        rows = await outbox.load(self.db, list(unique))
+        targets = await outbox.targets(self.db, [r for r in rows.values() if r.status == "pending"])
+        results = await asyncio.gather(*(self._locked_deliver(rows.get(row_id), targets.get(row_id, []), attempt)
+                                         for row_id, attempt in unique.items()))
+        outcomes = {row_id: result for row_id, result in zip(unique, results) if result is not None}
+        await outbox.finish(self.db, outcomes)
+        ids = [entry_id for entry_id, _, _ in parsed] + [e for e, f in messages if not f]
+        if ids:
+            await self.redis.xack(STREAM, GROUP, *ids)
+
+    async def _locked_deliver(self, row, targets, attempt: int):
+        if row is None or row.status != "pending":
+            self.counters.duplicates_avoided += 1
+            return None
+        lock = f"{LOCK_PREFIX}{row.id}"
+        if not await self.redis.set(lock, self.name, nx=True, px=30000):
+            self.counters.duplicates_avoided += 1  # another worker is sending this very row now
+            return None
+        try:
+            return await self._deliver(row, targets, attempt)
+        finally:
+            await self.redis.delete(lock)
+
+    async def _deliver(self, row, targets, attempt: int):
+        """The outcome (status, channel, error) to record, or None when a retry was scheduled."""
+        if not targets:
+            self.counters.skipped += 1
+            return ("skipped", "", "收件人未绑定微信")
+        sent_key = f"{SENT_PREFIX}{row.id}"
+        already = {m.decode() for m in await self.redis.smembers(sent_key)}
+        channel, failure = "", None
+        for target in targets:
+            if target.openid in already:
+                continue
+            try:
+                async with self.limit:
+                    channel = await self.wechat.send(await self._outgoing(row, target))
+                await self.redis.sadd(sent_key, target.openid)
+                await self.redis.expire(sent_key, 7 * 86400)
+            except WechatError as exc:
+                if exc.permanent:
+                    continue  # this user cannot be reached (unsubscribed...): the others still get it
+                failure = exc
+                self.counters.errors[exc.errcode] = self.counters.errors.get(exc.errcode, 0) + 1
+                break
+        if failure is None:
+            self.counters.delivered += 1
+            return ("delivered", channel, "")
+        return await self._retry_later(row, attempt, str(failure))
+
+    async def _retry_later(self, row, attempt: int, error: str):
+        cfg = self.settings.notify
+        attempts = await outbox.record_failure(self.db, row.id, error, cfg.max_attempts)
+        if attempts >= cfg.max_attempts:
+            self.counters.dead += 1
+            await self.redis.xadd(DEAD_STREAM, {"id": str(row.id), "kind": row.kind, "error": error[:300]},
+                                  maxlen=10000, approximate=True)
+            log.error("通知 #%s 多次发送失败，已转入死信队列：%s", row.id, error)
+            return None
+        self.counters.retried += 1
+        delay_ms = cfg.backoff_seconds * 1000 * (2 ** (attempts - 1))
+        await self.redis.zadd(DELAYED, {f"{row.id}:{attempts}": int(time.time() * 1000) + delay_ms})
+        return None
+
+    async def _outgoing(self, row, target) -> Outgoing:
+        server, payload = self.settings.server, row.payload or {}
+        url = ""
+        if target.kind == "unit":
+            assignment = await outbox.unit_assignment(self.db, payload.get("proposal_id"), target.key,
+                                                      payload.get("assignment_id"))
+            if assignment is not None:
+                url = f"{server.public_url.rstrip('/')}/u/{make_token(server.secret_key, assignment, server.link_ttl_days)}"
+        elif target.kind == "deputy" and payload.get("proposal_id"):
+            token = make_feedback_token(server.secret_key, payload["proposal_id"], target.key, server.link_ttl_days)
+            url = f"{server.public_url.rstrip('/')}/f/{token}"
+        rendered = render(row.kind, payload, url)
+        template = None
+        if self.settings.wechat.template_id:
+            template = {"first": {"value": rendered.first}, "keyword1": {"value": rendered.keywords[0] if rendered.keywords else ""},
+                        "keyword2": {"value": rendered.keywords[1] if len(rendered.keywords) > 1 else ""},
+                        "remark": {"value": rendered.keywords[2] if len(rendered.keywords) > 2 else ""}}
+        return Outgoing(target.openid, rendered.text, self.settings.wechat.template_id, template, url)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.ensure_group()
+                while not stop.is_set():
+                    await self.poll()
+            except (RedisError, OSError) as exc:
+                log.warning("sender: Redis unavailable (%s); retrying", exc)
+            except SQLAlchemyError as exc:
+                log.warning("sender: database error (%s); retrying", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), 1.0)
+            except asyncio.TimeoutError:
+                pass

@@ -1,0 +1,102 @@
+"""Starts the notification relay, the senders and the deadline scheduler as background tasks."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Callable
+
+import aiohttp
+import chinese_calendar
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.db import Database
+from workflow.reminders import issue_reminders, recompute_if_calendar_changed
+from workflow.settings import Settings
+
+from .pipeline import Counters, Relay, Sender
+from .redis_conn import RedisHandle, open_redis
+from .wechat_api import TokenCache, WechatSender
+
+log = logging.getLogger("jianyi.notify")
+
+
+class Scheduler:
+    """Issues deadline reminders every `scheduler_interval_seconds` (and at start)."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], dt.date] = dt.date.today):
+        self.db, self.settings, self.clock = db, settings, clock
+
+    async def run_once(self) -> int:
+        version = getattr(chinese_calendar, "__version__", "")
+        changed = await recompute_if_calendar_changed(self.db, self.settings, version)
+        if changed:
+            log.info("节假日日历已更新（%s），重新计算了 %s 个期限。", version, changed)
+        return await issue_reminders(self.db, self.settings, self.clock())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                issued = await self.run_once()
+                if issued:
+                    log.info("发出期限提醒 %s 条", issued)
+            except SQLAlchemyError as exc:
+                log.warning("scheduler: database error %s", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), self.settings.notify.scheduler_interval_seconds)
+            except asyncio.TimeoutError:
+                pass
+
+
+class Notifier:
+    """Everything of notify/ that runs in one process; `start()` then `stop()`."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], dt.date] = dt.date.today,
+                 senders: int = 1, relay: bool = True, scheduler: bool = True):
+        self.db, self.settings, self.clock = db, settings, clock
+        self.counters = Counters()
+        self._want = (senders, relay, scheduler)
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self.redis: RedisHandle | None = None
+        self.http: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        senders, relay, scheduler = self._want
+        self.redis = await open_redis(self.settings)
+        self.http = aiohttp.ClientSession()
+        tokens = TokenCache(self.redis.client, self.settings.wechat, self.http)
+        wechat = WechatSender(self.settings.wechat, tokens)
+        if relay:
+            self._spawn(Relay(self.db, self.redis.client, self.settings, self.counters).run(self._stop), "relay")
+        for n in range(senders):
+            sender = Sender(self.db, self.redis.client, self.settings, wechat, self.counters)
+            self._spawn(sender.run(self._stop), f"sender-{n}")
+        if scheduler:
+            self._spawn(Scheduler(self.db, self.settings, self.clock).run(self._stop), "scheduler")
+
+    def _spawn(self, coro, name: str) -> None:
+        self._tasks.append(asyncio.create_task(coro, name=f"notify-{name}"))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=10)
+        for task in self._tasks:
+            task.cancel()
+        if self.http is not None:
+            await self.http.close()
+        if self.redis is not None:
+            try:
+                await self.redis.close()
+            except (RedisError, OSError):
+                pass
+
+
+async def notifier_context(app, db: Database, settings: Settings, **kwargs):
+    """An aiohttp cleanup_ctx body: the notifier runs as long as the application."""
+    notifier = Notifier(db, settings, **kwargs)
+    await notifier.start()
+    yield notifier
+    await notifier.stop()

@@ -1,0 +1,86 @@
+"""What each notification says: Chinese text with the number, title, what happened, what to do next, the link."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workflow.definition import RATINGS, REPLY_CATEGORIES
+
+# kind -> (what happened, what to do next). {unit}, {reason}, {rating}... come from the event's facts.
+TEXTS: dict[str, tuple[str, str]] = {
+    "cosign_requested": ("{lead}邀请您联名提出这件建议。", "同意联名请在公众号回复“确认联名 {ref}”。"),
+    "consultation_requested": ("代表申请提出前沟通。", "请阅读草稿并提出意见。"),
+    "advice_given": ("工作人员对您的草稿提出了意见：{advice}", "请修改后提交，或直接回复“确认提交”。"),
+    "proposal_numbered": ("您的建议已提交，编号 {number}。", "人大工作人员将尽快审核。"),
+    "new_submission": ("收到一件新建议。", "请在后台审核：立案、退回修改或转参阅件。"),
+    "proposal_accept": ("您的建议已立案。", "将交有关单位办理，届时会通知您。"),
+    "proposal_refer": ("您的建议已转为参阅件。理由：{reason}", "如有疑问请联系人大代表工作委员会。"),
+    "proposal_return_for_revision": ("您的建议被退回修改。理由：{reason}", "请修改后重新提交。"),
+    "proposal_withdraw": ("建议已撤回。", "无需再办理。"),
+    "proposal_assigned": ("您的建议已交办：{units}。", "承办单位将与您联系，答复期限 {reply_due}。"),
+    "new_assignment": ("贵单位收到一件交办建议。", "请在 {sign_due} 前签收；不属于职责范围的请在期限内申请调整。"),
+    "adjustment_requested": ("{unit}申请调整承办单位：{reason}", "请在后台改派或不同意调整。"),
+    "adjustment_answered": ("贵单位的调整申请已处理。", "请打开链接查看。"),
+    "proposal_reassigned": ("您的建议已改派给新的承办单位。", "新单位将与您联系。"),
+    "unit_contacted": ("承办单位记录了与您的沟通。", "如与实际不符，请联系人大工作人员。"),
+    "co_opinion_received": ("协办单位送来了协办意见。", "请在答复中统筹考虑。"),
+    "reply_arrived": ("您的建议已收到答复（{category}）。", "请打开链接阅读答复，并一键评价。"),
+    "evaluation_received": ("代表对贵单位的办理作出评价：{rating}。", "请打开链接查看。"),
+    "unsatisfied": ("代表对办理结果表示不满意。理由：{reason}", "请在后台跟进。"),
+    "rehandling_started": ("建议进入重新办理，期限 {rehandle_due}。", "承办单位须重新办理并再次答复。"),
+    "key_supervision_proposed": ("代表两次表示不满意，建议列为重点督办。", "请在后台决定是否列为重点督办。"),
+    "progress_reported": ("承办单位报告了落实进展：{percent}%。", "落实完成后请评价落实情况。"),
+    "key_supervision": ("建议已列为重点督办。", "请按重点督办要求办理。"),
+    "deadline_extended": ("答复期限已延长。", "请打开链接查看新的期限。"),
+    "proposal_closed": ("建议已办结。", "感谢您的履职。"),
+    "reminder_yellow": ("{deadline}将于 {due} 到期（黄牌提醒）。", "请抓紧办理。"),
+    "reminder_red": ("{unit}{deadline}已于 {due} 逾期（红牌督办）。", "请督促办理。"),
+    "evaluation_reminder": ("您的建议答复待评价，请于 {due} 前评价。", "打开链接即可一键评价。"),
+    "dead_letter": ("有 {count} 条通知多次发送失败，已转入死信队列。", "请在后台查看并重新发送。"),
+    "chat_reply": ("{text}", ""),
+}
+
+
+@dataclass
+class Rendered:
+    text: str  # the customer-service message
+    first: str  # template: the headline (20 characters at most, no line breaks)
+    keywords: tuple[str, ...]  # template: number, title, what happened
+    url: str
+
+
+def _facts(payload: dict) -> dict:
+    facts = dict(payload.get("facts") or {})
+    facts.setdefault("number", payload.get("number") or "")
+    facts.setdefault("ref", payload.get("number") or f"d{payload.get('proposal_id')}")
+    if "rating" in facts:
+        facts["rating"] = RATINGS.get(facts["rating"], facts["rating"])
+    if "category" in facts:
+        facts["category"] = f"{facts['category']} 类：{REPLY_CATEGORIES.get(facts['category'], '')}"
+    if isinstance(facts.get("lead_units"), list):
+        facts.setdefault("units", "、".join(facts["lead_units"]))
+    return facts
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def _clip(text: str, limit: int = 20) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render(kind: str, payload: dict, url: str = "", extra: dict | None = None) -> Rendered:
+    happened, next_step = TEXTS.get(kind, ("建议有新的进展。", "请打开链接查看。"))
+    facts = _Blank({**_facts(payload), **(extra or {})})
+    happened, next_step = happened.format_map(facts), next_step.format_map(facts)
+    if kind == "chat_reply":
+        return Rendered(happened, _clip(happened), (), url)
+    number, title = payload.get("number") or "草稿", payload.get("title") or ""
+    lines = [f"【代表建议 {number}】{title}", happened]
+    if next_step:
+        lines.append(next_step)
+    if url:
+        lines.append(f'<a href="{url}">点击查看详情</a>')
+    return Rendered("\n".join(lines), _clip(happened), (_clip(number), _clip(title), _clip(next_step)), url)

@@ -1,0 +1,80 @@
+"""The deputy's one-tap feedback page /f/<token>: read the replies, rate with one tap.
+
+The link comes in the "reply arrived" notification; it is signed for one deputy and one proposal.
+The rating counts from the tap, exactly like the bot's `评价` words (the same engine action).
+"""
+from __future__ import annotations
+
+import json
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from storage import repositories as repo
+from workflow.definition import RATINGS
+from workflow.errors import InvalidInput, NotAllowed
+from workflow.links import LinkInvalid, read_feedback_token
+from workflow.rules import Actor
+
+from .keys import DB, ENGINE, SETTINGS
+from .views import proposal_detail
+
+EVALUATIONS = ("evaluate_reply", "evaluate_implementation")
+
+
+async def _load(request: web.Request, session):
+    claim = read_feedback_token(request.app[SETTINGS].server.secret_key, request.match_info["token"])
+    proposal = await repo.proposal_by_id(session, claim.proposal_id)
+    if proposal is None:
+        raise LinkInvalid("链接无效：找不到这件建议。")
+    deputy = proposal.lead_deputy if proposal.lead_deputy.number == claim.deputy else next(
+        (c.deputy for c in proposal.co_signers if c.deputy.number == claim.deputy), None)
+    if deputy is None:
+        raise LinkInvalid("链接无效：您不是这件建议的代表。")
+    return proposal, Actor("deputy", deputy.number, deputy.name)
+
+
+async def show(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    async with request.app[DB].read() as session:
+        proposal, actor = await _load(request, session)
+        events = await repo.events_of(session, proposal.id)
+        allowed = [a for a in engine.allowed_actions(proposal, actor) if a in EVALUATIONS]
+        detail = proposal_detail(request.app[SETTINGS], proposal, events, allowed)
+    detail.pop("assignments", None)  # unit links are not for deputies
+    if "application/json" in request.headers.get("Accept", ""):
+        return web.json_response(detail, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
+    context = {"p": detail, "deputy": actor.name, "action": allowed[0] if allowed else None, "ratings": RATINGS,
+               "done": request.query.get("done") == "1"}
+    response = aiohttp_jinja2.render_template("feedback.html", request, context)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+async def rate(request: web.Request) -> web.Response:
+    is_json = request.content_type == "application/json"
+    if is_json:
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput("请求内容应为 JSON 对象。") from None
+    else:
+        body = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    if not isinstance(body, dict):
+        raise InvalidInput("请求内容应为 JSON 对象。")
+    async with request.app[DB].read() as session:
+        proposal, actor = await _load(request, session)
+    allowed = [a for a in request.app[ENGINE].allowed_actions(proposal, actor) if a in EVALUATIONS]
+    if not allowed:
+        raise NotAllowed("这件建议目前没有需要您评价的内容（可能已经评价过）。")
+    params = {"rating": body.get("rating"), "reason": body.get("reason")}
+    await request.app[ENGINE].perform(proposal.ref, allowed[0], actor, params)
+    if is_json:
+        return await show(request)
+    raise web.HTTPSeeOther(f"{request.path}?done=1")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/f/{token}", show)
+    app.router.add_post("/f/{token}", rate)
