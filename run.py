@@ -65,18 +65,57 @@ async def _with_db(settings: Settings, job):
         await db.dispose()
 
 
-def build_app(settings: Settings, engine):
-    """The whole web application: the JSON API, unit links and pages (web/), and later the bot (bot/)."""
+def build_app(settings: Settings, engine, notifications: bool = False):
+    """The whole web application: JSON API, unit links and pages (web/), the bot (bot/), and with
+    `notifications` the relay, senders and deadline scheduler (notify/) running alongside."""
     from web.app import init_app
 
     app = init_app(settings, engine)
+    if notifications:
+        app.cleanup_ctx.append(_notifier_ctx(settings, engine, relay=True, scheduler=True))
     return app
+
+
+def _notifier_ctx(settings: Settings, engine, **kwargs):
+    from notify.runner import Notifier
+
+    async def run_notifier(_app):
+        notifier = Notifier(engine.db, settings, clock=engine.clock, **kwargs)
+        await notifier.start()
+        yield
+        await notifier.stop()
+
+    return run_notifier
+
+
+async def run_worker(settings: Settings) -> None:
+    """`serve --role worker`: relay, senders and scheduler without the web server, until SIGTERM/SIGINT."""
+    import signal
+
+    from notify.runner import Notifier
+
+    await asyncio.to_thread(upgrade, settings.database_url())
+    db = Database(settings.database_url())
+    notifier = Notifier(db, settings)
+    await notifier.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    print("通知进程已启动。/ notification worker started.", flush=True)
+    await stop.wait()
+    await notifier.stop()
+    await db.dispose()
 
 
 def cmd_serve(settings: Settings, args) -> int:
     from aiohttp import web as aioweb
 
     from workflow.services import Engine
+
+    if args.role == "worker":
+        asyncio.run(run_worker(settings))
+        return 0
 
     async def build():
         await asyncio.to_thread(upgrade, settings.database_url())
@@ -87,7 +126,7 @@ def cmd_serve(settings: Settings, args) -> int:
             seeded = await seed_demo(engine)
             if seeded:
                 print(seeded, flush=True)
-        app = build_app(settings, engine)
+        app = build_app(settings, engine, notifications=args.role == "all")
 
         async def close_db(_app):
             await db.dispose()

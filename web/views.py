@@ -5,6 +5,7 @@ from typing import Optional
 
 from storage.models import Assignment, Event, Proposal
 from workflow.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, STATES, action_label
+from workflow.deadlines import due_date
 from workflow.links import make_token
 from workflow.settings import Settings
 
@@ -34,9 +35,30 @@ def assignment_dict(settings: Settings, a: Assignment, with_link: bool = True) -
         "progress": [{"text": r.text, "percent": r.percent, "at": r.created_at} for r in a.progress],
         "adjustment_reason": a.adjustment_reason,
     }
+    body["deadlines"] = deadline_explanations(settings, a)
     if with_link:
         body["link"] = unit_link(settings, a) if a.state not in ("reassigned",) else None
     return body
+
+
+def deadline_explanations(settings: Settings, a: Assignment) -> list[dict]:
+    """Each due date of the assignment and how it was computed (start, days counted, holidays met)."""
+    d = settings.deadlines
+    found = []
+    for name, label, stored, period in (("sign", "签收", a.sign_due, d.sign),
+                                        ("adjustment", "申请调整", a.adjustment_due, d.adjustment),
+                                        ("opinion", "协办意见", a.opinion_due, d.opinion),
+                                        ("reply", "答复", a.reply_due, d.reply)):
+        if stored is None:
+            continue
+        computed = due_date(a.assigned_on, period)
+        item = {"name": name, "label": label, "due": stored}
+        if computed.due == stored:
+            item.update(computed.as_dict())
+        else:
+            item["explanation"] = f"截止 {stored:%Y-%m-%d}（经工作人员调整或重新办理，不按交办日推算）"
+        found.append(item)
+    return found
 
 
 def event_dict(e: Event) -> dict:
