@@ -145,43 +145,51 @@ class Sender:
     async def handle(self, messages: list) -> None:
         parsed = []
         for entry_id, fields in messages:
-            if not fields:  # deleted by MAXLEN while pending
+            if not fields:  # trimmed by MAXLEN while pending
                 continue
-            raw = fields.get(b"m", b"0:0").decode()
-            row_id, _, attempt = raw.partition(":")
-            parsed.append((entry_id, int(row_id), int(attempt or 0)))
-        unique = {row_id: attempt for _, row_id, attempt in parsed}  # a row relayed twice is sent once
+            row_id, _, attempt = fields.get(b"m", b"0:0").decode().partition(":")
+            parsed.append((int(row_id), int(attempt or 0)))
+        unique = dict(parsed)  # a row relayed twice is sent once
         self.counters.duplicates_avoided += len(parsed) - len(unique)
         rows = await outbox.load(self.db, list(unique))
-        targets = await outbox.targets(self.db, [r for r in rows.values() if r.status == "pending"])
-        results = await asyncio.gather(*(self._locked_deliver(rows.get(row_id), targets.get(row_id, []), attempt)
-                                         for row_id, attempt in unique.items()))
-        outcomes = {row_id: result for row_id, result in zip(unique, results) if result is not None}
-        await outbox.finish(self.db, outcomes)
-        ids = [entry_id for entry_id, _, _ in parsed] + [e for e, f in messages if not f]
+        pending = [rows[i] for i in unique if i in rows and rows[i].status == "pending"]
+        self.counters.duplicates_avoided += len(unique) - len(pending)
+        mine, already = await self._claim_rows(pending)
+        targets = await outbox.targets(self.db, mine)
+        try:
+            results = await asyncio.gather(*(self._deliver(row, targets.get(row.id, []), already.get(row.id, set()),
+                                                           unique[row.id]) for row in mine))
+        finally:
+            if mine:
+                await self.redis.delete(*(f"{LOCK_PREFIX}{row.id}" for row in mine))
+        await outbox.finish(self.db, {row.id: result for row, result in zip(mine, results) if result is not None})
+        ids = [entry_id for entry_id, _ in messages]
         if ids:
             await self.redis.xack(STREAM, GROUP, *ids)
 
-    async def _locked_deliver(self, row, targets, attempt: int):
-        if row is None or row.status != "pending":
-            self.counters.duplicates_avoided += 1
-            return None
-        lock = f"{LOCK_PREFIX}{row.id}"
-        if not await self.redis.set(lock, self.name, nx=True, px=30000):
-            self.counters.duplicates_avoided += 1  # another worker is sending this very row now
-            return None
-        try:
-            return await self._deliver(row, targets, attempt)
-        finally:
-            await self.redis.delete(lock)
+    async def _claim_rows(self, rows) -> tuple[list, dict[int, set[str]]]:
+        """Lock each row for this worker (one round trip), and read whom each already reached."""
+        if not rows:
+            return [], {}
+        pipe = self.redis.pipeline(transaction=False)
+        for row in rows:
+            pipe.set(f"{LOCK_PREFIX}{row.id}", self.name, nx=True, px=30000)
+            pipe.smembers(f"{SENT_PREFIX}{row.id}")
+        answers = await pipe.execute()
+        mine, already = [], {}
+        for n, row in enumerate(rows):
+            if answers[2 * n]:
+                mine.append(row)
+                already[row.id] = {m.decode() for m in answers[2 * n + 1]}
+            else:
+                self.counters.duplicates_avoided += 1  # another worker is sending this very row now
+        return mine, already
 
-    async def _deliver(self, row, targets, attempt: int):
+    async def _deliver(self, row, targets, already: set[str], attempt: int):
         """The outcome (status, channel, error) to record, or None when a retry was scheduled."""
         if not targets:
             self.counters.skipped += 1
             return ("skipped", "", "收件人未绑定微信")
-        sent_key = f"{SENT_PREFIX}{row.id}"
-        already = {m.decode() for m in await self.redis.smembers(sent_key)}
         channel, failure = "", None
         for target in targets:
             if target.openid in already:
@@ -189,8 +197,11 @@ class Sender:
             try:
                 async with self.limit:
                     channel = await self.wechat.send(await self._outgoing(row, target))
-                await self.redis.sadd(sent_key, target.openid)
-                await self.redis.expire(sent_key, 7 * 86400)
+                    if len(targets) > 1:  # remember partial fan-out, so a retry skips those reached
+                        pipe = self.redis.pipeline(transaction=False)
+                        pipe.sadd(f"{SENT_PREFIX}{row.id}", target.openid)
+                        pipe.expire(f"{SENT_PREFIX}{row.id}", 7 * 86400)
+                        await pipe.execute()
             except WechatError as exc:
                 if exc.permanent:
                     continue  # this user cannot be reached (unsubscribed...): the others still get it

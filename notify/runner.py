@@ -67,7 +67,7 @@ class Notifier:
         self.redis = await open_redis(self.settings)
         self.http = aiohttp.ClientSession()
         tokens = TokenCache(self.redis.client, self.settings.wechat, self.http)
-        wechat = WechatSender(self.settings.wechat, tokens)
+        wechat = self.wechat = WechatSender(self.settings.wechat, tokens)
         if relay:
             self._spawn(Relay(self.db, self.redis.client, self.settings, self.counters).run(self._stop), "relay")
         for n in range(senders):
@@ -87,6 +87,8 @@ class Notifier:
             task.cancel()
         if self.http is not None:
             await self.http.close()
+        if getattr(self, "wechat", None) is not None:
+            self.wechat.close()
         if self.redis is not None:
             try:
                 await self.redis.close()

@@ -12,6 +12,8 @@ import asyncio
 import json
 import logging
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import aiohttp
@@ -55,11 +57,21 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 class TokenCache:
     """The access token shared by every worker, refreshed before expiry by one of them."""
 
+    LOCAL_SECONDS = 30  # each worker re-reads the shared token this often (it changes rarely)
+
     def __init__(self, redis: aioredis.Redis, settings: WechatSettings, http: aiohttp.ClientSession):
         self.redis, self.settings, self.http = redis, settings, http
+        self._local: tuple[str, float] | None = None
 
     async def get(self, stale: str | None = None) -> str:
         """The current token; with `stale` (a token WeChat just refused), a different, fresh one."""
+        if self._local and self._local[0] != stale and time.monotonic() < self._local[1]:
+            return self._local[0]
+        token = await self._shared(stale)
+        self._local = (token, time.monotonic() + self.LOCAL_SECONDS)
+        return token
+
+    async def _shared(self, stale: str | None) -> str:
         cached = await self.redis.get(TOKEN_KEY)
         if cached and cached.decode() != stale:
             return cached.decode()
@@ -79,6 +91,7 @@ class TokenCache:
         raise WechatError(None, "获取 access_token 超时")
 
     async def invalidate(self, token: str) -> None:
+        self._local = None
         await self.redis.eval(_COMPARE_AND_DELETE, 1, TOKEN_KEY, token)
 
     async def _fetch(self, force: bool) -> str:
@@ -112,6 +125,11 @@ class WechatSender:
     def __init__(self, settings: WechatSettings, tokens: TokenCache, timeout: float = 5.0):
         self.settings, self.tokens, self.timeout = settings, tokens, timeout
         self._local = threading.local()
+        # wechatpy blocks: its calls run here, never on the event loop.
+        self._threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="wechat")
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     def _client(self, token: str) -> WeChatClient:
         client = getattr(self._local, "client", None)
@@ -142,7 +160,8 @@ class WechatSender:
         for _ in range(3):
             token = await self.tokens.get(stale=stale)
             try:
-                await asyncio.to_thread(self._send_blocking, token, message, channel)
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(self._threads, self._send_blocking, token, message, channel)
                 return channel
             except WechatError as exc:
                 if exc.errcode in INVALID_TOKEN and stale is None:

@@ -84,7 +84,12 @@ class FakeWechat:
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/cgi-bin/{path:.*}", self._handle)
+        app.router.add_get("/_fake/sent", self._sent_count)
         return app
+
+    async def _sent_count(self, request: web.Request) -> web.Response:
+        """For a process that runs the fake elsewhere: how many messages were delivered."""
+        return web.json_response({"sent": len(self.sent_texts())})
 
     async def start(self) -> "FakeWechat":
         self._runner = web.AppRunner(self._app(), access_log=None)
@@ -114,6 +119,15 @@ class FakeWechat:
         self._thread.start()
         ready.wait(10)
         return self
+
+    def serve_forever(self) -> None:
+        """Run in this process until killed, printing the base URL first (for benchmarks)."""
+        async def main():
+            await self.start()
+            print(self.base_url, flush=True)
+            await asyncio.Event().wait()
+
+        asyncio.run(main())
 
     def stop_thread(self) -> None:
         if self._loop is not None:
@@ -179,3 +193,7 @@ class FakeWechat:
         if path == "message/template/send":
             answer["msgid"] = len(self.calls) + 1
         return web.json_response(self._record(path, params, body, answer))
+
+
+if __name__ == "__main__":
+    FakeWechat().serve_forever()

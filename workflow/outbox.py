@@ -99,12 +99,15 @@ async def finish(db: Database, outcomes: dict[int, tuple[str, str, str]]) -> Non
     """Record outcomes: id -> (status, channel, error). Only rows still pending change."""
     if not outcomes:
         return
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for row_id, outcome in outcomes.items():
+        groups.setdefault(outcome, []).append(row_id)
     now = utcnow()
     async with db.write() as session:
         async with session.begin():
-            for row_id, (status, channel, error) in outcomes.items():
+            for (status, channel, error), ids in groups.items():
                 await session.execute(
-                    update(OutboxMessage).where(and_(OutboxMessage.id == row_id, OutboxMessage.status == "pending"))
+                    update(OutboxMessage).where(and_(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending"))
                     .values(status=status, channel=channel, last_error=error[:500],
                             delivered_at=now if status in ("delivered", "skipped") else None,
                             attempts=OutboxMessage.attempts + 1))
