@@ -284,6 +284,19 @@ async def test_confidential_proposal_hides_the_deputy_name_from_a_co_unit(api, c
         assert name not in await (await client.get(co, headers={"Accept": "application/json"})).text()
         assert name not in await (await client.get(co)).text()
     assert (await api.unit_view(lead)).body["proposal"]["lead_deputy_name"] == "张三丰"
+    co_view = (await api.unit_view(co)).body["proposal"]
+    assert co_view["lead_deputy"] is None and "D001" not in str(co_view["events"])  # nor the deputy's number
+
+
+async def test_a_signed_lead_unit_may_contact_the_deputy_before_the_other_lead_signs(api):
+    number = await api.submit()
+    await api.ok(number, "accept", category="教育")
+    await api.ok(number, "assign", lead_units=["JYJ", "JTJ"])
+    first = await api.link(number, "JYJ")
+    await api.unit_ok(first, "sign")
+    assert (await api.detail(number))["state"] == "assigned"  # the other lead unit has not signed
+    answer = await api.unit_act(first, "log_contact", method="电话", summary="约定走访")
+    assert answer.status == 200 and answer.body["proposal"]["state"] == "assigned"
 
 
 async def test_openapi_describes_every_action(api, client):

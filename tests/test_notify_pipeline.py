@@ -23,7 +23,7 @@ async def seed(db, deputies=("D001", "D002"), units=("JYJ", "CZJ")):
                 session.add(Deputy(number=number, name=f"代表{n}"))
             for code in units:
                 session.add(Unit(code=code, name=f"单位{code}"))
-            session.add(User(username="wang", role="staff", token_hash="x" * 64))
+            session.add(User(username="zhang", role="staff", token_hash="x" * 64))
             session.add(User(username="boss", role="supervisor", token_hash="y" * 64))
 
 
@@ -85,7 +85,7 @@ async def test_a_full_proposal_life_notifies_each_party(db, settings, clock, red
     assert "收到一件交办建议" in lead_unit and "/u/" in lead_unit and "协办意见" in lead_unit
     assert "作出评价" in lead_unit
     assert "收到一件交办建议" in "\n".join(by_user["o-unit-CZJ"])
-    assert "收到一件新建议" in "\n".join(by_user["o-user-wang"])
+    assert "收到一件新建议" in "\n".join(by_user["o-user-zhang"])
     assert "o-user-boss" not in by_user  # supervisors hear only red cards
 
 

@@ -43,7 +43,7 @@ EXPECTED_PROPOSAL_EDGES: dict[str, set] = {
     "request_adjustment": _stay("assigned", "handling"),
     "reassign": _to("assigned", "assigned", "handling") | _stay("assigned", "handling"),
     "reject_adjustment": _to("handling", "assigned", "handling") | _stay("assigned", "handling"),
-    "log_contact": _stay("handling", "rehandling", "replied", "implementing"),
+    "log_contact": _stay("assigned", "handling", "rehandling", "replied", "implementing"),
     "submit_opinion": _stay("assigned", "handling", "rehandling"),
     "extend_deadline": _stay("assigned", "handling", "rehandling"),
     "reply": _to("replied", "handling", "rehandling") | _stay("handling", "rehandling"),

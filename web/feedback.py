@@ -34,7 +34,7 @@ async def _load(request: web.Request, session):
     return proposal, Actor("deputy", deputy.number, deputy.name)
 
 
-async def show(request: web.Request) -> web.Response:
+async def show(request: web.Request, as_json: bool = False) -> web.Response:
     engine = request.app[ENGINE]
     async with request.app[DB].read() as session:
         proposal, actor = await _load(request, session)
@@ -42,7 +42,7 @@ async def show(request: web.Request) -> web.Response:
         allowed = [a for a in engine.allowed_actions(proposal, actor) if a in EVALUATIONS]
         detail = proposal_detail(request.app[SETTINGS], proposal, events, allowed)
     detail.pop("assignments", None)  # unit links are not for deputies
-    if "application/json" in request.headers.get("Accept", ""):
+    if as_json or "application/json" in request.headers.get("Accept", ""):
         return web.json_response(detail, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
     context = {"p": detail, "deputy": actor.name, "action": allowed[0] if allowed else None, "ratings": RATINGS,
                "done": request.query.get("done") == "1"}
@@ -50,6 +50,10 @@ async def show(request: web.Request) -> web.Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+async def page(request: web.Request) -> web.Response:
+    return await show(request)
 
 
 async def rate(request: web.Request) -> web.Response:
@@ -71,10 +75,10 @@ async def rate(request: web.Request) -> web.Response:
     params = {"rating": body.get("rating"), "reason": body.get("reason")}
     await request.app[ENGINE].perform(proposal.ref, allowed[0], actor, params)
     if is_json:
-        return await show(request)
+        return await show(request, as_json=True)
     raise web.HTTPSeeOther(f"{request.path}?done=1")
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/f/{token}", show)
+    app.router.add_get("/f/{token}", page)
     app.router.add_post("/f/{token}", rate)

@@ -61,7 +61,14 @@ def deadline_explanations(settings: Settings, a: Assignment) -> list[dict]:
     return found
 
 
-def event_dict(e: Event) -> dict:
+def event_dict(e: Event, hide_deputies: bool = False) -> dict:
+    """One event; for a confidential proposal seen by a co-unit, deputies are not named."""
+    if hide_deputies and "deputy" in (e.actor_kind, e.on_behalf_kind):
+        hidden = {"kind": "deputy", "id": "", "name": "（保密）"}
+        actor = hidden if e.actor_kind == "deputy" else {"kind": e.actor_kind, "id": e.actor_id, "name": e.actor_name}
+        return {"seq": e.seq, "action": e.action, "label": action_label(e.action), "from": e.from_state,
+                "to": e.to_state, "actor": actor, "on_behalf_of": hidden if e.on_behalf_kind else None,
+                "payload": {}, "at": e.created_at, "hash": e.hash}
     return {
         "seq": e.seq, "action": e.action, "label": action_label(e.action), "from": e.from_state, "to": e.to_state,
         "actor": {"kind": e.actor_kind, "id": e.actor_id, "name": e.actor_name},
@@ -96,8 +103,9 @@ def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowe
         "evaluations": [{"kind": e.kind, "rating": e.rating, "rating_label": RATINGS[e.rating], "reason": e.reason,
                          "unit": units.get(e.assignment_id), "reply_id": e.reply_id, "entered_by": e.entered_by,
                          "at": e.created_at} for e in p.evaluations],
-        "events": [event_dict(e) for e in events],
+        "events": [event_dict(e, hide_deputies=hide_names) for e in events],
     })
     if hide_names:
         body["lead_deputy_name"] = "（保密）"
+        body["lead_deputy"] = None
     return body

@@ -83,7 +83,8 @@ PROPOSAL_TRANSITIONS: list[dict] = [
     dict(trigger="reject_adjustment", source=["assigned", "handling"], dest="handling",
          conditions="all_lead_units_signed"),
     dict(trigger="reject_adjustment", source=["assigned", "handling"], dest=None),
-    dict(trigger="log_contact", source=["handling", "rehandling", "replied", "implementing"], dest=None),
+    # A unit that has signed may contact the deputy while other lead units have not signed yet.
+    dict(trigger="log_contact", source=["assigned", "handling", "rehandling", "replied", "implementing"], dest=None),
     dict(trigger="submit_opinion", source=["assigned", "handling", "rehandling"], dest=None),
     dict(trigger="extend_deadline", source=["assigned", "handling", "rehandling"], dest=None),
     dict(trigger="reply", source=["handling", "rehandling"], dest="replied", conditions="all_lead_units_replied"),
