@@ -6,6 +6,9 @@
     import deputies|units FILE               import a roster from .csv or .xlsx (all rows or none)
     workflow diagram                         print the workflow diagram (Markdown with Mermaid)
     audit verify                             check the event log's hash chains
+    chat --openid ID [--url URL]             play a WeChat user against a running server's /wechat
+    wechat menu                              push the custom menu (提建议 / 我的建议 / 帮助)
+    deputies codes [--number N] [--all] [--csv FILE]   one-time binding codes for deputies
 """
 from __future__ import annotations
 
@@ -53,6 +56,19 @@ def _parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser("audit", help="审计 / audit")
     audit.add_argument("action", choices=["verify"])
+
+    chat = commands.add_parser("chat", help="在终端里扮演微信用户 / play a WeChat user in the terminal")
+    chat.add_argument("--openid", required=True)
+    chat.add_argument("--url", help="/wechat 的地址，默认 server.public_url + /wechat")
+
+    wechat = commands.add_parser("wechat", help="微信公众号 / WeChat account")
+    wechat.add_argument("action", choices=["menu"])
+
+    deputies = commands.add_parser("deputies", help="代表 / deputies")
+    deputies.add_argument("action", choices=["codes"])
+    deputies.add_argument("--number", action="append", help="只为这些代表证号发码（可多次）")
+    deputies.add_argument("--all", action="store_true", help="已绑定的代表也重新发码")
+    deputies.add_argument("--csv", help="同时写入 CSV 文件")
     return parser
 
 
@@ -65,12 +81,18 @@ async def _with_db(settings: Settings, job):
         await db.dispose()
 
 
-def build_app(settings: Settings, engine, notifications: bool = False):
+def build_app(settings: Settings, engine, notifications: bool = False, demo: bool = False):
     """The whole web application: JSON API, unit links and pages (web/), the bot (bot/), and with
-    `notifications` the relay, senders and deadline scheduler (notify/) running alongside."""
+    `notifications` the relay, senders and deadline scheduler (notify/) running alongside; with
+    `demo` the /simulator page that plays a deputy on WeChat."""
+    import bot
     from web.app import init_app
 
     app = init_app(settings, engine)
+    bot.setup(app, settings, engine)
+    if demo:
+        from web.simulator import setup_routes as simulator_routes
+        simulator_routes(app)
     if notifications:
         app.cleanup_ctx.append(_notifier_ctx(settings, engine, relay=True, scheduler=True))
     return app
@@ -126,7 +148,7 @@ def cmd_serve(settings: Settings, args) -> int:
             seeded = await seed_demo(engine)
             if seeded:
                 print(seeded, flush=True)
-        app = build_app(settings, engine, notifications=args.role == "all")
+        app = build_app(settings, engine, notifications=args.role == "all", demo=args.demo)
 
         async def close_db(_app):
             await db.dispose()
@@ -171,6 +193,77 @@ def cmd_audit(settings: Settings, args) -> int:
     return 0
 
 
+CHAT_HELP = "输入文字发送；/菜单 PROPOSE|MY_PROPOSALS|HELP 点菜单；/图片 [URL] 发图片；/关注 关注；/退出 结束。"
+
+
+def cmd_chat(settings: Settings, args) -> int:
+    """A terminal WeChat user: each line goes to /wechat exactly as WeChat's servers would send it."""
+    import aiohttp
+
+    from web.simulator import SimulatorError, WechatUser
+
+    url = args.url or settings.server.public_url.rstrip("/") + "/wechat"
+    user = WechatUser(url, settings.wechat)
+
+    async def converse():
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+            print(f"正在以 {args.openid} 的身份对话（{url}）。{CHAT_HELP}", flush=True)
+            for line in sys.stdin:
+                line = line.strip()
+                if not line:
+                    continue
+                if line in ("/退出", "/quit", "/exit"):
+                    break
+                kind, value = _chat_input(line)
+                try:
+                    reply = await user.send(http, args.openid, kind, value)
+                except (SimulatorError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                    print(f"（发送失败：{exc}）", flush=True)
+                    continue
+                print(f"公众号：{reply}" if reply is not None else "（公众号没有立即回复，稍后会以消息通知）", flush=True)
+
+    asyncio.run(converse())
+    return 0
+
+
+def _chat_input(line: str) -> tuple[str, str]:
+    for prefix, kind in (("/菜单", "click"), ("/click", "click"), ("/图片", "image"), ("/image", "image"),
+                         ("/关注", "subscribe")):
+        if line.startswith(prefix):
+            return kind, line[len(prefix):].strip()
+    return "text", line
+
+
+def cmd_wechat_menu(settings: Settings, args) -> int:
+    from bot.menu import MenuError, push_menu
+
+    try:
+        answer = asyncio.run(push_menu(settings.wechat))
+    except MenuError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"菜单已推送（提建议 / 我的建议 / 帮助）。微信返回：{answer.get('errmsg', 'ok')}")
+    return 0
+
+
+def cmd_deputy_codes(settings: Settings, args) -> int:
+    import csv
+
+    from workflow.bot_support import binding_codes
+
+    issued = asyncio.run(_with_db(settings, lambda db: binding_codes(db, args.number, args.all)))
+    print("代表证号\t姓名\t绑定码\t有效期至")
+    for number, name, code, expires in issued:
+        print(f"{number}\t{name}\t{code}\t{expires:%Y-%m-%d %H:%M}")
+    if args.csv:
+        with open(args.csv, "w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["代表证号", "姓名", "绑定码", "有效期至（UTC）"])
+            writer.writerows([(n, name, c, f"{e:%Y-%m-%d %H:%M}") for n, name, c, e in issued])
+    print(f"共发出 {len(issued)} 个绑定码。代表向公众号发送“绑定 绑定码”即可绑定；每个码只能用一次。", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -196,6 +289,12 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_import(settings, args)
         if args.command == "audit":
             return cmd_audit(settings, args)
+        if args.command == "chat":
+            return cmd_chat(settings, args)
+        if args.command == "wechat":
+            return cmd_wechat_menu(settings, args)
+        if args.command == "deputies":
+            return cmd_deputy_codes(settings, args)
     except WorkflowError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1

@@ -1,0 +1,155 @@
+"""Words and menu keys -> handlers. Each handler calls one workflow service and turns the result into text.
+
+The guided drafting (提建议, 确认提交, 放弃, 继续, photos...) is bot/dialogue.py; the words here work the
+same in any state of it. A word's handler runs only for the identities listed with it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Optional
+
+from workflow import bot_support, desk
+from workflow.definition import RATINGS, STATES
+from workflow.rules import Actor
+from workflow.services import Engine
+from workflow.settings import Settings
+
+from . import texts as T
+from .dialogue import Dialogue
+
+# The custom menu (wechat menu): each key does what its word does.
+MENU = [("提建议", "PROPOSE"), ("我的建议", "MY_PROPOSALS"), ("帮助", "HELP")]
+MENU_WORDS = {key: word for word, key in MENU}
+RATING_IDS = {label: key for key, label in RATINGS.items()}
+_RATE = re.compile(r"^(?P<ref>\d{4}-\d{1,6}|d\d{1,12})\s*(?:(?P<unit>[A-Za-z0-9_.-]{1,32})\s*)?"
+                   r"(?P<rating>基本满意|不满意|满意)[\s，,。:：]*(?P<reason>.*)$", re.S)
+
+
+@dataclass
+class Ask:
+    """One message handled by a word: who sent it and what the handler may use."""
+
+    openid: str
+    who: bot_support.Identity
+    engine: Engine
+    settings: Settings
+
+    @property
+    def db(self):
+        return self.engine.db
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("deputy", self.who.key, self.who.name)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    dialogue: Optional[Dialogue] = None  # a new dialogue to keep (None: leave it as it is)
+    forget_dialogue: bool = False  # the handler removed it (unbinding)
+
+
+Handler = Callable[[Ask, re.Match], Awaitable[Reply]]
+
+ANYONE, DEPUTY, UNIT = frozenset({"", "deputy", "unit"}), frozenset({"deputy"}), frozenset({"unit"})
+
+
+@dataclass(frozen=True)
+class Command:
+    pattern: re.Pattern
+    who: frozenset
+    handler: Handler
+    pure: bool = False  # answers from the text alone (no workflow call)
+
+
+# ---------------------------------------------------------------- handlers
+async def bind(ask: Ask, m: re.Match) -> Reply:
+    if not m.group("code"):
+        return Reply(T.ASK_CODE)
+    who = await bot_support.bind(ask.db, ask.openid, m.group("code"))
+    if who.kind == "deputy":
+        return Reply(T.bound_deputy(who.name, who.key), Dialogue())
+    return Reply(T.bound_unit(who.name), Dialogue())
+
+
+async def unbind(ask: Ask, m: re.Match) -> Reply:
+    was = await bot_support.unbind(ask.db, ask.openid)
+    return Reply(T.unbound(was.name), forget_dialogue=True)
+
+
+async def help_(ask: Ask, m: re.Match) -> Reply:
+    return Reply({"deputy": T.HELP, "unit": T.UNIT_HELP}.get(ask.who.kind, T.PLEASE_BIND))
+
+
+async def my_proposals(ask: Ask, m: re.Match) -> Reply:
+    async with ask.db.read() as session:
+        lines, total = await desk.my_proposals(session, ask.settings, ask.who.key)
+    return Reply(T.my_list(lines, total))
+
+
+async def progress(ask: Ask, m: re.Match) -> Reply:
+    if not m.group("ref"):
+        return Reply(T.PROGRESS_USAGE)
+    async with ask.db.read() as session:
+        view = await desk.progress(session, ask.engine, ask.who.key, m.group("ref"))
+    return Reply(T.progress(view))
+
+
+async def rate(ask: Ask, m: re.Match) -> Reply:
+    parts = _RATE.match(m.group("rest").strip())
+    if parts is None:
+        return Reply(T.RATE_USAGE)
+    label = parts.group("rating")
+    action, result = await desk.rate(ask.engine, ask.who.key, ask.who.name, parts.group("ref"), RATING_IDS[label],
+                                     parts.group("reason").strip(), parts.group("unit") or "")
+    return Reply(T.rated(action, result.proposal.ref, label, STATES[result.to_state]))
+
+
+async def withdraw(ask: Ask, m: re.Match) -> Reply:
+    if not m.group("ref"):
+        return Reply(T.WITHDRAW_USAGE)
+    result = await ask.engine.perform(m.group("ref"), "withdraw", ask.actor, {"reason": m.group("reason").strip()})
+    return Reply(T.withdrawn(result.proposal.ref))
+
+
+async def confirm_cosign(ask: Ask, m: re.Match) -> Reply:
+    ref = m.group("ref")
+    if not ref:
+        async with ask.db.read() as session:
+            waiting = await desk.pending_cosigns(session, ask.who.key)
+        if len(waiting) != 1:
+            return Reply(T.cosign_list(waiting))
+        ref = waiting[0][0]
+    result = await ask.engine.perform(ref, "confirm_cosign", ask.actor)
+    return Reply(T.cosigned(result.proposal.ref, result.proposal.title))
+
+
+async def unit_assignments(ask: Ask, m: re.Match) -> Reply:
+    async with ask.db.read() as session:
+        lines = await desk.unit_assignments(session, ask.settings, ask.who.key)
+    return Reply(T.unit_list(lines))
+
+
+COMMANDS: list[Command] = [
+    Command(re.compile(r"^绑定\s*(?P<code>\S*)$"), ANYONE, bind),
+    Command(re.compile(r"^解绑$"), ANYONE, unbind),
+    Command(re.compile(r"^(帮助|help|\?|？|菜单|用法)$", re.I), ANYONE, help_, pure=True),
+    Command(re.compile(r"^我的建议$"), DEPUTY, my_proposals),
+    Command(re.compile(r"^(?:进度|查询)\s*(?P<ref>\S*)$"), DEPUTY, progress),
+    Command(re.compile(r"^评价(?P<rest>.*)$", re.S), DEPUTY, rate),
+    Command(re.compile(r"^撤回\s*(?P<ref>\d{4}-\d{1,6})?\s*(?P<reason>.*)$", re.S), DEPUTY, withdraw),
+    Command(re.compile(r"^(?:确认|同意)联名\s*(?P<ref>\S*)$"), DEPUTY, confirm_cosign),
+    Command(re.compile(r"^(?:我的交办|交办)$"), UNIT, unit_assignments),
+]
+
+
+def find(text: str, who: str) -> Optional[tuple[Command, re.Match]]:
+    """The word `text` starts with, if `who` may use it."""
+    word = text.strip().rstrip("。.！!")
+    for command in COMMANDS:
+        match = command.pattern.match(word)
+        if match and who in command.who:
+            return command, match
+    return None
