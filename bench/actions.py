@@ -7,8 +7,9 @@ PostgreSQL server and dropped afterwards), migrated with storage.db.upgrade. N p
 and submitted beforehand (not timed); then each goes through accept -> assign -> sign -> log_contact
 -> reply -> evaluate_reply, and only the Engine.perform calls are timed. The baseline is what an
 action must write at the least, written plainly: one transaction with an event row, one outbox row
-and the proposal row's update, with the same SQLAlchemy async engine. The ratio says how many such
-plain transactions one action costs. Nothing here passes or fails on time.
+and the proposal row's update, with the same SQLAlchemy async engine, run right after each proposal's
+cycle so that the machine's changing load weighs on both alike. The ratio says how many such plain
+transactions one action costs. Nothing here passes or fails on time.
 """
 from __future__ import annotations
 
@@ -113,16 +114,16 @@ class FreshDatabase:
 
 
 # ------------------------------------------------------------------ the measured work
-async def prepare(engine: Engine, n: int) -> list[str]:
-    """Roster and N submitted proposals (not timed)."""
+async def prepare(engine: Engine, n: int) -> list[tuple[str, int]]:
+    """Roster and N submitted proposals (not timed): their (number, id)."""
     await add_deputy(engine.db, {"number": DEPUTY.id, "name": DEPUTY.name})
     await add_unit(engine.db, {"code": "JYJ", "name": "县教育局"})
-    numbers = []
+    proposals = []
     for i in range(n):
         result = await engine.create_proposal(STAFF, DEPUTY.id, f"基准建议 {i}", "关于改善乡村学校校舍条件的建议。" * 5,
                                               submit=True)
-        numbers.append(result.proposal.number)
-    return numbers
+        proposals.append((result.proposal.number, result.proposal.id))
+    return proposals
 
 
 def _steps(assignment_id: int | None):
@@ -137,42 +138,41 @@ def _steps(assignment_id: int | None):
     }
 
 
-async def run_actions(engine: Engine, numbers: list[str], outcome: Outcome) -> None:
-    """Each proposal through the cycle; only the perform calls are timed."""
+async def run_cycle(engine: Engine, number: str, outcome: Outcome) -> None:
+    """One proposal through the cycle; only the perform calls are timed."""
     clock = time.perf_counter
-    for number in numbers:
-        assignment_id = None
-        for action in CYCLE:
-            actor, params = _steps(assignment_id)[action]
-            start = clock()
-            result = await engine.perform(number, action, actor, params)
-            took = clock() - start
-            outcome.per_action.setdefault(action, []).append(took)
-            outcome.action_seconds += took
-            outcome.actions += 1
-            if action == "assign":
-                assignment_id = result.proposal.assignments[0].id
-        if result.to_state != "closed":
-            raise RuntimeError(f"{number} ended in {result.to_state}, not closed: the cycle is wrong")
+    assignment_id = None
+    for action in CYCLE:
+        actor, params = _steps(assignment_id)[action]
+        start = clock()
+        result = await engine.perform(number, action, actor, params)
+        took = clock() - start
+        outcome.per_action.setdefault(action, []).append(took)
+        outcome.action_seconds += took
+        outcome.actions += 1
+        if action == "assign":
+            assignment_id = result.proposal.assignments[0].id
+    if result.to_state != "closed":
+        raise RuntimeError(f"{number} ended in {result.to_state}, not closed: the cycle is wrong")
 
 
-async def run_baseline(db: Database, proposal_ids: list[int], count: int, outcome: Outcome, tag: str) -> None:
-    """`count` plain transactions: event insert + outbox insert + proposal update, like one action writes."""
+async def run_baseline(db: Database, pid: int, count: int, outcome: Outcome) -> None:
+    """`count` plain transactions on proposal `pid`: event insert + outbox insert + proposal update."""
     clock = time.perf_counter
-    for i in range(count):
-        pid = proposal_ids[i % len(proposal_ids)]
+    for _ in range(count):
+        serial = outcome.baseline_transactions
         now = utcnow()
         start = clock()
         async with db.write_engine.begin() as conn:
             event_id = (await conn.execute(insert(Event).returning(Event.id), {
-                "proposal_id": pid, "seq": 100_000 + outcome.baseline_transactions, "action": "accept",
+                "proposal_id": pid, "seq": 100_000 + serial, "action": "accept",
                 "actor_kind": "staff", "actor_id": "bench", "actor_name": "基准测试", "on_behalf_kind": "",
                 "on_behalf_id": "", "assignment_id": None, "from_state": "submitted", "to_state": "accepted",
                 "payload": {"category": "教育"}, "created_at": now, "prev_hash": "0" * 64, "hash": "1" * 64,
             })).scalar_one()
             await conn.execute(insert(OutboxMessage), {
                 "event_id": event_id, "kind": "proposal_accept", "recipient_kind": "deputy",
-                "recipient_id": DEPUTY.id, "idempotency_key": f"bench:{tag}:{i}",
+                "recipient_id": DEPUTY.id, "idempotency_key": f"bench:{serial}",
                 "payload": {"proposal_id": pid, "action": "accept", "state": "accepted"}, "created_at": now,
             })
             await conn.execute(update(Proposal).where(Proposal.id == pid).values(
@@ -190,21 +190,15 @@ async def bench_backend(backend: str, n: int, pg_url: str) -> Outcome:
         db = Database(url)
         try:
             engine = Engine(db, settings)
-            numbers = await prepare(engine, n)
-            ids = await _proposal_ids(db)
-            total = n * len(CYCLE)
-            # Half the baseline before and half after, so a drift during the run touches both alike.
-            await run_baseline(db, ids, total // 2, outcome, "before")
-            await run_actions(engine, numbers, outcome)
-            await run_baseline(db, ids, total - total // 2, outcome, "after")
+            proposals = await prepare(engine, n)
+            # Interleaved, one proposal's cycle then as many baseline transactions: the load of a
+            # shared machine changes by the second, and so it weighs on both sides alike.
+            for number, pid in proposals:
+                await run_cycle(engine, number, outcome)
+                await run_baseline(db, pid, len(CYCLE), outcome)
         finally:
             await db.dispose()
     return outcome
-
-
-async def _proposal_ids(db: Database) -> list[int]:
-    async with db.read() as session:
-        return list((await session.execute(sqlalchemy.select(Proposal.id).order_by(Proposal.id))).scalars())
 
 
 # ------------------------------------------------------------------ report
