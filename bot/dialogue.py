@@ -427,9 +427,7 @@ def _submit(d: Dialogue, facts: Facts) -> Step:
         return Step(d, "", Submit(d.data["ref"]))
     if d.state in WRITING:
         return Step(d, T.NOT_FINISHED + "\n" + prompt(d, facts))
-    if len(facts.open_drafts) == 1:
-        return Step(Dialogue(REVIEW, {"ref": facts.open_drafts[0].ref}), "", Submit(facts.open_drafts[0].ref))
-    if facts.open_drafts:
+    if facts.open_drafts:  # put aside (放弃) earlier: submitted only once the deputy picks it up again
         return Step(d, T.which_draft(facts.open_drafts))
     return Step(d, T.NO_DRAFT)
 

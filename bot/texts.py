@@ -181,7 +181,7 @@ def choose(what: str) -> str:
 
 
 def which_draft(drafts) -> str:
-    lines = ["您有多份未提交的草稿，请先发送“继续 编号”选择一份："]
+    lines = ["您有未提交的草稿。要提交哪一份，请先发送“继续 编号”打开它，再回复“确认提交”："]
     lines += [f"{d.ref}《{clip(d.title, 30) or '（无标题）'}》" for d in drafts[:10]]
     return "\n".join(lines)
 
@@ -233,7 +233,7 @@ def progress(view) -> str:
 
 def rated(action: str, ref: str, rating_label: str, to_state_label: str) -> str:
     what = "答复" if action == "evaluate_reply" else "落实情况"
-    return f"已记录您对建议 {ref} {what}的评价：{rating_label}。建议现在{to_state_label}。感谢您的监督！"
+    return f"已记录您对建议 {ref} {what}的评价：{rating_label}。当前状态：{to_state_label}。感谢您的监督！"
 
 
 RATE_USAGE = "评价的格式：评价 2025-001 满意（或 基本满意；不满意请写理由：评价 2025-001 不满意 还没有开工）。"

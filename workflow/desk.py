@@ -198,7 +198,7 @@ def next_due(settings: Settings, p: Proposal) -> tuple[str, Optional[dt.date]]:
         return ("答复期限", min(dues)) if dues else ("", None)
     if p.state == "replied" and p.replies:
         start = p.replies[-1].created_at.date()
-        return "请在此前评价", due_date(start, settings.deadlines.evaluation).due
+        return "评价截止", due_date(start, settings.deadlines.evaluation).due
     if p.state == "implementing":
         promises = [r.promise_date for r in p.replies if r.round == p.round and r.promise_date is not None]
         return ("承诺解决", min(promises)) if promises else ("", None)
