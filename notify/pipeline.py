@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -35,6 +36,7 @@ STREAM = "jianyi:notify"
 DEAD_STREAM = "jianyi:notify:dead"
 DELAYED = "jianyi:notify:delayed"
 GROUP = "senders"
+CONCURRENCY = 32  # messages being sent at once by one sender
 RELAY_LEASE = "jianyi:notify:relay"
 SENT_PREFIX = "jianyi:notify:sent:"  # per-row set of openids already reached (partial fan-out retries)
 LOCK_PREFIX = "jianyi:notify:lock:"  # held while a row is being sent, so two copies never go out together
@@ -108,7 +110,7 @@ class Relay:
 
 class Sender:
     def __init__(self, db: Database, redis: aioredis.Redis, settings: Settings, wechat: WechatSender,
-                 counters: Counters, name: str | None = None, concurrency: int = 32):
+                 counters: Counters, name: str | None = None, concurrency: int = CONCURRENCY):
         self.db, self.redis, self.settings, self.wechat, self.counters = db, redis, settings, wechat, counters
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.limit = asyncio.Semaphore(concurrency)
@@ -157,12 +159,19 @@ class Sender:
         mine, already = await self._claim_rows(pending)
         targets = await outbox.targets(self.db, mine)
         try:
+            # Every row's outcome is kept even when another row's sending fails (Redis gone, say):
+            # a message that went out must be recorded, or it would go out again.
             results = await asyncio.gather(*(self._deliver(row, targets.get(row.id, []), already.get(row.id, set()),
-                                                           unique[row.id]) for row in mine))
+                                                           unique[row.id]) for row in mine), return_exceptions=True)
+            for row, result in zip(mine, results):
+                if isinstance(result, BaseException):
+                    log.warning("notification #%s not settled this time: %r", row.id, result)
         finally:
             if mine:
-                await self.redis.delete(*(f"{LOCK_PREFIX}{row.id}" for row in mine))
-        await outbox.finish(self.db, {row.id: result for row, result in zip(mine, results) if result is not None})
+                with contextlib.suppress(RedisError, OSError):  # the locks expire by themselves
+                    await self.redis.delete(*(f"{LOCK_PREFIX}{row.id}" for row in mine))
+        await outbox.finish(self.db, {row.id: result for row, result in zip(mine, results)
+                                      if isinstance(result, tuple)})
         ids = [entry_id for entry_id, _ in messages]
         if ids:
             await self.redis.xack(STREAM, GROUP, *ids)
@@ -197,11 +206,9 @@ class Sender:
             try:
                 async with self.limit:
                     channel = await self.wechat.send(await self._outgoing(row, target))
-                    if len(targets) > 1:  # remember partial fan-out, so a retry skips those reached
-                        pipe = self.redis.pipeline(transaction=False)
-                        pipe.sadd(f"{SENT_PREFIX}{row.id}", target.openid)
-                        pipe.expire(f"{SENT_PREFIX}{row.id}", 7 * 86400)
-                        await pipe.execute()
+                    # Remembered at once: after a crash before the outcome reaches the database, the
+                    # row is taken up again and this recipient is skipped, not messaged twice.
+                    await self._remember_sent(row.id, target.openid)
             except WechatError as exc:
                 if exc.permanent:
                     continue  # this user cannot be reached (unsubscribed...): the others still get it
@@ -212,6 +219,15 @@ class Sender:
             self.counters.delivered += 1
             return ("delivered", channel, "")
         return await self._retry_later(row, attempt, str(failure))
+
+    async def _remember_sent(self, row_id: int, openid: str) -> None:
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.sadd(f"{SENT_PREFIX}{row_id}", openid)
+            pipe.expire(f"{SENT_PREFIX}{row_id}", 7 * 86400)
+            await pipe.execute()
+        except (RedisError, OSError) as exc:  # the message went out: its outcome must still be recorded
+            log.warning("could not remember delivery of #%s in Redis: %s", row_id, exc)
 
     async def _retry_later(self, row, attempt: int, error: str):
         cfg = self.settings.notify

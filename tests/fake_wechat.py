@@ -114,6 +114,8 @@ class FakeWechat:
             ready.set()
             self._loop.run_forever()
             self._loop.run_until_complete(self.stop())
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
 
         self._thread = threading.Thread(target=serve, name="fake-wechat", daemon=True)
         self._thread.start()
