@@ -78,11 +78,13 @@ async def test_a_full_proposal_life_notifies_each_party(db, settings, clock, red
     for phrase in ("已提交，编号", "已立案", "已交办", "记录了与您的沟通", "收到答复", "落实进展", "已办结"):
         assert phrase in lead_deputy, phrase
     assert number in lead_deputy and "/f/" in lead_deputy  # the number and the one-tap feedback link
+    assert "已交办：单位JYJ、单位CZJ（协办）" in lead_deputy  # which units, by name
     co_signer = "\n".join(by_user["o-deputy-D002"])
     assert "邀请您联名" not in co_signer  # staff entered the paper form: co-signers already confirmed
     assert "收到答复" in co_signer and "已办结" in co_signer  # 逐人答复 and the final result
     lead_unit = "\n".join(by_user["o-unit-JYJ"])
     assert "收到一件交办建议" in lead_unit and "/u/" in lead_unit and "协办意见" in lead_unit
+    assert "请在 20" in lead_unit and "前签收" in lead_unit  # with the sign-for due date
     assert "作出评价" in lead_unit
     assert "收到一件交办建议" in "\n".join(by_user["o-unit-CZJ"])
     assert "收到一件新建议" in "\n".join(by_user["o-user-zhang"])
@@ -101,6 +103,11 @@ async def test_unbound_recipients_are_skipped_and_do_not_stop_the_queue(db, sett
         await notifier.stop()
     assert counts.get("skipped", 0) > 0 and counts.get("pending", 0) == 0
     assert fake_wechat.sent_texts() == []
+
+
+async def rows_of_kind(db, kind: str) -> list[OutboxMessage]:
+    async with db.read() as session:
+        return list((await session.execute(select(OutboxMessage).where(OutboxMessage.kind == kind))).scalars())
 
 
 async def _queue(db, n: int, openid_prefix="o-x") -> None:
@@ -154,7 +161,9 @@ async def test_failures_past_the_limit_are_parked_as_dead_letters_and_can_be_res
     notifier = await run_notifier(db, settings, clock)
     try:
         counts = await wait_until(lambda: all_settled(db))
-        assert counts == {"dead": 3}
+        assert counts == {"dead": 3, "skipped": 3}  # and staff were told (none bound here: skipped)
+        alarms = await rows_of_kind(db, "dead_letter")
+        assert len(alarms) == 3 and {a.recipient_kind for a in alarms} == {"staff"}
         r = await client.get("/api/v1/notifications?status=dead", headers=auth)
         body = await r.json()
         assert r.status == 200 and len(body["items"]) == 3 and body["items"][0]["last_error"]
@@ -164,7 +173,8 @@ async def test_failures_past_the_limit_are_parked_as_dead_letters_and_can_be_res
         counts = await wait_until(lambda: all_settled(db))
     finally:
         await notifier.stop()
-    assert counts == {"delivered": 3}
+    assert counts == {"delivered": 3, "skipped": 3}
+    assert {r.status for r in await rows_of_kind(db, "chat_reply")} == {"delivered"}
     import redis.asyncio as aioredis
     redis = aioredis.from_url(redis_url)
     assert await redis.xlen("jianyi:notify:dead") == 3

@@ -137,7 +137,9 @@ async def _assign(engine, session, ctx):
         ctx.proposal.assignments.append(new_assignment(engine, ctx, units[code], "co"))
     ctx.proposal.assigned_at = utcnow()
     reply_due = due or due_date(ctx.today, engine.settings.deadlines.reply).due
-    return {"reply_due": reply_due}
+    names = [units[c].name for c in leads] + [f"{units[c].name}（协办）" for c in cos]
+    return {"reply_due": reply_due, "sign_due": due_date(ctx.today, engine.settings.deadlines.sign).due,
+            "units": "、".join(names)}
 
 
 @effect("sign")
@@ -161,8 +163,9 @@ async def _reassign(engine, session, ctx):
     if any(a.unit_id == unit.id and a.state not in ("reassigned", "done", "advised") for a in ctx.proposal.assignments):
         raise InvalidInput(f"{unit.name}已在承办这件建议。", field="to_unit")
     old = ctx.assignment
-    ctx.proposal.assignments.append(new_assignment(engine, ctx, unit, old.role, old.reply_due))
-    return {"unit": old.unit.code, "to_unit": code}
+    new = new_assignment(engine, ctx, unit, old.role, old.reply_due)
+    ctx.proposal.assignments.append(new)
+    return {"unit": old.unit.code, "to_unit": code, "units": unit.name, "sign_due": new.sign_due}
 
 
 @effect("log_contact")

@@ -59,9 +59,7 @@ def recipients(ctx: Context, event: Event) -> list[tuple[str, Recipient]]:
         add("adjustment_requested", STAFF)
     elif action == "reassign":
         add("adjustment_answered", _acting_unit(ctx))
-        new = ctx.params.get("_new_assignment_unit")
-        if new:
-            add("new_assignment", [("unit", new)])
+        add("new_assignment", [("unit", event.payload["to_unit"])])
         add("proposal_reassigned", _deputies(ctx))
     elif action == "reject_adjustment":
         add("adjustment_answered", _acting_unit(ctx))

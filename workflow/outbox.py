@@ -124,6 +124,13 @@ async def record_failure(db: Database, row_id: int, error: str, max_attempts: in
             row.last_error = error[:500]
             if row.attempts >= max_attempts:
                 row.status = "dead"
+                if row.kind != "dead_letter":  # staff hear of it (but a failed alarm raises no alarm)
+                    session.add(OutboxMessage(
+                        kind="dead_letter", recipient_kind="staff", recipient_id="*",
+                        idempotency_key=f"dead:{row.id}:{row.attempts}",
+                        payload={"proposal_id": (row.payload or {}).get("proposal_id"),
+                                 "number": (row.payload or {}).get("number"), "title": (row.payload or {}).get("title"),
+                                 "facts": {"count": 1, "dead_id": row.id}}))
             return row.attempts
 
 
