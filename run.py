@@ -3,6 +3,8 @@
     serve [--demo] [--role all|web|worker]   start the product (creates or upgrades the database)
     db upgrade                               create or upgrade the database
     user add NAME --role ROLE [--password P] create an account; prints its API token
+    user passwd NAME [--password P]          set a new password (asked for when not given); lifts a lockout
+    user disable NAME                        switch an account off (no sign-in, no API token)
     import deputies|units FILE               import a roster from .csv or .xlsx (all rows or none)
     workflow diagram                         print the workflow diagram (Markdown with Mermaid)
     audit verify                             check the event log's hash chains
@@ -41,9 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
 
     user = commands.add_parser("user", help="账号 / accounts")
-    user.add_argument("action", choices=["add"])
+    user.add_argument("action", choices=["add", "passwd", "disable"])
     user.add_argument("name")
-    user.add_argument("--role", required=True, choices=["admin", "staff", "supervisor", "viewer"])
+    user.add_argument("--role", choices=["admin", "staff", "supervisor", "viewer"], help="add 时必填")
     user.add_argument("--password")
     user.add_argument("--display-name", default="")
 
@@ -163,13 +165,34 @@ def cmd_serve(settings: Settings, args) -> int:
 
 
 def cmd_user(settings: Settings, args) -> int:
-    from workflow.accounts import add_user
+    from workflow.accounts import add_user, disable_user, set_password
 
+    if args.action == "passwd":
+        password = args.password if args.password is not None else _ask_password()
+        asyncio.run(_with_db(settings, lambda db: set_password(db, args.name, password)))
+        print(f"已为用户 {args.name} 设置新密码；该用户已登录的页面需要重新登录。")
+        return 0
+    if args.action == "disable":
+        asyncio.run(_with_db(settings, lambda db: disable_user(db, args.name)))
+        print(f"已停用用户 {args.name}：不能再登录，API 令牌也已失效。")
+        return 0
+    if not args.role:
+        print("错误：创建用户须用 --role 指定角色（admin、staff、supervisor 或 viewer）。", file=sys.stderr)
+        return 2
     new = asyncio.run(_with_db(settings, lambda db: add_user(db, args.name, args.role, args.password,
                                                              args.display_name)))
     print(f"已创建用户 {new.user.username}（{new.user.role}）。API 令牌（只显示这一次）：", file=sys.stderr)
     print(new.token)
     return 0
+
+
+def _ask_password() -> str:
+    import getpass
+
+    first = getpass.getpass("新密码：")
+    if getpass.getpass("再输入一次：") != first:
+        raise SystemExit("两次输入的密码不一致，没有更改。")
+    return first
 
 
 def cmd_import(settings: Settings, args) -> int:

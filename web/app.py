@@ -57,7 +57,7 @@ def _dumps(value) -> str:
 
 def init_app(settings: Settings, engine: Engine) -> web.Application:
     """The web application: JSON API, unit links, health and metrics."""
-    from . import api, feedback, links, notifications_api, system
+    from . import api, console, feedback, links, notifications_api, system
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
     app[SETTINGS] = settings
@@ -69,4 +69,5 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     feedback.setup_routes(app)
     notifications_api.setup_routes(app)
     system.setup_routes(app)
+    console.setup_routes(app)  # staff console, /login, /static
     return app

@@ -1,0 +1,82 @@
+"""The staff console (/console): the work queue, proposals and their actions, paper entry, unit links.
+
+Pages only translate: what a proposal allows is `Engine.allowed_actions`, every change is one
+`Engine.perform` (or `create_proposal`) with the signed-in staff member as the actor, so the event
+carries their name. Rosters and imports are in console_rosters.py, the 交办单 in console_sheet.py.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy import func, or_, select
+
+from storage.models import Proposal
+from workflow.definition import STATES
+
+from . import console_auth, session
+from .console_queue import BUCKETS, BY_KEY, LIMIT, counts, due_of, proposals_in
+from .keys import DB, ENGINE
+from .session import render, require
+
+STATIC = Path(__file__).resolve().parent / "static"
+PAGE_SIZE = 50
+
+
+@require()
+async def queue(request: web.Request) -> web.Response:
+    """GET /console: how many proposals wait in each queue, and the proposals of the chosen one."""
+    today = request.app[ENGINE].clock()
+    async with request.app[DB].read() as db_session:
+        found = await counts(db_session, today)
+        chosen = request.query.get("q") if request.query.get("q") in BY_KEY else next(
+            (b.key for b in BUCKETS if found[b.key]), BUCKETS[0].key)
+        rows = await proposals_in(db_session, chosen, today)
+        lines = [_line(p, today) for p in rows]
+    return render(request, "console/queue.html", {
+        "buckets": BUCKETS, "counts": found, "chosen": BY_KEY[chosen], "lines": lines, "limit": LIMIT})
+
+
+def _line(p: Proposal, today) -> dict:
+    what, when, late = due_of(p, today)
+    return {"ref": p.ref, "number": p.number, "title": p.title, "deputy": p.lead_deputy.name,
+            "state": STATES[p.state], "category": p.category, "key": p.key_supervision,
+            "key_proposed": p.key_proposed and not p.key_supervision,
+            "units": "、".join(a.unit.name + ("" if a.role == "lead" else "（协办）") for a in p.assignments
+                              if a.role in ("lead", "co") and a.state != "reassigned"),
+            "due_what": what, "due": when, "late": late,
+            "adjusting": any(a.state == "adjustment_requested" for a in p.assignments),
+            "updated_at": p.updated_at}
+
+
+@require()
+async def proposal_list(request: web.Request) -> web.Response:
+    """GET /console/proposals: every proposal, newest first, by year, state and words of the title."""
+    query = select(Proposal)
+    state, words = request.query.get("state", ""), request.query.get("q", "").strip()[:100]
+    year = request.query.get("year", "")
+    if state in STATES:
+        query = query.where(Proposal.state == state)
+    if year.isdigit():
+        query = query.where(Proposal.year == int(year))
+    if words:
+        query = query.where(or_(Proposal.title.contains(words), Proposal.number == words))
+    page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
+    today = request.app[ENGINE].clock()
+    async with request.app[DB].read() as db_session:
+        total = (await db_session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
+        rows = (await db_session.execute(
+            query.order_by(Proposal.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))).scalars()
+        lines = [_line(p, today) for p in rows]
+    return render(request, "console/proposals.html", {
+        "lines": lines, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
+        "states": STATES, "state": state, "year": year, "q": words})
+
+
+def setup_routes(app: web.Application) -> None:
+    """All console routes, the sign-in pages and the console's static files."""
+    session.setup(app)
+    console_auth.setup_routes(app)
+    app.router.add_static("/static/", STATIC, name="static")
+    app.router.add_get("/console", queue)
+    app.router.add_get("/console/proposals", proposal_list)
