@@ -273,3 +273,37 @@ def test_guards_table_names_every_guard_the_actions_use():
 
     used = {g for a in ACTIONS.values() for g in a.guards}
     assert used <= set(rules.GUARDS)
+
+
+# ------------------------------------------------------------------ what staff are offered (Engine.allowed_actions, pure)
+def _offered_to_staff(p: Proposal) -> list[str]:
+    from workflow.services import Engine
+    from workflow.settings import load_settings
+
+    return Engine(db=None, settings=load_settings(environ={}), clock=lambda: TODAY).allowed_actions(
+        p, Actor("staff", "wang", role="staff"))
+
+
+def test_staff_are_offered_reassign_when_several_units_ask_for_adjustment():
+    # With two requests staff must name the unit; the action is still open (it was once left out).
+    first = assignment(1, "JYJ", state="adjustment_requested")
+    second = assignment(2, "JTJ", state="adjustment_requested")
+    offered = _offered_to_staff(proposal(first, second, state="assigned"))
+    assert {"reassign", "reject_adjustment"} <= set(offered)
+    assert "extend_deadline" not in offered  # no lead unit is in a state whose deadline can move
+
+
+def test_staff_are_offered_extend_deadline_with_several_lead_units_but_not_reassign_without_a_request():
+    offered = _offered_to_staff(proposal(assignment(1, "JYJ"), assignment(2, "JTJ")))
+    assert "extend_deadline" in offered
+    assert "reassign" not in offered and "reject_adjustment" not in offered
+
+
+def test_viewers_are_offered_nothing():
+    from workflow.services import Engine
+    from workflow.settings import load_settings
+
+    engine = Engine(db=None, settings=load_settings(environ={}), clock=lambda: TODAY)
+    p = proposal(assignment(1, "JYJ"), assignment(2, "JTJ", state="adjustment_requested"))
+    assert engine.allowed_actions(p, Actor("staff", "li", role="viewer")) == []
+    assert engine.allowed_actions(p, Actor("staff", "li", role="supervisor")) == []

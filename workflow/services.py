@@ -30,7 +30,7 @@ from .rules import GUARDS, Actor, Context
 from .settings import Settings
 
 # Guards that judge what was typed rather than the proposal: a failure is bad input (400), not 409.
-INPUT_GUARDS = {"promise_date_for_b_and_c", "reason_for_unsatisfied"}
+INPUT_GUARDS = {"promise_date_for_b_and_c", "reason_for_unsatisfied", "within_maximum_extension"}
 ACTING_ROLES = {"admin", "staff"}
 
 
@@ -117,19 +117,26 @@ class Engine:
 
     def allowed_actions(self, proposal: Proposal, actor: Actor, assignment: Optional[Assignment] = None) -> list[str]:
         """The actions `actor` may take on `proposal` now (guards on parameters are not judged yet)."""
-        allowed = []
-        for action_id, spec in ACTIONS.items():
-            if not proposal_action_possible(action_id, proposal.state):
-                continue
-            try:
-                ctx = self._context(proposal, action_id, actor, {})
-                ctx.actor = self._effective_actor(ctx, spec, {}, assignment)
-                self._check_state(ctx, spec)
-                self._check_guards(ctx, spec, include_input=False)
-            except (NotAllowed, Forbidden, InvalidInput):
-                continue
-            allowed.append(action_id)
-        return allowed
+        return [action_id for action_id, spec in ACTIONS.items()
+                if proposal_action_possible(action_id, proposal.state)
+                and self._open_to(proposal, spec, actor, assignment)]
+
+    def _open_to(self, proposal: Proposal, spec: Action, actor: Actor, assignment: Optional[Assignment],
+                 raw: Optional[dict] = None) -> bool:
+        try:
+            ctx = self._context(proposal, spec.id, actor, {})
+            ctx.actor = self._effective_actor(ctx, spec, raw or {}, assignment)
+            self._check_state(ctx, spec)
+            self._check_guards(ctx, spec, include_input=False)
+        except InvalidInput as exc:
+            # Staff must name the unit when several could be meant: open if it is open for one of them.
+            if raw is None and exc.details.get("field") == "unit":
+                return any(self._open_to(proposal, spec, actor, assignment, {"unit": a.unit.code})
+                           for a in proposal.assignments)
+            return False
+        except (NotAllowed, Forbidden):
+            return False
+        return True
 
     # ------------------------------------------------------------------ the one transaction
     async def _apply(self, session, proposal: Proposal, action: str, actor: Actor, raw: dict) -> ActionResult:
@@ -137,7 +144,7 @@ class Engine:
         if spec is None:
             raise NotAllowed(f"没有“{action}”这个操作。", allowed=self.allowed_actions(proposal, actor))
         if proposal.state in FINAL_STATES:
-            raise NotAllowed(f"建议已{_state_label(proposal.state)}，不能再操作。", allowed=[])
+            raise NotAllowed(f"建议已{_state_label(proposal.state).removeprefix('已')}，不能再操作。", allowed=[])
         ctx = self._context(proposal, action, actor, {})
         try:
             ctx.actor = self._effective_actor(ctx, spec, raw)
