@@ -1,13 +1,16 @@
 """Answers one checked delivery: claim it (once per dedupe key), find who speaks, run a word or a dialogue
 step, keep the new dialogue and the answer.
 
-The common case, a text that moves the guided drafting on, is one database transaction: claim, load,
-step, save. Work for the engine (a draft, a submission, a rating) runs after the claim is committed,
-each in the engine's own transaction, and the answer is stored in a second one.
+The common case, a text that moves the guided drafting on, needs no engine work: its claim, its step
+and the new dialogue go into one transaction, shared by every message that arrived while the previous
+one was being written (group commit: a few statements for all of them). Work for the engine (a draft,
+a submission, a rating) runs after the claim is committed, so a retry cannot redo it, each in the
+engine's own transaction; its answer is stored in a second one.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from workflow.settings import Settings
 
 from . import commands, dialogue as D
 from . import texts as T
+from .group_commit import GroupCommit
 from .webhook import Answered, Inbound
 
 log = logging.getLogger("jianyi.bot")
@@ -51,11 +55,24 @@ class Stepped:
 Route = Union[Fixed, Word, Stepped]
 
 
+@dataclass
+class Plan:
+    """A delivery after the first transaction: its answer if known, else the work left to do."""
+
+    msg: Inbound
+    answered: Optional[Answered] = None
+    route: Optional[Route] = None
+    who: Optional[bot_support.Identity] = None
+    stored: Optional[bot_support.StoredDialogue] = None
+
+
 class Conversation:
     def __init__(self, engine: Engine, settings: Settings):
         self.engine, self.db, self.settings = engine, engine.db, settings
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._last_purge: Optional[float] = None
+        self._sqlite_writes = asyncio.Lock() if engine.db.is_sqlite else None
+        self._first = GroupCommit(self._first_transaction)
 
     async def answer(self, msg: Inbound) -> Answered:
         """The answer to `msg`; runs its effect only if this is the first delivery."""
@@ -63,58 +80,87 @@ class Conversation:
         if lock is None:
             lock = self._locks[msg.from_user] = asyncio.Lock()
         async with lock:  # one user's messages in order, in this process
-            result = await self._answer(msg)
+            try:
+                plan = await self._first.submit(msg)
+            except Exception:  # noqa: BLE001 - nothing was kept: the deputy may simply send it again
+                log.exception("the transaction of %s failed", msg.key)
+                return Answered(T.BUSY)
+            result = plan.answered if plan.answered is not None else await self._finish(plan)
         await self._maybe_purge()
         return result
 
     async def earlier(self, key: str) -> Optional[Answered]:
         async with self.db.read() as session:
             found = await bot_support.delivered(session, key)
-        if found is None:
-            return None
-        return Answered(found.answer, earlier=True, in_progress=found.answer is None, followed_up=found.followed_up)
+        return _earlier(found) if found is not None else None
 
     async def follow_up(self, msg: Inbound, text: str) -> None:
-        await bot_support.follow_up(self.db, msg.key, msg.from_user, text)
+        async with self._writing():
+            await bot_support.follow_up(self.db, msg.key, msg.from_user, text)
 
-    # ------------------------------------------------------------ the turn
-    async def _answer(self, msg: Inbound) -> Answered:
-        openid = msg.from_user
-        async with self.db.write() as session:
-            async with session.begin():
-                earlier = await bot_support.claim_message(session, msg.key, openid)
-                if earlier is not None:
-                    return Answered(earlier.answer, earlier=True, in_progress=earlier.answer is None,
-                                    followed_up=earlier.followed_up)
-                who = await bot_support.identify(session, openid)
-                stored = await bot_support.load_dialogue(session, openid)
-                route = await self._route(session, msg, who, stored)
-                if isinstance(route, Fixed):
-                    if route.text is not None:
-                        await bot_support.record_answer(session, msg.key, route.text)
-                    return Answered(route.text)
-                if isinstance(route, Stepped) and route.step.intent is None:
-                    text = await self._keep(session, msg, stored, route.step.dialogue, route.step.reply)
-                    return Answered(text)
-        # Work for the engine: the claim is committed, so a retry will not redo it.
+    # ------------------------------------------------------------ the first transaction, shared
+    async def _first_transaction(self, msgs: list[Inbound]) -> list[Plan]:
+        """Claim each delivery and, where the dialogue alone answers it, step and keep the dialogue: one
+        transaction for every message that arrived together. Work for the engine is left to `_finish`."""
+        async with self._writing():
+            async with self.db.write() as session:
+                async with session.begin():
+                    found = await bot_support.speakers(session, [m.from_user for m in msgs])
+                    plans = [await self._plan(session, msg, *found[msg.from_user]) for msg in msgs]
+                    claims = [(p.msg.key, p.msg.from_user, _stored_answer(p)) for p in plans if p.route is not None]
+                    earlier = await bot_support.claim_messages(session, claims)
+                    changes = []
+                    for plan in plans:
+                        if plan.msg.key in earlier:
+                            plan.answered, plan.route = _earlier(earlier[plan.msg.key]), None
+                        elif isinstance(plan.route, Stepped) and plan.answered is not None:
+                            new = plan.route.step.dialogue
+                            changes.append((plan.msg.from_user, plan.stored, new.state, dict(new.data)))
+                    if await bot_support.save_dialogues(session, changes):
+                        log.warning("a dialogue changed concurrently (another process?); the newer step was kept")
+        return plans
+
+    async def _plan(self, session, msg: Inbound, who, stored) -> Plan:
+        plan = Plan(msg, who=who, stored=stored)
+        try:
+            plan.route = await self._route(session, msg, who, stored)
+        except WorkflowError as exc:
+            plan.route = Fixed(exc.message)
+        except Exception:  # noqa: BLE001 - one message's bug must not fail the others of its transaction
+            log.exception("routing %s failed", msg.key)
+            plan.answered = Answered(T.BUSY)  # not claimed: a retry may try again
+            return plan
+        if isinstance(plan.route, Fixed):
+            plan.answered = Answered(T.fit(plan.route.text) if plan.route.text else None)
+        elif isinstance(plan.route, Stepped) and plan.route.step.intent is None:
+            plan.answered = Answered(T.fit(plan.route.step.reply))
+        return plan
+
+    # ------------------------------------------------------------ work for the engine, then the answer
+    async def _finish(self, plan: Plan) -> Answered:
+        msg, route, who = plan.msg, plan.route, plan.who
         try:
             if isinstance(route, Word):
-                new, text, forget = await self._word(route, openid, who)
+                new, text, forget = await self._word(route, msg.from_user, who)
             else:
                 new, text = await self._perform(who, route)
                 forget = False
         except Exception:  # noqa: BLE001 - the deputy gets an apology, the log gets the bug
             log.exception("answering %s failed", msg.key)
             new, text, forget = None, T.BUSY, False
-        async with self.db.write() as session:
-            async with session.begin():
-                if forget:
-                    stored = bot_support.StoredDialogue()
-                    new = None
-                text = await self._keep(session, msg, stored, new, text)
+        async with self._writing():
+            async with self.db.write() as session:
+                async with session.begin():
+                    stored = bot_support.StoredDialogue() if forget else plan.stored
+                    text = await self._keep(session, msg, stored, None if forget else new, text)
         return Answered(text)
 
+    def _writing(self):
+        """On SQLite, this process's writers take turns here rather than in SQLite's busy-wait (which sleeps)."""
+        return self._sqlite_writes if self._sqlite_writes is not None else contextlib.nullcontext()
+
     async def _keep(self, session, msg: Inbound, stored, new: Optional[D.Dialogue], text: str) -> str:
+        """Store the new dialogue and the answer of a message claimed before."""
         text = T.fit(text)
         if new is not None and not await bot_support.save_dialogue(session, msg.from_user, stored, new.state,
                                                                    dict(new.data)):
@@ -123,11 +169,9 @@ class Conversation:
         return text
 
     async def _route(self, session, msg: Inbound, who, stored) -> Route:
-        said = _said(msg)
-        if said is None or isinstance(said, Fixed):
-            return said or Fixed(None)
-        if said == "subscribe":
-            return Fixed(T.HELP if who.kind == "deputy" else T.UNIT_HELP if who.kind == "unit" else T.WELCOME)
+        said = _said(msg, who)
+        if isinstance(said, Fixed):
+            return said
         if isinstance(said, D.Text):
             found = commands.find(said.text, who.kind)
             if found is not None:
@@ -216,7 +260,8 @@ class Conversation:
             return
         self._last_purge = now
         try:
-            removed = await bot_support.purge_messages(self.db)
+            async with self._writing():
+                removed = await bot_support.purge_messages(self.db)
         except Exception:  # noqa: BLE001 - housekeeping only; tried again later
             log.exception("purging old delivery records failed")
             return
@@ -224,7 +269,19 @@ class Conversation:
             log.info("purged %d old delivery records", removed)
 
 
-def _said(msg: Inbound) -> Union[D.Said, Fixed, str, None]:
+def _stored_answer(plan: Plan) -> Optional[str]:
+    """What to record with the claim: the answer if known now ("" for none), None while work remains."""
+    if plan.answered is None:
+        return None
+    return plan.answered.text or ""
+
+
+def _earlier(found: bot_support.Delivered) -> Answered:
+    return Answered(found.answer or None, earlier=True, in_progress=found.answer is None,
+                    followed_up=found.followed_up)
+
+
+def _said(msg: Inbound, who: bot_support.Identity) -> Union[D.Said, Fixed]:
     """What a delivery says: a text, a photo, a menu word, or an answer known without a step."""
     if msg.msg_type == "text":
         return D.Text(msg.content.strip())
@@ -236,6 +293,6 @@ def _said(msg: Inbound) -> Union[D.Said, Fixed, str, None]:
         if msg.event == "click":
             return D.Text(commands.MENU_WORDS.get(msg.event_key, "帮助"))
         if msg.event == "subscribe":
-            return "subscribe"
-        return Fixed(None)
+            return Fixed({"deputy": T.HELP, "unit": T.UNIT_HELP}.get(who.kind, T.WELCOME))
+        return Fixed(None)  # unsubscribe, menu links, location reports: nothing to say
     return Fixed(T.UNSUPPORTED)

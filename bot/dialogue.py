@@ -16,12 +16,11 @@ and nothing here decides a rule of the workflow: the engine refuses what is not 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional, Union
+from typing import Optional, Union
 
 from . import texts as T
 
-IDLE, TITLE, CONTENT, CATEGORY, COSIGNERS, PICK = "idle", "title", "content", "category", "cosigners", "pick"
+TITLE, CONTENT, CATEGORY, COSIGNERS, PICK = "title", "content", "category", "cosigners", "pick"
 REVIEW, EDIT_TITLE, EDIT_CONTENT, EDIT_CATEGORY = "review", "edit_title", "edit_content", "edit_category"
 QUESTION, ABANDON, CHOOSE = "question", "abandon", "choose"
 WRITING = (TITLE, CONTENT, CATEGORY, COSIGNERS, PICK)  # before the draft exists in the workflow
@@ -41,102 +40,10 @@ _FORM_KEYS = {"标题": "title", "题目": "title", "内容": "content", "类别
 _NAME_SPLIT = re.compile(r"[、,，;；\s]+")
 
 
-@dataclass(frozen=True)
-class Dialogue:
-    state: str = IDLE
-    data: Mapping[str, Any] = field(default_factory=dict)  # JSON: title, content, category, co_signers, ref...
-
-
-# ---------------------------------------------------------------- inputs
-@dataclass(frozen=True)
-class Text:
-    text: str
-
-
-@dataclass(frozen=True)
-class Photo:
-    media_id: str
-    url: str
-    msg_id: str
-
-
-# ---------------------------------------------------------------- intents: work for the engine
-@dataclass(frozen=True)
-class CreateDraft:
-    title: str
-    content: str
-    category: str
-    co_signers: tuple[str, ...]
-    photos: tuple[Mapping[str, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class Revise:
-    ref: str
-    fields: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class Consult:
-    ref: str
-    question: str
-
-
-@dataclass(frozen=True)
-class Submit:
-    ref: str
-
-
-@dataclass(frozen=True)
-class Attach:
-    ref: str
-    photo: Photo
-
-
-@dataclass(frozen=True)
-class Resume:
-    ref: str
-
-
-Intent = Union[CreateDraft, Revise, Consult, Submit, Attach, Resume]
-
-
-@dataclass(frozen=True)
-class Done:
-    intent: Intent
-    result: Mapping[str, Any] = field(default_factory=dict)  # ref, number, count
-
-
-@dataclass(frozen=True)
-class Failed:
-    intent: Intent
-    message: str
-
-
-Said = Union[Text, Photo, Done, Failed]
-
-
-@dataclass(frozen=True)
-class Facts:
-    categories: tuple[str, ...]
-    me: str = ""  # the deputy's number
-    draft: Any = None  # workflow.desk.DraftView of data["ref"], when there is one
-    roster: Mapping[str, tuple] = field(default_factory=dict)  # name or number -> (Person, ...)
-    open_drafts: tuple = ()  # DraftView of the deputy's unsubmitted drafts, newest first
-
-
-@dataclass(frozen=True)
-class Needs:
-    draft: bool = False
-    names: tuple[str, ...] = ()
-    open_drafts: bool = False
-
-
-@dataclass(frozen=True)
-class Step:
-    dialogue: Dialogue
-    reply: str
-    intent: Optional[Intent] = None
+from .steps import (  # noqa: F401 - the vocabulary, re-exported for the runner
+    IDLE, Attach, Consult, CreateDraft, Dialogue, Done, Facts, Failed, Intent, Needs, Photo, Resume, Revise, Said,
+    Step, Submit, Text,
+)
 
 
 # ---------------------------------------------------------------- what to look up
@@ -148,7 +55,7 @@ def needs(d: Dialogue, said: Said) -> Needs:
     names: tuple[str, ...] = ()
     if text.startswith(PROPOSE):
         names = tuple(_names((parse_form(text) or {}).get("co_signers", "")))
-    elif d.state == COSIGNERS:
+    elif d.state == COSIGNERS and not _is_word(word):
         names = tuple(_names(text))
     bare_propose = word == PROPOSE
     wants_drafts = not has_ref and (bare_propose or word in SUBMIT_WORDS or word == "继续")
@@ -176,6 +83,12 @@ def step(d: Dialogue, said: Said, facts: Facts) -> Step:
     if word in VIEW_WORDS and d.data.get("ref"):
         return Step(d, T.review(facts.draft))
     return _BY_STATE.get(d.state, _idle)(d, text, facts)
+
+
+def _is_word(word: str) -> bool:
+    """A word the dialogue answers in any state (so it is never a co-signer's name)."""
+    return (word in SUBMIT_WORDS or word in ABANDON_WORDS or word in VIEW_WORDS or word in T.NONE_WORDS
+            or word.startswith(PROPOSE) or _RESUME.match(word) is not None)
 
 
 def _word(text: str) -> str:

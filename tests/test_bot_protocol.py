@@ -189,3 +189,23 @@ async def test_an_answer_not_ready_in_time_is_sent_later_as_a_chat_reply(aiohttp
     retry = await wechat.deliver(xml, "o_zhang")
     assert retry.body == "success"  # the answer went out as a message: not twice
     assert (await counts(db))["outbox"] == 1
+
+
+async def test_deputies_writing_at_once_each_get_their_own_answer_and_step(aiohttp_client, settings, engine, auth, db):
+    client, wechat, _ = await bot_client(aiohttp_client, settings, engine, "plain")
+    openids = [f"o_{i:02d}" for i in range(12)]
+    for i, openid in enumerate(openids):
+        await add_deputy(client, auth, f"D{i:03d}", f"代表{i}")
+        await bind(client, auth, wechat, openid, f"D{i:03d}")
+
+    async def write(openid: str) -> list[str]:
+        replies = []
+        for said in ("提建议", f"{openid} 的标题", f"{openid} 的内容", "3", "无"):
+            replies.append((await wechat.text(openid, said)).text)
+        return replies
+
+    everyone = await asyncio.gather(*(write(o) for o in openids))
+    for openid, replies in zip(openids, everyone):
+        assert "第 1 步" in replies[0] and "第 2 步" in replies[1] and "第 4 步" in replies[3]
+        assert f"标题：{openid} 的标题" in replies[4] and f"内容：{openid} 的内容" in replies[4]
+    assert (await counts(db))["proposals"] == len(openids)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import String, bindparam, delete, func, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.models import (
@@ -51,14 +50,36 @@ NOBODY = Identity()
 
 
 async def identify(session, openid: str) -> Identity:
-    deputy = (await session.execute(
-        select(Deputy.number, Deputy.name, Deputy.active).where(Deputy.openid == openid))).first()
-    if deputy is not None:
-        return Identity("deputy", deputy.number, deputy.name) if deputy.active else NOBODY
-    unit = (await session.execute(
-        select(Unit.code, Unit.name).join(UnitLiaison, UnitLiaison.unit_id == Unit.id)
-        .where(UnitLiaison.openid == openid, Unit.active))).first()
-    return Identity("unit", unit.code, unit.name) if unit is not None else NOBODY
+    return (await speakers(session, [openid]))[openid][0]
+
+
+async def speakers(session, openids: Sequence[str]) -> dict[str, tuple[Identity, "StoredDialogue"]]:
+    """Who each openid is and where their dialogue stands, in one query (the hot path of every message)."""
+    openids = list(dict.fromkeys(openids))
+    # Padded to a few sizes so that SQLAlchemy's statement cache sees a few shapes, not one per batch size.
+    size = next(n for n in (1, 4, 16, 64, len(openids)) if n >= len(openids))
+    padded = openids + openids[-1:] * (size - len(openids))
+    me = union_all(*(select(literal(o, String).label("openid")) for o in padded)).subquery() if size > 1 \
+        else select(literal(openids[0], String).label("openid")).subquery()
+    rows = (await session.execute(
+        select(me.c.openid, Deputy.number, Deputy.name, Deputy.active, Unit.code, Unit.name.label("unit_name"),
+               Unit.active.label("unit_active"), BotDialogue.state, BotDialogue.data, BotDialogue.version)
+        .select_from(me)
+        .outerjoin(Deputy, Deputy.openid == me.c.openid)
+        .outerjoin(UnitLiaison, UnitLiaison.openid == me.c.openid)
+        .outerjoin(Unit, Unit.id == UnitLiaison.unit_id)
+        .outerjoin(BotDialogue, BotDialogue.openid == me.c.openid))).all()
+    found = {}
+    for row in rows:
+        if row.number is not None:
+            who = Identity("deputy", row.number, row.name) if row.active else NOBODY
+        elif row.code is not None and row.unit_active:
+            who = Identity("unit", row.code, row.unit_name)
+        else:
+            who = NOBODY
+        stored = StoredDialogue(row.state, dict(row.data or {}), row.version) if row.version else StoredDialogue()
+        found[row.openid] = (who, stored)
+    return found
 
 
 # ---------------------------------------------------------------- binding
@@ -137,31 +158,39 @@ class StoredDialogue:
     version: int = 0  # 0: no row yet
 
 
-async def load_dialogue(session, openid: str) -> StoredDialogue:
-    row = (await session.execute(
-        select(BotDialogue.state, BotDialogue.data, BotDialogue.version).where(BotDialogue.openid == openid))).first()
-    if row is None:
-        return StoredDialogue()
-    return StoredDialogue(row.state, dict(row.data or {}), row.version)
-
-
 async def save_dialogue(session, openid: str, before: StoredDialogue, state: str, data: dict) -> bool:
     """Store the new state if nobody else changed it since `before` was loaded; False on a conflict."""
-    if before.version and state == before.state and data == before.data:
-        return True
+    return await save_dialogues(session, [(openid, before, state, data)]) == 0
+
+
+async def save_dialogues(session, changes: Sequence[tuple[str, StoredDialogue, str, dict]]) -> int:
+    """Store several users' new states (each only if unchanged since loaded); returns how many conflicted."""
     now = utcnow()
-    if before.version == 0:
-        try:
-            async with session.begin_nested():
-                session.add(BotDialogue(openid=openid, state=state, data=data, version=1, updated_at=now))
-                await session.flush()
-        except IntegrityError:
-            return False
-        return True
-    result = await session.execute(
-        update(BotDialogue).where(BotDialogue.openid == openid, BotDialogue.version == before.version)
-        .values(state=state, data=data, version=before.version + 1, updated_at=now))
-    return result.rowcount == 1
+    changes = [c for c in changes if not (c[1].version and c[2] == c[1].state and c[3] == c[1].data)]
+    fresh = [dict(openid=o, state=st, data=d, version=1, updated_at=now) for o, before, st, d in changes
+             if before.version == 0]
+    known = [dict(o=o, v=before.version, state=st, data=d, version=before.version + 1, updated_at=now)
+             for o, before, st, d in changes if before.version]
+    conflicts = 0
+    if fresh:
+        table = BotDialogue.__table__
+        statement = _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.openid]).returning(
+            table.c.openid)
+        conflicts += len(fresh) - len((await session.execute(statement, fresh)).all())
+    if known:
+        connection = await session.connection() if hasattr(session, "get_bind") else session
+        statement = (update(BotDialogue).where(BotDialogue.openid == bindparam("o"), BotDialogue.version == bindparam("v"))
+                     .values(state=bindparam("state"), data=bindparam("data"), version=bindparam("version"),
+                             updated_at=bindparam("updated_at")))
+        result = await connection.execute(statement, known)
+        conflicts += len(known) - result.rowcount if result.rowcount >= 0 else 0
+    return conflicts
+
+
+def _insert(session):
+    """INSERT with ON CONFLICT for this session's (or connection's) database."""
+    dialect = session.dialect if hasattr(session, "dialect") else session.bind.dialect
+    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
 
 async def _drop_dialogue(session, openid: str) -> None:
@@ -177,14 +206,28 @@ class Delivered:
     followed_up: bool
 
 
-async def claim_message(session, key: str, openid: str) -> Optional[Delivered]:
-    """Record that message `key` is being answered; None if this is its first delivery."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(BotInbound).values(key=key, openid=openid, followed_up=False, created_at=utcnow())
-    statement = statement.on_conflict_do_nothing(index_elements=[BotInbound.key]).returning(BotInbound.id)
-    if (await session.execute(statement)).first() is not None:
-        return None
-    return await delivered(session, key)
+async def claim_message(session, key: str, openid: str, answer: Optional[str] = None) -> Optional[Delivered]:
+    """Record message `key` (with its `answer` when it is known already); None if this is its first
+    delivery, else what the first one was answered (the caller then rolls back whatever it did)."""
+    return (await claim_messages(session, [(key, openid, answer)])).get(key)
+
+
+async def claim_messages(session, claims: Sequence[tuple[str, str, Optional[str]]]) -> dict[str, Delivered]:
+    """Record several (key, openid, answer); returns the earlier deliveries of the keys already recorded."""
+    if not claims:
+        return {}
+    now = utcnow()
+    rows = [dict(key=k, openid=o, answer=a, followed_up=False, created_at=now, answered_at=now if a is not None else None)
+            for k, o, a in claims]
+    table = BotInbound.__table__
+    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.key)
+    new = set((await session.execute(statement, rows)).scalars())
+    repeated = [k for k, _, _ in claims if k not in new]
+    if not repeated:
+        return {}
+    found = (await session.execute(select(BotInbound.key, BotInbound.answer, BotInbound.followed_up)
+                                   .where(BotInbound.key.in_(repeated)))).all()
+    return {row.key: Delivered(row.answer, row.followed_up) for row in found}
 
 
 async def delivered(session, key: str) -> Optional[Delivered]:
