@@ -179,3 +179,53 @@ async def test_user_cli_names_a_missing_user(settings, db):
     code, _out, err = await _run_cli(settings, "disable", "nobody")
     assert code == 1
     assert "找不到用户" in err
+
+
+# ------------------------------------------------------------------ roles and CSRF on a staff action
+async def _submitted(client, auth) -> tuple[object, str]:
+    from tests.helpers import Api
+
+    api = Api(client, auth)
+    await api.roster()
+    return api, await api.submit()
+
+
+async def test_viewer_is_refused_a_staff_action_and_nothing_changes(client, db, auth):
+    api, number = await _submitted(client, auth)
+    events = await api.events(number)
+    await add_user(db, "zhao", "viewer", PASSWORD)
+    await signed_in(client, "zhao")
+    page = f"/console/proposals/{number}"
+    response = await post_form(client, f"{page}/actions", {"action": "accept", "category": "教育"}, token_from=page)
+    assert response.status == 403
+    assert "没有权限" in await response.text()
+    assert (await api.detail(number))["state"] == "submitted"
+    assert await api.events(number) == events
+
+
+async def test_supervisor_is_refused_paper_entry_and_nothing_is_created(client, db, auth):
+    api, _number = await _submitted(client, auth)
+    await add_user(db, "sun", "supervisor", PASSWORD)
+    await signed_in(client, "sun")
+    response = await post_form(client, "/console/proposals/new", {
+        "lead_deputy": "D001", "title": "标题", "content": "内容", "submit": "on"}, token_from="/console")
+    assert response.status == 403
+    assert (await api.get("/api/v1/proposals")).body["total"] == 1
+
+
+async def test_staff_action_without_or_with_a_wrong_csrf_token_is_refused_and_nothing_changes(client, db, auth):
+    api, number = await _submitted(client, auth)
+    events = await api.events(number)
+    await add_user(db, "li", "staff", PASSWORD)
+    await signed_in(client, "li")
+    path = f"/console/proposals/{number}/actions"
+    missing = await client.post(path, data={"action": "accept", "category": "教育"}, allow_redirects=False)
+    wrong = await post_form(client, path, {"action": "accept", "category": "教育"}, token="forged-token")
+    for response in (missing, wrong):
+        assert response.status == 403
+        assert "安全校验未通过" in await response.text()
+    assert (await api.detail(number))["state"] == "submitted"
+    assert await api.events(number) == events
+    right = await post_form(client, path, {"action": "accept", "category": "教育"}, token_from=f"/console/proposals/{number}")
+    assert right.status == 303
+    assert (await api.detail(number))["state"] == "accepted"

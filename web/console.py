@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from storage.models import Proposal
 from workflow.definition import STATES
 
-from . import console_auth, session
+from . import console_auth, console_proposal, console_rosters, console_sheet, session
 from .console_queue import BUCKETS, BY_KEY, LIMIT, counts, due_of, proposals_in
 from .keys import DB, ENGINE
 from .session import render, require
@@ -80,3 +80,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_static("/static/", STATIC, name="static")
     app.router.add_get("/console", queue)
     app.router.add_get("/console/proposals", proposal_list)
+    console_proposal.setup_routes(app)
+    console_rosters.setup_routes(app)
+    console_sheet.setup_routes(app)

@@ -219,7 +219,11 @@ def require(*roles: str) -> Callable[[Handler], Handler]:
                 names = "、".join(ROLES[r] for r in READ_ROLES if r in allowed)
                 return refuse(request, 403, f"您的账号角色是“{ROLES.get(user.role, user.role)}”，"
                                             f"此页面或操作只对{names}开放。", title="没有权限")
-            if request.method not in ("GET", "HEAD") and not await csrf_ok(request):
+            try:
+                checked = request.method in ("GET", "HEAD") or await csrf_ok(request)
+            except web.HTTPRequestEntityTooLarge:
+                return refuse(request, 413, "提交的内容太大（上传文件请小于 700 KB），没有做任何更改。", title="内容太大")
+            if not checked:
                 return refuse(request, 403, "安全校验未通过（表单已过期或不是从本系统页面提交的），没有做任何更改。"
                                             "请返回上一页，刷新后重新提交。", title="请求被拒绝")
             return await handler(request)

@@ -11,9 +11,10 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from storage.models import Assignment
+from storage.db import Database
+from storage.models import Assignment, utcnow
 
-from .errors import WorkflowError
+from .errors import NotFound, WorkflowError
 
 
 class LinkInvalid(WorkflowError):
@@ -69,6 +70,17 @@ def check_current(claim: LinkClaim, assignment: Assignment | None) -> Assignment
     if assignment.state == "reassigned":
         raise LinkExpired("这件建议已改派给其他单位，此链接已失效。")
     return assignment
+
+
+async def reissue_link(db: Database, assignment_id: int) -> None:
+    """Revoke every link of the assignment and start a new one (a new version, a new issue time)."""
+    async with db.write() as session:
+        async with session.begin():
+            assignment = await session.get(Assignment, assignment_id)
+            if assignment is None:
+                raise NotFound("找不到该交办记录。")
+            assignment.link_version += 1
+            assignment.link_issued_at = utcnow()
 
 
 # ---------------------------------------------------------------- deputy feedback links (/f/<token>)

@@ -1,0 +1,179 @@
+"""One proposal in the console: its facts, its history as a timeline, its units and their links, and
+a form for each action open now; paper proposals entered for a deputy; unit links revoked and re-issued.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from aiohttp import web
+from sqlalchemy import select
+
+from storage import repositories as repo
+from storage.models import Deputy, ProposalAttachment, Unit
+from workflow import accounts
+from workflow.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
+from workflow.errors import NotFound, WorkflowError
+from workflow.links import reissue_link
+
+from .console_forms import GROUPS, FormContext, build_forms, raw_params
+from .keys import DB, ENGINE, SETTINGS
+from .session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
+from .views import proposal_detail
+
+ACTOR_KINDS = {"deputy": "代表", "staff": "工作人员", "unit": "承办单位", "system": "系统"}
+EXTRA_LABELS = {"reply_due": "答复期限", "sign_due": "签收期限", "units": "承办单位", "unit": "单位",
+                "to_unit": "改派给", "number": "编号", "title": "标题", "co_signers": "联名代表",
+                "key_proposed": "两次不满意，建议列为重点督办", "previous_due": "原答复期限",
+                "reply_category": "所评答复类别", "advised_by": "提出意见", "on_time": "按期答复"}
+HIDDEN_KEYS = {"deputy", "on_behalf_of"}
+DONE_LABELS = {"link": "已作废旧链接并生成新链接，请把新链接发给承办单位。", "created": "建议已录入。"}
+
+
+# ------------------------------------------------------------------ the proposal page
+async def _page(request: web.Request, ref: str, error: str = "", failed: str = "",
+                values: Mapping[str, Any] | None = None, status: int = 200) -> web.Response:
+    engine, settings, user = request.app[ENGINE], request.app[SETTINGS], user_of(request)
+    async with request.app[DB].read() as session:
+        proposal = await repo.proposal_by_ref(session, ref)
+        if proposal is None:
+            return refuse(request, 404, f"找不到建议 {ref}。", title="找不到")
+        events = await repo.events_of(session, proposal.id)
+        allowed = engine.allowed_actions(proposal, accounts.actor_for(user)) if can_act(user) else []
+        detail = proposal_detail(settings, proposal, events, allowed)
+        roster = list((await session.execute(
+            select(Unit).where(Unit.active.is_(True)).order_by(Unit.code))).scalars())
+        photos = list((await session.execute(select(ProposalAttachment).where(
+            ProposalAttachment.proposal_id == proposal.id).order_by(ProposalAttachment.id))).scalars())
+        names = _names(proposal)
+        forms = build_forms(allowed, FormContext(proposal, settings, engine.clock(), roster, values or {}), failed)
+    done = request.query.get("done", "")
+    return render(request, "console/proposal.html", {
+        "p": detail, "forms": forms, "groups": GROUPS, "timeline": [_event_line(e, names) for e in detail["events"]],
+        "photos": photos, "error": error, "failed": failed, "states": STATES,
+        "done": ACTIONS[done].label if done in ACTIONS else DONE_LABELS.get(done, ""),
+        "can_act": can_act(user)}, status=status)
+
+
+def _names(proposal) -> dict[str, str]:
+    """Deputy numbers and unit codes of this proposal, with the names people know them by."""
+    names = {proposal.lead_deputy.number: proposal.lead_deputy.name}
+    names.update({c.deputy.number: c.deputy.name for c in proposal.co_signers})
+    names.update({a.unit.code: a.unit.name for a in proposal.assignments})
+    return names
+
+
+def _event_line(e: dict, names: dict[str, str]) -> dict:
+    """One timeline entry: who did what, for whom, from which state to which, with what."""
+    actor = e["actor"]
+    who = actor["name"] or names.get(actor["id"], actor["id"])
+    behalf = e["on_behalf_of"]
+    details = []
+    params = {p.name: p.label for p in ACTIONS[e["action"]].params} if e["action"] in ACTIONS else {}
+    for key, value in (e["payload"] or {}).items():
+        label = params.get(key) or EXTRA_LABELS.get(key)
+        if label and key not in HIDDEN_KEYS and value not in (None, "", []):
+            details.append((label, _shown(key, value, names)))
+    return {"at": e["at"], "label": e["label"], "who": who, "kind": ACTOR_KINDS.get(actor["kind"], actor["kind"]),
+            "behalf": names.get(behalf["id"], behalf["id"]) if behalf else "",
+            "moved": e["from"] != e["to"] and e["from"] != "",
+            "from": STATES.get(e["from"], e["from"]), "to": STATES.get(e["to"], e["to"]), "details": details}
+
+
+def _shown(key: str, value: Any, names: dict[str, str]) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(names.get(str(v), str(v)) for v in value)
+    text = str(value)
+    if key in ("rating", "implementation_rating"):
+        return RATINGS.get(text, text)
+    if key in ("category", "reply_category") and text in REPLY_CATEGORIES:
+        return f"{text} 类：{REPLY_CATEGORIES[text]}"
+    if key in ("unit", "to_unit"):
+        return names.get(text, text)
+    return text
+
+
+@require()
+async def show(request: web.Request) -> web.Response:
+    """GET /console/proposals/{ref}."""
+    return await _page(request, request.match_info["ref"])
+
+
+@require(*ACT_ROLES)
+async def act(request: web.Request) -> web.Response:
+    """POST /console/proposals/{ref}/actions: any allowed action, through Engine.perform as the staff member."""
+    ref = request.match_info["ref"]
+    form = await request.post()
+    action = form.get("action")
+    if not isinstance(action, str) or action not in ACTIONS:
+        return await _page(request, ref, error="请选择要办理的操作。", status=400)
+    try:
+        result = await request.app[ENGINE].perform(ref, action, accounts.actor_for(user_of(request)),
+                                                   raw_params(action, form))
+    except NotFound as exc:
+        return refuse(request, 404, exc.message, title="找不到")
+    except WorkflowError as exc:
+        return await _page(request, ref, error=exc.message, failed=action, values=form, status=exc.status)
+    return redirect(f"/console/proposals/{result.proposal.ref}?done={action}#top")
+
+
+@require(*ACT_ROLES)
+async def revoke_link(request: web.Request) -> web.Response:
+    """POST /console/assignments/{id}/revoke-link: the unit's old links stop working, a new one is shown."""
+    async with request.app[DB].read() as session:
+        assignment = await repo.assignment_by_id(session, int(request.match_info["id"]))
+        proposal = await repo.proposal_by_id(session, assignment.proposal_id) if assignment else None
+    if assignment is None or proposal is None:
+        return refuse(request, 404, "找不到该交办记录。", title="找不到")
+    await reissue_link(request.app[DB], assignment.id)
+    return redirect(f"/console/proposals/{proposal.ref}?done=link#assignments")
+
+
+# ------------------------------------------------------------------ paper proposals (代录)
+_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+async def _new_page(request: web.Request, values: Mapping[str, Any] | None = None, error: str = "",
+                    status: int = 200) -> web.Response:
+    async with request.app[DB].read() as session:
+        deputies = list((await session.execute(
+            select(Deputy).where(Deputy.active.is_(True)).order_by(Deputy.number))).scalars())
+    values = values or {"submit": "on"}
+    return render(request, "console/proposal_new.html", {
+        "deputies": deputies, "categories": request.app[SETTINGS].workflow.categories,
+        "v": {k: values.get(k) for k in ("lead_deputy", "co_signers", "title", "content", "category",
+                                         "confidential", "face_to_face", "submit")},
+        "error": error}, status=status)
+
+
+@require(*ACT_ROLES)
+async def new_form(request: web.Request) -> web.Response:
+    """GET /console/proposals/new: enter a deputy's paper proposal."""
+    return await _new_page(request)
+
+
+@require(*ACT_ROLES)
+async def create(request: web.Request) -> web.Response:
+    """POST /console/proposals/new: Engine.create_proposal on the deputy's behalf, submitted unless unticked."""
+    form = await request.post()
+    text = {k: v if isinstance(v := form.get(k), str) else "" for k in
+            ("lead_deputy", "co_signers", "title", "content", "category")}
+    co_signers = [n for n in _SPLIT.split(text["co_signers"]) if n]
+    try:
+        result = await request.app[ENGINE].create_proposal(
+            accounts.actor_for(user_of(request)), text["lead_deputy"].strip(), text["title"], text["content"],
+            text["category"], co_signers, submit=form.get("submit") == "on",
+            confidential=form.get("confidential") == "on", face_to_face=form.get("face_to_face") == "on")
+    except WorkflowError as exc:
+        return await _new_page(request, form, exc.message, status=exc.status)
+    return redirect(f"/console/proposals/{result.proposal.ref}?done=created")
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/console/proposals/new", new_form)
+    app.router.add_post("/console/proposals/new", create)
+    app.router.add_get("/console/proposals/{ref}", show)
+    app.router.add_post("/console/proposals/{ref}/actions", act)
+    app.router.add_post(r"/console/assignments/{id:\d+}/revoke-link", revoke_link)
