@@ -136,12 +136,14 @@ class Proposal(Base):
     assignments: Mapped[list["Assignment"]] = relationship(
         back_populates="proposal", lazy="selectin", order_by="Assignment.id", cascade="all"
     )
+    # Loaded only where shown (storage.repositories, full=True); the engine never needs them.
     consultations: Mapped[list["Consultation"]] = relationship(
-        lazy="selectin", order_by="Consultation.id", cascade="all"
+        lazy="raise_on_sql", order_by="Consultation.id", cascade="all"
     )
-    replies: Mapped[list["Reply"]] = relationship(lazy="selectin", order_by="Reply.id", cascade="all")
+    # Pages load these (full=True); the engine only where a state needs them (repositories.load_replies).
+    replies: Mapped[list["Reply"]] = relationship(lazy="raise_on_sql", order_by="Reply.id", cascade="all")
     evaluations: Mapped[list["Evaluation"]] = relationship(
-        lazy="selectin", order_by="Evaluation.id", cascade="all"
+        lazy="raise_on_sql", order_by="Evaluation.id", cascade="all"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -192,10 +194,11 @@ class Assignment(Base):
 
     proposal: Mapped[Proposal] = relationship(back_populates="assignments")
     unit: Mapped[Unit] = relationship(lazy="joined")
-    contacts: Mapped[list["ContactLog"]] = relationship(lazy="selectin", order_by="ContactLog.id", cascade="all")
-    opinions: Mapped[list["Opinion"]] = relationship(lazy="selectin", order_by="Opinion.id", cascade="all")
+    # Loaded only where shown (storage.repositories, full=True): the engine reads the flags above.
+    contacts: Mapped[list["ContactLog"]] = relationship(lazy="raise_on_sql", order_by="ContactLog.id", cascade="all")
+    opinions: Mapped[list["Opinion"]] = relationship(lazy="raise_on_sql", order_by="Opinion.id", cascade="all")
     progress: Mapped[list["ProgressReport"]] = relationship(
-        lazy="selectin", order_by="ProgressReport.id", cascade="all"
+        lazy="raise_on_sql", order_by="ProgressReport.id", cascade="all"
     )
 
 
@@ -322,6 +325,7 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     delivered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     channel: Mapped[str] = mapped_column(String(16), default="")  # custom | template
+    event: Mapped[Optional[Event]] = relationship(lazy="raise_on_sql")
 
 
 class ReminderSent(Base):

@@ -17,8 +17,12 @@ _DRAFT_REF = re.compile(r"^d(\d{1,12})$")
 _NUMBER = re.compile(r"^\d{4}-\d{1,6}$")
 
 
-def _proposal_query():
+def _proposal_query(full: bool = True):
+    """A proposal with what the engine needs; `full` adds what pages show (contacts, opinions...)."""
+    if not full:
+        return select(Proposal)
     return select(Proposal).options(
+        selectinload(Proposal.consultations), selectinload(Proposal.replies), selectinload(Proposal.evaluations),
         selectinload(Proposal.assignments).selectinload(Assignment.contacts),
         selectinload(Proposal.assignments).selectinload(Assignment.opinions),
         selectinload(Proposal.assignments).selectinload(Assignment.progress),
@@ -37,17 +41,18 @@ def ref_filter(ref: str):
 
 
 async def proposal_by_ref(session: AsyncSession, ref: str, for_update: bool = False) -> Optional[Proposal]:
+    """The proposal to show (full) or, with `for_update`, to act on (locked, only what rules need)."""
     clause = ref_filter(ref)
     if clause is None:
         return None
-    query = _proposal_query().where(clause)
+    query = _proposal_query(full=not for_update).where(clause)
     if for_update:
         query = query.with_for_update(of=Proposal)
     return (await session.execute(query)).scalars().first()
 
 
 async def proposal_by_id(session: AsyncSession, proposal_id: int, for_update: bool = False) -> Optional[Proposal]:
-    query = _proposal_query().where(Proposal.id == proposal_id)
+    query = _proposal_query(full=not for_update).where(Proposal.id == proposal_id)
     if for_update:
         query = query.with_for_update(of=Proposal)
     return (await session.execute(query)).scalars().first()
@@ -55,6 +60,18 @@ async def proposal_by_id(session: AsyncSession, proposal_id: int, for_update: bo
 
 async def assignment_by_id(session: AsyncSession, assignment_id: int) -> Optional[Assignment]:
     return await session.get(Assignment, assignment_id)
+
+
+async def load_replies(session: AsyncSession, proposal: Proposal) -> None:
+    """Load a locked proposal's replies and evaluations (the engine needs them only once replies exist)."""
+    await session.refresh(proposal, ["replies", "evaluations"])
+
+
+async def open_consultations(session: AsyncSession, proposal_id: int):
+    from .models import Consultation
+
+    query = select(Consultation).where(Consultation.proposal_id == proposal_id, Consultation.advised_at.is_(None))
+    return list((await session.execute(query.order_by(Consultation.id))).scalars())
 
 
 async def deputy_by_number(session: AsyncSession, number: str) -> Optional[Deputy]:

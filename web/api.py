@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
@@ -144,7 +145,9 @@ async def link_control(request: web.Request) -> web.Response:
     assignment_id = int(request.match_info["id"])
     async with request.app[DB].write() as session:
         async with session.begin():
-            assignment = await session.get(Assignment, assignment_id)
+            assignment = await session.get(Assignment, assignment_id, options=[
+                selectinload(Assignment.contacts), selectinload(Assignment.opinions),
+                selectinload(Assignment.progress)])
             if assignment is None:
                 raise NotFound("找不到该交办记录。")
             assignment.link_version += 1

@@ -72,14 +72,14 @@ async def _request_consultation(engine, session, ctx):
         if unit is None or not unit.active:
             raise InvalidInput(f"找不到单位 {ctx.params['unit']}。", field="unit")
         ctx.proposal.assignments.append(new_assignment(engine, ctx, unit, "consult"))
-    ctx.proposal.consultations.append(Consultation(question=ctx.params.get("question", ""),
-                                                   unit_id=unit.id if unit else None))
+    session.add(Consultation(proposal_id=ctx.proposal.id, question=ctx.params.get("question", ""),
+                             unit_id=unit.id if unit else None))
     return {}
 
 
 @effect("give_advice")
 async def _give_advice(engine, session, ctx):
-    open_requests = [c for c in ctx.proposal.consultations if c.advised_at is None]
+    open_requests = await repo.open_consultations(session, ctx.proposal.id)
     who = ctx.assignment.unit.name if ctx.assignment is not None else (ctx.actor.name or ctx.actor.id)
     for consultation in open_requests[-1:]:
         consultation.advice, consultation.advised_by, consultation.advised_at = ctx.params["advice"], who, utcnow()
@@ -173,15 +173,15 @@ async def _log_contact(engine, session, ctx):
     when = ctx.params.get("contacted_on") or ctx.today
     if when > ctx.today:
         raise InvalidInput("沟通日期不能晚于今天。", field="contacted_on")
-    ctx.assignment.contacts.append(ContactLog(contacted_on=when, method=ctx.params["method"],
-                                              summary=ctx.params["summary"]))
+    session.add(ContactLog(assignment_id=ctx.assignment.id, contacted_on=when, method=ctx.params["method"],
+                           summary=ctx.params["summary"]))
     ctx.assignment.contact_logged = True
     return {"unit": ctx.assignment.unit.code}
 
 
 @effect("submit_opinion")
 async def _submit_opinion(engine, session, ctx):
-    ctx.assignment.opinions.append(Opinion(text=ctx.params["text"]))
+    session.add(Opinion(assignment_id=ctx.assignment.id, text=ctx.params["text"]))
     ctx.assignment.opinion_given = True
     return {"unit": ctx.assignment.unit.code}
 
@@ -236,7 +236,8 @@ async def _evaluate_reply(engine, session, ctx):
 
 @effect("report_progress")
 async def _report_progress(engine, session, ctx):
-    ctx.assignment.progress.append(ProgressReport(text=ctx.params["text"], percent=ctx.params["percent"]))
+    session.add(ProgressReport(assignment_id=ctx.assignment.id, text=ctx.params["text"],
+                               percent=ctx.params["percent"]))
     return {"unit": ctx.assignment.unit.code}
 
 

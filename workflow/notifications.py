@@ -95,12 +95,12 @@ def recipients(ctx: Context, event: Event) -> list[tuple[str, Recipient]]:
 def outbox_rows(ctx: Context, event: Event) -> list[OutboxMessage]:
     rows, seen = [], set()
     for kind, (recipient_kind, recipient_id) in recipients(ctx, event):
-        key = f"{event.id}:{kind}:{recipient_kind}:{recipient_id}"
+        key = f"p{event.proposal_id}:{event.seq}:{kind}:{recipient_kind}:{recipient_id}"
         if key in seen:
             continue
         seen.add(key)
         rows.append(OutboxMessage(
-            event_id=event.id, kind=kind, recipient_kind=recipient_kind, recipient_id=recipient_id,
+            event=event, kind=kind, recipient_kind=recipient_kind, recipient_id=recipient_id,
             idempotency_key=key,
             payload={"proposal_id": ctx.proposal.id, "number": ctx.proposal.number, "title": ctx.proposal.title,
                      "action": event.action, "state": event.to_state,

@@ -32,6 +32,8 @@ from .settings import Settings
 # Guards that judge what was typed rather than the proposal: a failure is bad input (400), not 409.
 INPUT_GUARDS = {"promise_date_for_b_and_c", "reason_for_unsatisfied", "within_maximum_extension"}
 ACTING_ROLES = {"admin", "staff"}
+# States whose rules read replies and ratings; before them a proposal has none to load.
+REPLY_STATES = frozenset({"handling", "rehandling", "replied", "implementing"})
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Engine:
                     proposal = await repo.proposal_by_ref(session, ref, for_update=True)
                     if proposal is None:
                         raise NotFound(f"找不到建议 {ref}。")
+                    if proposal.state in REPLY_STATES:
+                        await repo.load_replies(session, proposal)
                     return await self._apply(session, proposal, action, actor, raw)
         except (StaleDataError, IntegrityError) as exc:
             if isinstance(exc, IntegrityError) and "events" not in str(exc):
@@ -181,9 +185,8 @@ class Engine:
         proposal.last_event_hash = event.hash
         proposal.event_count = event.seq
         proposal.updated_at = event.created_at
-        await session.flush()
         session.add_all(outbox_rows(ctx, event))
-        await session.flush()
+        await session.flush()  # one round of writes; the version check happens here
         return ActionResult(proposal, event, from_state, to_state)
 
     # ------------------------------------------------------------------ checks
