@@ -76,7 +76,9 @@ class FakeProcess:
         self.process.wait()
 
 
-async def end_to_end(url: str, redis_url: str, n: int, workers: int) -> tuple[float, float]:
+async def end_to_end(url: str, redis_url: str, n: int, workers: int, processes: int = 0) -> tuple[float, float]:
+    """Rows settled per second, with senders in this process, or in `processes` worker processes
+    (their start-up time counts too)."""
     fake = FakeProcess()
     settings = load_settings(environ={})
     settings = replace(settings, database=replace(settings.database, url=url),
@@ -88,12 +90,25 @@ async def end_to_end(url: str, redis_url: str, n: int, workers: int) -> tuple[fl
             session.add_all(OutboxMessage(kind="chat_reply", recipient_kind="openid", recipient_id=f"o{i}",
                                           idempotency_key=f"bench:{i}", payload={"facts": {"text": f"消息{i}"}})
                             for i in range(n))
-    notifier = Notifier(db, settings, scheduler=False, senders=workers)
     start = time.perf_counter()
-    await notifier.start()
-    await wait_until(lambda: all_settled(db), timeout=600, interval=0.02)
-    elapsed = time.perf_counter() - start
-    await notifier.stop()
+    if processes:
+        import subprocess
+        from tests.notify_support import env_for_subprocess
+        env = env_for_subprocess(settings)
+        workers_ = [subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve", "--role", "worker"], cwd=ROOT,
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    for _ in range(processes)]
+        await wait_until(lambda: all_settled(db), timeout=600, interval=0.02)
+        elapsed = time.perf_counter() - start
+        for worker in workers_:
+            worker.terminate()
+            worker.wait()
+    else:
+        notifier = Notifier(db, settings, scheduler=False, senders=workers)
+        await notifier.start()
+        await wait_until(lambda: all_settled(db), timeout=600, interval=0.02)
+        elapsed = time.perf_counter() - start
+        await notifier.stop()
     await db.dispose()
     delivered = fake.sent()
     fake.stop()
@@ -104,7 +119,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=3000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="sender coroutines in this process")
+    parser.add_argument("--processes", type=int, default=0, help="run senders as N `serve --role worker` processes")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-notify-"))
     redis = RedisProcess(folder / "redis").start()
@@ -119,12 +135,13 @@ async def main() -> None:
     await asyncio.to_thread(upgrade, url)
     try:
         raw = await baseline(redis.url, args.n)
-        e2e, delivered = await end_to_end(url, redis.url, args.n, args.workers)
+        e2e, delivered = await end_to_end(url, redis.url, args.n, args.workers, args.processes)
     finally:
         redis.kill()
         if drop:
             await _drop_pg_database(*drop)
-    print(f"{args.db}: {args.n} notifications, end to end {e2e:,.0f}/s (delivered {delivered}); "
+    how = f"{args.processes} worker processes" if args.processes else "in-process sender"
+    print(f"{args.db} ({how}): {args.n} notifications, end to end {e2e:,.0f}/s (delivered {delivered}); "
           f"raw XADD+XREADGROUP+XACK {raw:,.0f}/s; ratio {raw / e2e:.1f}x")
 
 
