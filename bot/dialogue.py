@@ -78,7 +78,7 @@ def step(d: Dialogue, said: Said, facts: Facts) -> Step:
     if word in ABANDON_WORDS and d.state not in (IDLE, ABANDON):
         what = f"草稿 {d.data['ref']}" if d.data.get("ref") else "正在写的建议"
         return Step(Dialogue(ABANDON, {**d.data, "back": d.state}), T.ask_abandon(what))
-    if (match := _RESUME.match(word)) and d.state != CHOOSE:
+    if (match := _RESUME.match(word)) and d.state not in (CHOOSE, ABANDON):
         return _resume(d, match.group(1), facts)
     if word in VIEW_WORDS and d.data.get("ref"):
         return Step(d, T.review(facts.draft))

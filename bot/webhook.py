@@ -113,6 +113,7 @@ class Webhook:
         self.answer, self.earlier, self.follow_up = answer, earlier, follow_up
         self.budget, self.clock = budget, clock
         self._inflight: dict[str, asyncio.Task] = {}
+        self._late: set[str] = set()  # keys whose answer will follow as a customer-service message
         self._background: set[asyncio.Task] = set()
 
     # ------------------------------------------------------------ GET: the server check
@@ -193,6 +194,8 @@ class Webhook:
     # ------------------------------------------------------------ one effect, one answer, in time
     async def _respond(self, msg: Inbound, started: float) -> Optional[str]:
         loop = asyncio.get_running_loop()
+        if msg.key in self._late:
+            return None  # its answer is on its way as a message: not a second time
         task = self._inflight.get(msg.key)
         retry = task is not None
         if task is None:
@@ -202,7 +205,8 @@ class Webhook:
         try:
             answered = await asyncio.wait_for(asyncio.shield(task), max(0.0, self.budget - (loop.time() - started)))
         except asyncio.TimeoutError:
-            if not retry:
+            if not retry and msg.key not in self._late:
+                self._late.add(msg.key)
                 self._later(task, msg)
             log.info("wechat answer for %s not ready in %.1f s: follows as a message", msg.key, self.budget)
             return None
@@ -227,11 +231,12 @@ class Webhook:
         async def send_when_ready():
             try:
                 answered = await task
+                if answered.text and not answered.earlier:
+                    await self.follow_up(msg, answered.text)
             except Exception:  # noqa: BLE001 - logged; nothing more to send
                 log.exception("wechat message %s failed after its answer window", msg.key)
-                return
-            if answered.text and not answered.earlier:
-                await self.follow_up(msg, answered.text)
+            finally:
+                self._late.discard(msg.key)
 
         job = asyncio.get_running_loop().create_task(send_when_ready())
         self._background.add(job)

@@ -239,3 +239,9 @@ async def test_my_proposals_lists_states_and_due_dates(chat, auth, clock):
                  {"action": "assign", "lead_units": ["JTJ"], "due_date": due}):
         await client.post(f"/api/v1/proposals/{number}/actions", json=body, headers=auth)
     await converse(wechat, "o_zhang", [("我的建议", f"{number}《关于在城关镇增设公交站的建议》领衔，已交办，答复期限 {due}")])
+
+
+async def test_continue_while_asked_to_confirm_abandoning_keeps_the_draft(chat):
+    _, wechat = chat
+    await converse(wechat, "o_zhang", [("提建议", "第 1 步"), ("修路", "第 2 步"), ("放弃", "确定放弃正在写的建议"),
+                                       ("继续", "没有放弃"), ("东门路坑洼", "第 3 步")])

@@ -178,6 +178,8 @@ async def test_an_answer_not_ready_in_time_is_sent_later_as_a_chat_reply(aiohttp
     xml = wechat.text_xml("o_zhang", f"绑定 {code}", msg_id=9001)
     reply = await wechat.deliver(xml, "o_zhang")
     assert (reply.status, reply.body) == (200, "success")
+    early_retry = await wechat.deliver(xml, "o_zhang")  # WeChat retrying while the answer is being worked out
+    assert early_retry.body == "success"
     await hook.drain()
     async with db.read() as session:
         from sqlalchemy import select
