@@ -229,3 +229,17 @@ async def test_embedded_redis_starts_when_no_url_is_set(db, settings, clock, fak
     finally:
         await notifier.stop()
     assert counts == {"delivered": 5}
+
+
+async def test_a_co_signer_invitation_names_the_lead_deputy_and_how_to_confirm(db, settings, clock):
+    from notify.texts import render
+    from workflow.rules import Actor as _Actor
+
+    await seed(db)
+    engine = Engine(db, settings, clock=clock)
+    r = await engine.create_proposal(_Actor("deputy", "D001", "代表0"), "D001", "关于路灯的建议", "路灯不亮。",
+                                     co_signers=["D002"])
+    invitations = await rows_of_kind(db, "cosign_requested")
+    assert [(i.recipient_kind, i.recipient_id) for i in invitations] == [("deputy", "D002")]
+    text = render("cosign_requested", invitations[0].payload).text
+    assert "代表0代表邀请您联名" in text and f"确认联名 {r.proposal.ref}" in text

@@ -113,7 +113,7 @@ class Engine:
                 session.add(proposal)
                 await session.flush()
                 ctx = self._context(proposal, "create", self._as_deputy(actor, deputy.number), {})
-                payload = {"title": proposal.title, "co_signers": numbers}
+                payload = {"title": proposal.title, "co_signers": numbers, "lead": f"{deputy.name}代表"}
                 result = await self._record(session, ctx, "", "draft", payload)
                 if submit:
                     result = await self._apply(session, proposal, "submit", actor, {"on_behalf_of": lead_deputy})
