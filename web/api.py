@@ -15,6 +15,7 @@ from workflow import accounts, identity
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
 from workflow.stats import stats_for
 
+from .forms import json_object
 from .keys import DB, ENGINE, SETTINGS
 from .openapi import openapi_document
 from .views import assignment_dict, proposal_detail, proposal_summary
@@ -48,14 +49,7 @@ async def _user(request: web.Request, roles: set[str]) -> User:
     return user
 
 
-async def _body(request: web.Request) -> dict:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        raise InvalidInput("请求内容应为 JSON 对象。") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("请求内容应为 JSON 对象。")
-    return body
+_body = json_object
 
 
 def _int(request: web.Request, name: str, default: int | None = None, low: int = 0, high: int = 10**9) -> int | None:

@@ -12,10 +12,11 @@ from aiohttp import web
 
 from storage import repositories as repo
 from workflow.definition import RATINGS
-from workflow.errors import InvalidInput, NotAllowed
+from workflow.errors import NotAllowed
 from workflow.links import LinkInvalid, read_feedback_token
 from workflow.rules import Actor
 
+from .forms import posted
 from .keys import DB, ENGINE, SETTINGS
 from .views import proposal_detail
 
@@ -57,16 +58,7 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def rate(request: web.Request) -> web.Response:
-    is_json = request.content_type == "application/json"
-    if is_json:
-        try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput("请求内容应为 JSON 对象。") from None
-    else:
-        body = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
-    if not isinstance(body, dict):
-        raise InvalidInput("请求内容应为 JSON 对象。")
+    body, is_json = await posted(request)
     async with request.app[DB].read() as session:
         proposal, actor = await _load(request, session)
     allowed = [a for a in request.app[ENGINE].allowed_actions(proposal, actor) if a in EVALUATIONS]

@@ -16,6 +16,7 @@ from workflow.errors import InvalidInput
 from workflow.links import check_current, read_token
 from workflow.rules import Actor
 
+from .forms import posted
 from .keys import DB, ENGINE, SETTINGS
 from .views import assignment_dict, proposal_detail
 
@@ -60,16 +61,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def act(request: web.Request) -> web.Response:
-    is_json = request.content_type == "application/json"
-    if is_json:
-        try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput("请求内容应为 JSON 对象。") from None
-        if not isinstance(body, dict):
-            raise InvalidInput("请求内容应为 JSON 对象。")
-    else:
-        body = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    body, is_json = await posted(request)
     action = body.pop("action", None)
     if not isinstance(action, str) or not action:
         raise InvalidInput("请选择要办理的操作。")

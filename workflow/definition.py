@@ -6,7 +6,7 @@ ids are a contract (DESIGN.md section 3); labels are what people read.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 STATES: dict[str, str] = {
     "draft": "草稿",
