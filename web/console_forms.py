@@ -22,6 +22,8 @@ GROUPS = {"staff": "办理", "deputy": "代录：代表的纸质意见", "unit":
 CONFIRM = {"refer": "转为参阅件后不能再作为建议办理，确定吗？", "close": "办结后不能再办理，确定吗？",
            "return_for_revision": "确定退回代表修改吗？"}
 LIVE = ("pending", "signed", "adjustment_requested", "replied", "rehandling", "implementing")
+# The committee's usual next steps first; the rest in the table's order.
+FIRST = ["accept", "assign", "give_advice", "reassign", "reject_adjustment", "mark_key", "extend_deadline"]
 
 
 @dataclass
@@ -54,6 +56,7 @@ class ActionForm:
     fields: list[Field]
     picker: Optional[Picker] = None
     confirm: str = ""
+    picker_at: int = 0  # the picker is drawn before fields[picker_at], where its parameters stand
 
 
 @dataclass
@@ -74,7 +77,8 @@ def group_of(spec: Action) -> str:
 def build_forms(allowed: list[str], ctx: FormContext, failed: str = "") -> list[ActionForm]:
     """The forms of the allowed actions, in the table's order; the failed one keeps what was typed."""
     forms = []
-    for action_id in allowed:
+    ordered = sorted(allowed, key=lambda a: FIRST.index(a) if a in FIRST else len(FIRST))
+    for action_id in ordered:
         spec = ACTIONS[action_id]
         values = ctx.values if action_id == failed else {}
         forms.append(_form(spec, ctx, values))
@@ -89,11 +93,15 @@ def _form(spec: Action, ctx: FormContext, values: Mapping[str, Any]) -> ActionFo
     if group == "unit" and not any(p.name == "unit" for p in spec.params):
         fields.append(_unit_field(spec, Param("unit", "承办单位", "unit"), ctx, values))
     picker_params = [p for p in spec.params if p.kind == "units"]
+    picker_at = len(fields)
     for param in spec.params:
         if param.kind != "units":
             fields.append(_field(spec, param, ctx, values))
+        elif param is picker_params[0]:
+            picker_at = len(fields)
     picker = _picker(picker_params, ctx, values) if picker_params else None
-    return ActionForm(spec.id, spec.label, spec.description, group, fields, picker, CONFIRM.get(spec.id, ""))
+    return ActionForm(spec.id, spec.label, spec.description, group, fields, picker, CONFIRM.get(spec.id, ""),
+                      picker_at)
 
 
 def _value(values: Mapping[str, Any], name: str, default: Any = "") -> Any:
@@ -157,7 +165,8 @@ def _unit_field(spec: Action, param: Param, ctx: FormContext, values: Mapping[st
     if not required:
         options.insert(0, ("", "（不指定）"))
     default = options[0][0] if required and len(options) == 1 else ""
-    return Field(param.name, param.label, "select", required, options, _value(values, param.name, default),
+    label = param.label.replace("（单位代码）", "").replace("单位代码", "单位").replace("代码", "")
+    return Field(param.name, label, "select", required, options, _value(values, param.name, default),
                  max_length=param.max_length)
 
 

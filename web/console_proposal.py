@@ -22,7 +22,7 @@ from .session import ACT_ROLES, can_act, redirect, refuse, render, require, user
 from .views import proposal_detail
 
 ACTOR_KINDS = {"deputy": "代表", "staff": "工作人员", "unit": "承办单位", "system": "系统"}
-EXTRA_LABELS = {"reply_due": "答复期限", "sign_due": "签收期限", "units": "承办单位", "unit": "单位",
+EXTRA_LABELS = {"reply_due": "答复期限", "sign_due": "签收期限", "unit": "单位",
                 "to_unit": "改派给", "number": "编号", "title": "标题", "co_signers": "联名代表",
                 "key_proposed": "两次不满意，建议列为重点督办", "previous_due": "原答复期限",
                 "reply_category": "所评答复类别", "advised_by": "提出意见", "on_time": "按期答复"}

@@ -15,6 +15,7 @@ or without the token, is refused with a 403 page and changes nothing.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -245,7 +246,18 @@ def can_act(user: Optional[User]) -> bool:
     return user is not None and user.role in ACT_ROLES
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def local_time(value: Optional[dt.datetime], fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored time (naive UTC) as people here read it: Beijing time."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).strftime(fmt)
+
+
 def setup(app: web.Application) -> None:
-    """Make `csrf_field()` available to every template."""
+    """Make `csrf_field()` and the `local` time filter available to every template."""
     env = aiohttp_jinja2.get_env(app)
     env.globals["csrf_field"] = csrf_field
+    env.filters["local"] = local_time
