@@ -1,7 +1,6 @@
 """JSON API under /api/v1 (DESIGN.md section 4): bearer tokens, Chinese messages, stable error codes."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -13,6 +12,7 @@ from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
 from workflow import accounts, identity
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
+from workflow.links import reissue_link
 from workflow.stats import stats_for
 
 from .forms import json_object
@@ -137,18 +137,12 @@ async def link_control(request: web.Request) -> web.Response:
     """Revoke a unit link (and issue a new one): POST /api/v1/assignments/{id}/revoke-link."""
     await _user(request, WRITE_ROLES)
     assignment_id = int(request.match_info["id"])
-    async with request.app[DB].write() as session:
-        async with session.begin():
-            assignment = await session.get(Assignment, assignment_id, options=[
-                selectinload(Assignment.contacts), selectinload(Assignment.opinions),
-                selectinload(Assignment.progress)])
-            if assignment is None:
-                raise NotFound("找不到该交办记录。")
-            assignment.link_version += 1
-            assignment.link_issued_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-            await session.flush()
-            await session.refresh(assignment, ["unit"])
-            return ok(assignment_dict(request.app[SETTINGS], assignment))
+    await reissue_link(request.app[DB], assignment_id)  # the console's revoke button shares it
+    async with request.app[DB].read() as session:
+        assignment = await session.get(Assignment, assignment_id, options=[
+            selectinload(Assignment.contacts), selectinload(Assignment.opinions),
+            selectinload(Assignment.progress)])
+        return ok(assignment_dict(request.app[SETTINGS], assignment))
 
 
 # ------------------------------------------------------------------ rosters
