@@ -246,3 +246,17 @@ async def test_viewer_sees_the_proposal_without_forms_or_unit_links(api, client,
     assert ACTION_VALUES.findall(text) == []
     assert "/u/" not in text and "只能查看" in text
     assert "没有权限" in await _page(client, "/console/proposals/new", status=403)
+
+
+async def test_second_unsatisfied_rating_puts_the_proposal_in_the_queue_and_staff_mark_it_key(api, staff):
+    number = await api.take_to("replied", category="B", co=None)
+    await api.ok(number, "evaluate_reply", rating="unsatisfied", reason="学校维修没有落实。")
+    await api.reply(await api.link(number, "JYJ"), "B")
+    await api.ok(number, "evaluate_reply", rating="unsatisfied", reason="仍未落实。")
+    queue = await _page(staff, "/console?q=unsatisfied")
+    assert number in queue and "建议重点督办" in queue
+    response = await _act(staff, number, "mark_key", leader="李副县长", committee="教科文卫工委")
+    assert response.status == 303
+    detail = await api.detail(number)
+    assert detail["key_supervision"] and detail["key_leader"] == "李副县长"
+    assert "领办领导 李副县长" in await _page(staff, f"/console/proposals/{number}")

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Assignment, Proposal
@@ -27,7 +27,8 @@ class Bucket:
 
 
 def _has_assignment(*clauses) -> object:
-    return exists().where(Assignment.proposal_id == Proposal.id, *clauses)
+    # IN over one scan of assignments, not a correlated EXISTS per proposal (no index on proposal_id).
+    return Proposal.id.in_(select(Assignment.proposal_id).where(*clauses))
 
 
 def _overdue(today: dt.date) -> object:
