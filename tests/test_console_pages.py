@@ -260,3 +260,19 @@ async def test_second_unsatisfied_rating_puts_the_proposal_in_the_queue_and_staf
     detail = await api.detail(number)
     assert detail["key_supervision"] and detail["key_leader"] == "李副县长"
     assert "领办领导 李副县长" in await _page(staff, f"/console/proposals/{number}")
+
+
+async def test_paper_draft_is_revised_and_submitted_for_the_deputy_and_gets_its_number(api, staff):
+    response = await post_form(staff, "/console/proposals/new", {
+        "lead_deputy": "D002", "title": "关于整修西渡河堤的建议", "content": "河堤多处塌陷。"}, token_from="/console")
+    draft = response.headers["Location"].split("/")[-1].split("?")[0]
+    assert draft.startswith("d")
+    page = await _page(staff, f"/console/proposals/{draft}")
+    assert 'value="关于整修西渡河堤的建议"' in page
+    assert {"revise", "submit"} <= set(ACTION_VALUES.findall(page))
+    response = await _act(staff, draft, "submit", on_behalf_of="D002")
+    assert response.status == 303
+    number = response.headers["Location"].split("/")[-1].split("?")[0]
+    detail = await api.detail(number)
+    assert detail["state"] == "submitted" and detail["number"] == number
+    assert detail["events"][-1]["on_behalf_of"] == {"kind": "deputy", "id": "D002"}

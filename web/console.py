@@ -60,7 +60,7 @@ async def proposal_list(request: web.Request) -> web.Response:
     if year.isdigit():
         query = query.where(Proposal.year == int(year))
     if words:
-        query = query.where(or_(Proposal.title.contains(words), Proposal.number == words))
+        query = query.where(or_(Proposal.title.contains(words, autoescape=True), Proposal.number == words))
     page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
     today = request.app[ENGINE].clock()
     async with request.app[DB].read() as db_session:

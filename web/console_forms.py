@@ -127,7 +127,9 @@ def _field(spec: Action, param: Param, ctx: FormContext, values: Mapping[str, An
     if param.kind == "bool":
         return Field(kind="checkbox", value=_value(values, param.name) == "on", **base)
     kind = param.kind if param.kind in ("textarea", "int") else "text"
-    return Field(kind=kind, value=_value(values, param.name), **base)
+    # Revising a draft starts from what it says now.
+    current = str(getattr(ctx.proposal, param.name, "") or "") if spec.id == "revise" else ""
+    return Field(kind=kind, value=_value(values, param.name, current), **base)
 
 
 def _date_default(spec: Action, param: Param, ctx: FormContext) -> tuple[str, str]:

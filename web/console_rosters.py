@@ -30,7 +30,7 @@ async def _roster_page(request: web.Request, kind: str, issued: Optional[dict] =
     words = request.query.get("q", "").strip()[:64]
     query = select(model)
     if words:
-        query = query.where(or_(*[getattr(model, c).contains(words) for c in spec["search"]]))
+        query = query.where(or_(*[getattr(model, c).contains(words, autoescape=True) for c in spec["search"]]))
     page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
     async with request.app[DB].read() as session:
         total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
