@@ -112,6 +112,12 @@ class WorkflowSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    # A unit is ranked only with at least this many proposals led, so one quick case does not top the list.
+    min_proposals: int = 3
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -120,6 +126,7 @@ class Settings:
     deadlines: DeadlineSettings = DeadlineSettings()
     workflow: WorkflowSettings = WorkflowSettings()
     notify: NotifySettings = NotifySettings()
+    dashboard: DashboardSettings = DashboardSettings()
 
     def data_path(self, *parts: str) -> Path:
         base = Path(self.server.data_dir)
@@ -139,7 +146,7 @@ class Settings:
 _SECTION_TYPES = {
     "server": ServerSettings, "database": DatabaseSettings, "redis": RedisSettings,
     "wechat": WechatSettings, "deadlines": DeadlineSettings, "workflow": WorkflowSettings,
-    "notify": NotifySettings,
+    "notify": NotifySettings, "dashboard": DashboardSettings,
 }
 
 
