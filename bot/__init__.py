@@ -2,9 +2,10 @@
 
     bot.setup(app, settings, engine)   # adds GET/POST /wechat to an aiohttp app
 
-webhook.py speaks WeChat's protocol, conversation.py answers one delivery, dialogue.py is the guided
-drafting as a pure step function, commands.py maps words and menu keys to workflow services, texts.py
-holds every text shown, menu.py pushes the custom menu.
+webhook.py speaks WeChat's protocol; conversation.py answers one delivery (group_commit.py lets the
+messages that arrive together share a transaction); dialogue.py is the guided drafting as a pure step
+function over the vocabulary of steps.py; commands.py maps words and menu keys to workflow services;
+texts.py holds every text shown; menu.py pushes the custom menu.
 """
 from __future__ import annotations
 

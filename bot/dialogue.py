@@ -346,6 +346,8 @@ def _submit(d: Dialogue, facts: Facts) -> Step:
 
 
 def _photo(d: Dialogue, photo: Photo, facts: Facts) -> Step:
+    if d.state == CHOOSE:  # which draft it belongs to is not decided yet
+        return Step(d, T.choose(""))
     if d.data.get("ref"):
         return Step(d, "", Attach(d.data["ref"], photo))
     if d.state not in WRITING:
