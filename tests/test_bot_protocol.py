@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 
 import pytest
 
@@ -211,3 +212,27 @@ async def test_deputies_writing_at_once_each_get_their_own_answer_and_step(aioht
         assert "第 1 步" in replies[0] and "第 2 步" in replies[1] and "第 4 步" in replies[3]
         assert f"标题：{openid} 的标题" in replies[4] and f"内容：{openid} 的内容" in replies[4]
     assert (await counts(db))["proposals"] == len(openids)
+
+
+# ---------------------------------------------------------------- real WeChat XML, verbatim
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wechat"
+EXPECTED = {
+    "text.xml": "提建议：一步步起草建议", "image.xml": "先发送“提建议”", "voice.xml": "您还没有建议",
+    "location.xml": "只能处理文字和图片", "event_subscribe.xml": "人大代表建议助手", "event_click.xml": "您还没有建议",
+    "event_view.xml": None, "event_unsubscribe.xml": None,
+}
+
+
+@pytest.mark.parametrize("mode", ["plain", "safe"])
+async def test_wechats_own_message_xml_is_understood_in_both_modes(aiohttp_client, settings, engine, auth, mode):
+    client, wechat, _ = await bot_client(aiohttp_client, settings, engine, mode)
+    await add_deputy(client, auth, "D001", "张三")
+    await bind(client, auth, wechat, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "D001")
+    assert sorted(EXPECTED) == sorted(p.name for p in FIXTURES.glob("*.xml"))
+    for name, expected in EXPECTED.items():
+        reply = await wechat.deliver((FIXTURES / name).read_text(encoding="utf-8"), "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+        assert reply.status == 200, (name, reply.body)
+        if expected is None:
+            assert reply.body == "success", name
+        else:
+            assert expected in reply.text, (name, reply.text)
