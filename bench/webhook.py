@@ -1,19 +1,23 @@
 """Webhook throughput and latency of a text that moves a dialogue on, against a bare handler, same run.
 
-    .venv/bin/python -m bench.webhook [--db sqlite|postgres|both] [--users 1,8,32] [--messages 1500] [--safe]
+    .venv/bin/python -m bench.webhook [--db sqlite|postgres|both] [--users 1,8,32] [--messages 1500] [--rounds 3]
+                                      [--safe]
 
 Each target runs in a server process of its own on a loopback port; this process is WeChat, sending
 plain-mode (or, with --safe, AES) messages signed byte for byte as WeChat does. Each simulated deputy
 (bound beforehand) waits for the answer before its next message, like a person typing, and cycles
 through the guided drafting: 提建议 -> title -> content -> category -> 放弃 -> 确定; every message
 moves the stored dialogue on and is deduped, in one transaction each. The bare handler only checks
-the signature, parses the XML and echoes a text reply (encrypting in safe mode). Both are driven by
-the same client code, one after the other, at each concurrency. Nothing passes or fails on time.
+the signature, parses the XML and echoes a text reply (encrypting in safe mode). Both servers run side
+by side and are driven by the same client code, alternately, `--rounds` times at each concurrency, so
+the machine's changing load weighs on both alike; the median run of each is shown. Results also go to
+bench/results/webhook-<time>.json. Nothing passes or fails on time.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import json
@@ -205,34 +209,39 @@ async def _wait_ready(port: int, process: multiprocessing.Process) -> None:
     raise RuntimeError("server did not start")
 
 
-async def _with_server(target, args: tuple, job):
-    """Run `target(port, *args)` in a process of its own while `job(url of its /wechat)` runs here."""
+@contextlib.asynccontextmanager
+async def server(target, *args):
+    """`target(port, *args)` in a process of its own; yields the URL of its /wechat."""
     port = _free_port()
     process = multiprocessing.get_context("spawn").Process(target=target, args=(port, *args), daemon=True)
     process.start()
     try:
         await _wait_ready(port, process)
-        return await job(f"http://127.0.0.1:{port}/wechat")
+        yield f"http://127.0.0.1:{port}/wechat"
     finally:
         process.terminate()
         process.join(10)
 
 
-async def bench_backend(backend: str, users: list[int], messages: int, safe: bool, pg_url: str) -> list[Run]:
+async def bench_backend(backend: str, users: list[int], messages: int, safe: bool, pg_url: str,
+                        rounds: int) -> list[Run]:
+    """Bot and bare handler side by side, alternating `rounds` times at each concurrency; the median of each."""
     runs: list[Run] = []
     sender = Sender(safe)
     async with FreshDatabase(backend, pg_url) as url:
         await _seed(url, users)
-        for count in users:
-            async def full(wechat_url: str, count=count) -> Run:
-                return await drive(wechat_url, f"bot ({backend})", count, messages, sender, warmup=len(SCRIPT))
-
-            async def bare(wechat_url: str, count=count) -> Run:
-                return await drive(wechat_url, "bare handler", count, messages, sender, warmup=len(SCRIPT))
-
-            runs.append(await _with_server(serve_full, (url, safe), full))
-            runs.append(await _with_server(serve_bare, (safe,), bare))
+        async with server(serve_full, url, safe) as bot_url, server(serve_bare, safe) as bare_url:
+            for count in users:
+                tried: dict[str, list[Run]] = {"bot": [], "bare": []}
+                for _ in range(rounds):
+                    tried["bot"].append(await drive(bot_url, f"bot ({backend})", count, messages, sender, len(SCRIPT)))
+                    tried["bare"].append(await drive(bare_url, "bare handler", count, messages, sender, len(SCRIPT)))
+                runs += [_median(tried["bot"]), _median(tried["bare"])]
     return runs
+
+
+def _median(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda r: r.throughput)[len(runs) // 2]
 
 
 def report(runs: list[Run]) -> str:
@@ -253,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", default="1,8,32", help="concurrent deputies, comma-separated")
     parser.add_argument("--messages", type=int, default=1500, help="measured messages per run")
     parser.add_argument("--safe", action="store_true", help="safe mode (AES) on both targets")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs per concurrency (median shown)")
     parser.add_argument("--pg-url", default=os.environ.get("JIANYI_DATABASE_URL", "").startswith("postgresql")
                         and os.environ["JIANYI_DATABASE_URL"] or DEFAULT_PG_URL)
     args = parser.parse_args(argv)
@@ -260,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     backends = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     runs: list[Run] = []
     for backend in backends:
-        runs += asyncio.run(bench_backend(backend, users, args.messages, args.safe, args.pg_url))
+        runs += asyncio.run(bench_backend(backend, users, args.messages, args.safe, args.pg_url, args.rounds))
     print(report(runs))
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"webhook-{time.strftime('%Y%m%d-%H%M%S')}.json"
