@@ -98,7 +98,7 @@ async def progress(ask: Ask, m: re.Match) -> Reply:
 
 
 async def rate(ask: Ask, m: re.Match) -> Reply:
-    parts = _RATE.match(m.group("rest").strip())
+    parts = _RATE.match((m.group("rest") or "").strip())
     if parts is None:
         return Reply(T.RATE_USAGE)
     label = parts.group("rating")
@@ -110,7 +110,8 @@ async def rate(ask: Ask, m: re.Match) -> Reply:
 async def withdraw(ask: Ask, m: re.Match) -> Reply:
     if not m.group("ref"):
         return Reply(T.WITHDRAW_USAGE)
-    result = await ask.engine.perform(m.group("ref"), "withdraw", ask.actor, {"reason": m.group("reason").strip()})
+    reason = (m.group("reason") or "").strip()
+    result = await ask.engine.perform(m.group("ref"), "withdraw", ask.actor, {"reason": reason})
     return Reply(T.withdrawn(result.proposal.ref))
 
 
@@ -132,15 +133,17 @@ async def unit_assignments(ask: Ask, m: re.Match) -> Reply:
     return Reply(T.unit_list(lines))
 
 
+REF = r"(?:\d{4}-\d{1,6}|d\d{1,12})"  # a number (2025-012) or a draft (d12)
+# A word with a malformed argument is not taken for the word: "评价体系改革" may be a draft's title.
 COMMANDS: list[Command] = [
-    Command(re.compile(r"^绑定\s*(?P<code>\S*)$"), ANYONE, bind),
+    Command(re.compile(r"^绑定\s*(?P<code>[A-Za-z0-9]{4,32})?$"), ANYONE, bind),
     Command(re.compile(r"^解绑$"), ANYONE, unbind),
     Command(re.compile(r"^(帮助|help|\?|？|菜单|用法)$", re.I), ANYONE, help_, pure=True),
     Command(re.compile(r"^我的建议$"), DEPUTY, my_proposals),
-    Command(re.compile(r"^(?:进度|查询)\s*(?P<ref>\S*)$"), DEPUTY, progress),
-    Command(re.compile(r"^评价(?P<rest>.*)$", re.S), DEPUTY, rate),
-    Command(re.compile(r"^撤回\s*(?P<ref>\d{4}-\d{1,6})?\s*(?P<reason>.*)$", re.S), DEPUTY, withdraw),
-    Command(re.compile(r"^(?:确认|同意)联名\s*(?P<ref>\S*)$"), DEPUTY, confirm_cosign),
+    Command(re.compile(rf"^(?:进度|查询)(?:\s*(?P<ref>{REF}))?$"), DEPUTY, progress),
+    Command(re.compile(rf"^评价(?P<rest>\s*{REF}.*)?$", re.S), DEPUTY, rate),
+    Command(re.compile(r"^撤回(?:\s*(?P<ref>\d{4}-\d{1,6})(?:\s+(?P<reason>.*))?)?$", re.S), DEPUTY, withdraw),
+    Command(re.compile(rf"^(?:确认|同意)联名(?:\s*(?P<ref>{REF}))?$"), DEPUTY, confirm_cosign),
     Command(re.compile(r"^(?:我的交办|交办)$"), UNIT, unit_assignments),
 ]
 

@@ -53,7 +53,7 @@ def needs(d: Dialogue, said: Said) -> Needs:
         return Needs(draft=has_ref)
     text, word = said.text, _word(said.text)
     names: tuple[str, ...] = ()
-    if text.startswith(PROPOSE):
+    if text.startswith(PROPOSE) and _is_form(text):
         names = tuple(_names((parse_form(text) or {}).get("co_signers", "")))
     elif d.state == COSIGNERS and not _is_word(word):
         names = tuple(_names(text))
@@ -71,7 +71,7 @@ def step(d: Dialogue, said: Said, facts: Facts) -> Step:
     if isinstance(said, Photo):
         return _photo(d, said, facts)
     text, word = said.text.strip(), _word(said.text)
-    if text.startswith(PROPOSE):
+    if word == PROPOSE or (text.startswith(PROPOSE) and (d.state == IDLE or _is_form(text))):
         return _propose(d, text, facts)
     if word in SUBMIT_WORDS and d.state not in (ABANDON, CHOOSE):
         return _submit(d, facts)
@@ -88,7 +88,7 @@ def step(d: Dialogue, said: Said, facts: Facts) -> Step:
 def _is_word(word: str) -> bool:
     """A word the dialogue answers in any state (so it is never a co-signer's name)."""
     return (word in SUBMIT_WORDS or word in ABANDON_WORDS or word in VIEW_WORDS or word in T.NONE_WORDS
-            or word.startswith(PROPOSE) or _RESUME.match(word) is not None)
+            or word == PROPOSE or _RESUME.match(word) is not None)
 
 
 def _word(text: str) -> str:
@@ -124,6 +124,10 @@ def _propose(d: Dialogue, text: str, facts: Facts) -> Step:
         return Step(Dialogue(CHOOSE, {"ref": newest.ref, "back": REVIEW}),
                     T.choose(f" {newest.ref}《{T.clip(newest.title, 30)}》"))
     return Step(Dialogue(TITLE, {}), T.ASK_TITLE)
+
+
+def _is_form(text: str) -> bool:
+    return any(_FORM_LINE.match(line) for line in text.splitlines())
 
 
 def parse_form(text: str) -> Optional[dict[str, str]]:

@@ -245,3 +245,14 @@ async def test_continue_while_asked_to_confirm_abandoning_keeps_the_draft(chat):
     _, wechat = chat
     await converse(wechat, "o_zhang", [("提建议", "第 1 步"), ("修路", "第 2 步"), ("放弃", "确定放弃正在写的建议"),
                                        ("继续", "没有放弃"), ("东门路坑洼", "第 3 步")])
+
+
+async def test_a_title_or_content_starting_with_a_word_is_kept_as_written(chat, auth):
+    client, wechat = chat
+    replies = await converse(wechat, "o_zhang", [
+        ("提建议", "第 1 步"), ("评价体系改革的建议", "第 2 步"),
+        ("撤回乡镇站所的做法不妥，提建议如下：保留站所。", "第 3 步"), ("2", "第 4 步"), ("无", "草稿已保存"),
+    ])
+    created = replies[-1]
+    assert "标题：评价体系改革的建议" in created and "内容：撤回乡镇站所的做法不妥，提建议如下" in created
+    await converse(wechat, "o_zhang", [("评价", "评价的格式"), ("撤回", "撤回的格式"), ("进度", "查看进度的格式")])
