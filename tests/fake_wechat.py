@@ -5,10 +5,11 @@
     fake.fail("message/custom/send", errcode=45009, times=2)   # rate-limit the next two sends
     ...
     fake.calls  # every call: FakeCall(path, params, body, answer)
+    code = fake.oauth_code("o_user")    # web OAuth: the code WeChat would hand a page for this openid
 
 It checks access tokens like WeChat does (an unknown or revoked token answers 40001), can fail on
 command (an errcode, HTTP 500, a slow answer), and can run in a thread of its own so a server in
-another process can call it.
+another process can call it. Web OAuth codes (sns/oauth2/access_token) are one-time, as WeChat's are.
 """
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ class FakeWechat:
     out_of_window: set[str] = field(default_factory=set)  # openids whose 48-hour window is closed
     unsubscribed: set[str] = field(default_factory=set)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    _oauth_codes: dict[str, str] = field(default_factory=dict)  # web OAuth code -> openid, until used
     base_url: str = ""
     _runner: Optional[web.AppRunner] = None
     _thread: Optional[threading.Thread] = None
@@ -80,10 +82,18 @@ class FakeWechat:
             found.append((call.body["touser"], " ".join(str(v.get("value", "")) for v in data.values())))
         return found
 
+    def oauth_code(self, openid: str) -> str:
+        """A one-time web OAuth code for `openid`, as WeChat appends it to the page's redirect_uri."""
+        code = "CODE_" + secrets.token_hex(8)
+        with self._lock:
+            self._oauth_codes[code] = openid
+        return code
+
     # ------------------------------------------------------------ server
     def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/cgi-bin/{path:.*}", self._handle)
+        app.router.add_get("/sns/oauth2/access_token", self._oauth_access_token)
         app.router.add_get("/_fake/sent", self._sent_count)
         return app
 
@@ -137,6 +147,21 @@ class FakeWechat:
             self._thread.join(10)
 
     # ------------------------------------------------------------ the API
+    async def _oauth_access_token(self, request: web.Request) -> web.Response:
+        """sns/oauth2/access_token: appid, secret, code, grant_type=authorization_code -> openid."""
+        params = dict(request.query)
+        if params.get("appid") != self.app_id or params.get("secret") != self.app_secret:
+            answer = {"errcode": 40013, "errmsg": "invalid appid"}
+        elif params.get("grant_type") != "authorization_code":
+            answer = {"errcode": 40002, "errmsg": "invalid grant_type"}
+        else:
+            with self._lock:
+                openid = self._oauth_codes.pop(params.get("code", ""), None)
+            answer = ({"errcode": 40029, "errmsg": "invalid code"} if openid is None else
+                      {"access_token": "SNS_" + secrets.token_hex(8), "expires_in": 7200,
+                       "refresh_token": "R_" + secrets.token_hex(8), "openid": openid, "scope": "snsapi_base"})
+        return web.json_response(self._record("sns/oauth2/access_token", params, None, answer))
+
     def _take_failure(self, path: str) -> Optional[_Failure]:
         with self._lock:
             queue = self._failures.get(path) or []

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
-from workflow import accounts, identity
+from workflow import accounts, identity, meeting_service
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
 from workflow.links import reissue_link
 from workflow.stats import stats_for
@@ -114,7 +114,9 @@ async def _detail_response(request: web.Request, ref: str, user: User, status: i
             raise NotFound(f"找不到建议 {ref}。")
         events = await repo.events_of(session, proposal.id)
         allowed = engine.allowed_actions(proposal, accounts.actor_for(user))
-        return ok(proposal_detail(request.app[SETTINGS], proposal, events, allowed), status)
+        body = proposal_detail(request.app[SETTINGS], proposal, events, allowed)
+        body["meeting_scores"] = await meeting_service.proposal_scores(session, proposal.id)
+        return ok(body, status)
 
 
 async def get_proposal(request: web.Request) -> web.Response:
@@ -187,6 +189,9 @@ async def stats(request: web.Request) -> web.Response:
     unit = request.query.get("unit") or None
     figures = await stats_for(request.app[DB], request.app[ENGINE].clock(), year=year, unit=unit,
                               group_by=request.query.get("by"))
+    # 集中评议: the room's scores of closed items, deputies and the public apart.
+    figures["meeting_satisfaction"] = meeting_service.satisfaction_dict(
+        await meeting_service.satisfaction(request.app[DB], year=year, unit=unit))
     return ok(figures)
 
 

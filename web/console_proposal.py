@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from storage import repositories as repo
 from storage.models import Deputy, ProposalAttachment, Unit
-from workflow import accounts
+from workflow import accounts, meeting_service
 from workflow.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
 from workflow.errors import NotFound, WorkflowError
 from workflow.links import reissue_link
@@ -25,7 +25,8 @@ ACTOR_KINDS = {"deputy": "代表", "staff": "工作人员", "unit": "承办单�
 EXTRA_LABELS = {"reply_due": "答复期限", "sign_due": "签收期限", "unit": "单位",
                 "to_unit": "改派给", "number": "编号", "title": "标题", "co_signers": "联名代表",
                 "key_proposed": "两次不满意，建议列为重点督办", "previous_due": "原答复期限",
-                "reply_category": "所评答复类别", "advised_by": "提出意见", "on_time": "按期答复"}
+                "reply_category": "所评答复类别", "advised_by": "提出意见", "on_time": "按期答复",
+                "meeting": "评议会议", "deputy_result": "代表评分", "public_result": "群众评分"}
 HIDDEN_KEYS = {"deputy", "on_behalf_of"}
 DONE_LABELS = {"link": "已作废旧链接并生成新链接，请把新链接发给承办单位。", "created": "建议已录入。"}
 
@@ -46,13 +47,14 @@ async def _page(request: web.Request, ref: str, error: str = "", failed: str = "
         photos = list((await session.execute(select(ProposalAttachment).where(
             ProposalAttachment.proposal_id == proposal.id).order_by(ProposalAttachment.id))).scalars())
         names = _names(proposal)
+        meeting_scores = await meeting_service.proposal_scores(session, proposal.id)
         forms = build_forms(allowed, FormContext(proposal, settings, engine.clock(), roster, values or {}), failed)
     done = request.query.get("done", "")
     return render(request, "console/proposal.html", {
         "p": detail, "forms": forms, "groups": GROUPS, "timeline": [_event_line(e, names) for e in detail["events"]],
         "photos": photos, "error": error, "failed": failed, "states": STATES,
         "done": ACTIONS[done].label if done in ACTIONS else DONE_LABELS.get(done, ""),
-        "can_act": can_act(user)}, status=status)
+        "can_act": can_act(user), "meeting_scores": meeting_scores}, status=status)
 
 
 def _names(proposal) -> dict[str, str]:

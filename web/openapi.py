@@ -112,7 +112,11 @@ def openapi_document(settings: Settings) -> dict:
                     "replies": {"type": "array", "items": {"type": "object", "properties": {
                         "category": {"type": "string", "enum": list(REPLY_CATEGORIES)}}}},
                     "evaluations": {"type": "array", "items": {"type": "object"}},
-                    "events": {"type": "array", "items": {"type": "object"}}}},
+                    "events": {"type": "array", "items": {"type": "object"}},
+                    "meeting_scores": {"type": "array", "items": {"type": "object", "properties": {
+                        "meeting": {"type": "string"}, "held_on": {"type": "string"}, "state": {"type": "string"},
+                        "deputies": {"$ref": "#/components/schemas/MeetingScores"},
+                        "public": {"$ref": "#/components/schemas/MeetingScores"}}}}}},
                 "Deputy": {"type": "object", "required": ["number", "name"], "properties": {
                     k: {"type": "string"} for k in ("number", "name", "delegation", "phone", "term")}},
                 "Unit": {"type": "object", "required": ["code", "name"], "properties": {
@@ -123,7 +127,13 @@ def openapi_document(settings: Settings) -> dict:
                     **{k: {"type": "integer"} for k in ("assigned", "replied", "overdue")},
                     **{k: {"type": "number", "nullable": True} for k in (
                         "reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate",
-                        "dual_satisfaction_rate", "solved_rate", "contact_rate")}}},
+                        "dual_satisfaction_rate", "solved_rate", "contact_rate")},
+                    "meeting_satisfaction": {"type": "object", "description": "集中评议：已结束评议事项的评分，代表与群众分列",
+                                             "properties": {k: {"$ref": "#/components/schemas/MeetingScores"}
+                                                            for k in ("deputies", "public")}}}},
+                "MeetingScores": {"type": "object", "properties": {
+                    **{k: {"type": "integer"} for k in ("satisfied", "basically_satisfied", "unsatisfied", "votes")},
+                    "satisfaction_rate": {"type": "number", "nullable": True}}},
                 **{f"Action_{a.id}": _action_schema(a) for a in ACTIONS.values()},
             },
         },

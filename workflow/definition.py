@@ -226,4 +226,5 @@ assert {t["trigger"] for t in ASSIGNMENT_TRANSITIONS} - ENGINE_TRIGGERS == {
 
 
 def action_label(action_id: str) -> str:
-    return ACTIONS[action_id].label if action_id in ACTIONS else {"create": "起草"}.get(action_id, action_id)
+    return ACTIONS[action_id].label if action_id in ACTIONS else {"create": "起草", "meeting_result": "集中评议结果"}.get(
+        action_id, action_id)

@@ -81,6 +81,8 @@ class WechatSettings:
     api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
     # Template message used when the 48-hour customer-service window is closed (first/keyword1..3/remark).
     template_id: str = ""
+    # Web OAuth (snsapi_base) that tells a meeting's scoring page which WeChat user is scoring.
+    oauth_authorize_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,195 @@
+"""The public scoring page of a meeting (/v/<token>), opened from the QR code in the room. No login.
+
+Each phone gets a long random voter cookie on its first visit; a score is one row per (item, voter),
+which the database keeps unique, so a second score is refused and changes nothing. Inside WeChat the
+page first asks WeChat who the user is (web OAuth, snsapi_base, nothing shown to the user): a user
+bound to a deputy scores as a deputy, and each WeChat user scores an item once whatever the cookie.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from typing import Optional
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from workflow import meeting_service as service
+from workflow.definition import RATINGS
+from workflow.errors import NotFound, WorkflowError
+
+from .keys import DB, SETTINGS
+from .wechat_oauth import OAuthFailed, authorize_url, openid_for_code
+
+log = logging.getLogger("jianyi.web.meetings")
+VOTER_COOKIE = "jianyi_voter"
+WECHAT_COOKIE = "jianyi_voter_wx"
+COOKIE_SECONDS = 365 * 24 * 3600
+_VOTER = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+_STATE = web.RequestKey("voter_cookie_new", str)
+
+
+# ------------------------------------------------------------------ the phone's identity
+def _secret(request: web.Request) -> str:
+    return request.app[SETTINGS].server.secret_key
+
+
+def sign(secret: str, purpose: str, value: str) -> str:
+    """HMAC of `value` for one purpose: the vote form's check, the OAuth state, the WeChat cookie."""
+    digest = hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:32]
+
+
+def _sign(request: web.Request, purpose: str, value: str) -> str:
+    return sign(_secret(request), purpose, value)
+
+
+def voter_cookie(request: web.Request, create: bool = False) -> str:
+    """This phone's voter id: from its cookie, or (with `create`) a new one set on the response."""
+    value = request.cookies.get(VOTER_COOKIE, "")
+    if _VOTER.match(value):
+        return value
+    if not create:
+        return ""
+    if _STATE not in request:
+        request[_STATE] = secrets.token_urlsafe(32)
+    return request[_STATE]
+
+
+def _finish(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    if _STATE in request:
+        response.set_cookie(VOTER_COOKIE, request[_STATE], max_age=COOKIE_SECONDS, path="/v/", httponly=True,
+                            samesite="Lax", secure=_https(request))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _https(request: web.Request) -> bool:
+    return request.app[SETTINGS].server.public_url.startswith("https://")
+
+
+def wechat_openid(request: web.Request, cookie: str) -> Optional[str]:
+    """The openid WeChat gave for this phone ("" when asked and none came), None when not asked yet."""
+    body, _, signature = request.cookies.get(WECHAT_COOKIE, "").partition(".")
+    if not signature or not cookie or not hmac.compare_digest(_sign(request, f"wx:{cookie}", body), signature):
+        return None
+    try:
+        return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _remember_openid(request: web.Request, response: web.StreamResponse, cookie: str, openid: str) -> None:
+    body = base64.urlsafe_b64encode(openid.encode()).decode().rstrip("=")
+    response.set_cookie(WECHAT_COOKIE, f"{body}.{_sign(request, f'wx:{cookie}', body)}", max_age=COOKIE_SECONDS,
+                        path="/v/", httponly=True, samesite="Lax", secure=_https(request))
+
+
+def _redirect(location: str, status: int = 303) -> web.Response:
+    return web.Response(status=status, headers={"Location": location})
+
+
+def _in_wechat(request: web.Request) -> bool:
+    return "MicroMessenger" in request.headers.get("User-Agent", "")
+
+
+# ------------------------------------------------------------------ the page
+async def _render(request: web.Request, token: str, cookie: str, error: str = "", status: int = 200):
+    openid = wechat_openid(request, cookie) or ""
+    view = await service.meeting_view(request.app[DB], token=token)
+    voter = service.Voter(cookie, openid)
+    context = {
+        "m": view, "voted": await service.votes_of(request.app[DB], token, voter) if cookie else {},
+        "deputy": await service.deputy_name(request.app[DB], openid), "ratings": RATINGS, "error": error,
+        "check": _sign(request, "vote", cookie), "done": request.query.get("done", ""), "token": token,
+        "current": view.open_item.id if view.open_item else "",
+    }
+    response = aiohttp_jinja2.render_template("meetings/vote.html", request, context, status=status)
+    return _finish(request, response)
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    """GET /v/{token}: the item open now, with 满意 / 基本满意 / 不满意."""
+    token = request.match_info["token"]
+    cookie = voter_cookie(request, create=True)
+    wechat = request.app[SETTINGS].wechat
+    if wechat.app_id and _in_wechat(request) and wechat_openid(request, cookie) is None:
+        base = request.app[SETTINGS].server.public_url.rstrip("/")
+        target = authorize_url(wechat, f"{base}/v/{token}/wechat", _sign(request, "oauth", cookie))
+        return _finish(request, _redirect(target, 302))
+    try:
+        return await _render(request, token, cookie)
+    except NotFound as exc:
+        return _gone(request, exc.message)
+
+
+def _gone(request: web.Request, message: str) -> web.Response:
+    return _finish(request, aiohttp_jinja2.render_template(
+        "message.html", request, {"title": "无法打开评议页面", "message": message}, status=404))
+
+
+async def vote(request: web.Request) -> web.StreamResponse:
+    """POST /v/{token}: item, rating, check. Refusals keep the page and change nothing."""
+    token = request.match_info["token"]
+    cookie = voter_cookie(request)
+    form = await request.post()
+    item, rating, check = (form.get(k) if isinstance(form.get(k), str) else "" for k in ("item", "rating", "check"))
+    if not cookie:
+        cookie = voter_cookie(request, create=True)
+        return await _refuse(request, token, cookie, "请先打开评议页面再评分（浏览器需允许保存 Cookie）。没有记录评分。", 400)
+    if not hmac.compare_digest(check, _sign(request, "vote", cookie)):
+        return await _refuse(request, token, cookie, "页面已过期，请刷新后再评分。没有记录评分。", 403)
+    if not item.isdigit():
+        return await _refuse(request, token, cookie, "请选择要评分的事项。", 400)
+    voter = service.Voter(cookie, wechat_openid(request, cookie) or "")
+    try:
+        await service.cast_vote(request.app[DB], token, int(item), voter, rating)
+    except WorkflowError as exc:
+        return await _refuse(request, token, cookie, exc.message, exc.status)
+    return _finish(request, _redirect(f"/v/{token}?done={item}"))
+
+
+async def _refuse(request: web.Request, token: str, cookie: str, message: str, status: int) -> web.StreamResponse:
+    try:
+        return await _render(request, token, cookie, message, status)
+    except NotFound as exc:
+        return _gone(request, exc.message)
+
+
+async def wechat_return(request: web.Request) -> web.StreamResponse:
+    """GET /v/{token}/wechat?code=&state=: WeChat's OAuth comes back; remember who the user is."""
+    token = request.match_info["token"]
+    cookie = voter_cookie(request, create=True)
+    code, state = request.query.get("code", ""), request.query.get("state", "")
+    openid = ""
+    if code and hmac.compare_digest(state, _sign(request, "oauth", cookie)):
+        try:
+            openid = await openid_for_code(request.app[SETTINGS].wechat, code)
+        except OAuthFailed as exc:
+            log.warning("meeting scoring page: WeChat OAuth gave no openid: %s", exc)
+    response = _redirect(f"/v/{token}")
+    _remember_openid(request, response, cookie, openid)  # "" too: asked once, scores as the public
+    return _finish(request, response)
+
+
+async def state(request: web.Request) -> web.Response:
+    """GET /v/{token}/state.json: which item is open (the page reloads when it changes)."""
+    try:
+        view = await service.meeting_view(request.app[DB], token=request.match_info["token"])
+    except NotFound:
+        return web.json_response({"open": None}, status=404)
+    response = web.json_response({"open": view.open_item.id if view.open_item else None})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/v/{token}", page)
+    app.router.add_post("/v/{token}", vote)
+    app.router.add_get("/v/{token}/wechat", wechat_return)
+    app.router.add_get("/v/{token}/state.json", state)

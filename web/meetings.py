@@ -1,0 +1,181 @@
+"""集中评议 in the console: meetings, their agenda, the voting window, and the room's screen.
+
+Staff pages only translate: every change is one call of workflow/meeting_service.py with the signed-in
+staff member as the actor (so the meeting's log carries their name). The public scoring page is
+web/meeting_vote.py.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from aiohttp import web
+
+from workflow import accounts
+from workflow import meeting_service as service
+from workflow.errors import NotFound, WorkflowError
+from workflow.meetings import ITEM_STATES, VOTER_KINDS
+
+from . import meeting_vote
+from .console_sheet import qr_svg
+from .keys import DB, ENGINE, SETTINGS
+from .session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
+
+ITEM_OPERATIONS = ("report", "up", "down", "remove", "open", "close")
+DONE = {"created": "会议已创建，请添加评议事项。", "add": "已列入议程。", "report": "汇报已保存。", "up": "顺序已调整。",
+        "down": "顺序已调整。", "remove": "已移出议程。", "open": "已开始评议：请与会人员扫码评分。",
+        "close": "已结束评议，结果已记入该建议。"}
+
+
+def _actor(request: web.Request):
+    return accounts.actor_for(user_of(request))
+
+
+def vote_url(request: web.Request, token: str) -> str:
+    return f"{request.app[SETTINGS].server.public_url.rstrip('/')}/v/{token}"
+
+
+def _meeting_id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+# ------------------------------------------------------------------ the list
+async def _index(request: web.Request, error: str = "", values: Optional[dict] = None, status: int = 200):
+    meetings = await service.list_meetings(request.app[DB])
+    today = request.app[ENGINE].clock()
+    return render(request, "meetings/index.html", {
+        "meetings": meetings, "error": error, "can_act": can_act(user_of(request)),
+        "v": values or {"title": f"{today.year} 年重点督办建议集中评议会", "held_on": today.isoformat()}},
+        status=status)
+
+
+@require()
+async def index(request: web.Request) -> web.Response:
+    """GET /meetings"""
+    return await _index(request)
+
+
+@require(*ACT_ROLES)
+async def create(request: web.Request) -> web.Response:
+    """POST /meetings: title, held_on."""
+    form = await request.post()
+    values = {k: v if isinstance(v := form.get(k), str) else "" for k in ("title", "held_on")}
+    try:
+        meeting_id = await service.create_meeting(request.app[DB], _actor(request), values["title"],
+                                                  values["held_on"])
+    except WorkflowError as exc:
+        return await _index(request, exc.message, values, status=exc.status)
+    return redirect(f"/meetings/{meeting_id}?done=created")
+
+
+# ------------------------------------------------------------------ one meeting
+async def _page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    db = request.app[DB]
+    try:
+        view = await service.meeting_view(db, _meeting_id(request), with_log=True)
+    except NotFound as exc:
+        return refuse(request, 404, exc.message, title="找不到")
+    user = user_of(request)
+    link = vote_url(request, view.vote_token)
+    return render(request, "meetings/meeting.html", {
+        "m": view, "vote_url": link, "qr": qr_svg(link), "error": error, "can_act": can_act(user),
+        "candidates": await service.candidates(db, view.id) if can_act(user) else [],
+        "done": DONE.get(request.query.get("done", ""), ""), "kinds": VOTER_KINDS}, status=status)
+
+
+@require()
+async def show(request: web.Request) -> web.Response:
+    """GET /meetings/{id}"""
+    return await _page(request)
+
+
+@require(*ACT_ROLES)
+async def add_item(request: web.Request) -> web.Response:
+    """POST /meetings/{id}/items: proposal (its number)."""
+    form = await request.post()
+    ref = form.get("proposal")
+    try:
+        await service.add_item(request.app[DB], _actor(request), _meeting_id(request),
+                               ref.strip() if isinstance(ref, str) else "")
+    except WorkflowError as exc:
+        return await _page(request, exc.message, status=exc.status)
+    return redirect(f"/meetings/{_meeting_id(request)}?done=add#agenda")
+
+
+@require(*ACT_ROLES)
+async def item_operation(request: web.Request) -> web.Response:
+    """POST /meetings/{id}/items/{item}/{op}: report | up | down | remove | open | close."""
+    op, meeting_id, item_id = request.match_info["op"], _meeting_id(request), int(request.match_info["item"])
+    form = await request.post()
+    db, actor = request.app[DB], _actor(request)
+    try:
+        if op == "report":
+            await service.save_report(db, actor, meeting_id, item_id, _text(form, "leader"), _text(form, "report"))
+        elif op in ("up", "down"):
+            await service.move_item(db, actor, meeting_id, item_id, op)
+        elif op == "remove":
+            await service.remove_item(db, actor, meeting_id, item_id)
+        elif op == "open":
+            await service.open_item(db, actor, meeting_id, item_id)
+        else:
+            await service.close_item(db, actor, meeting_id, item_id)
+    except WorkflowError as exc:
+        return await _page(request, exc.message, status=exc.status)
+    return redirect(f"/meetings/{meeting_id}?done={op}#item-{item_id}")
+
+
+def _text(form, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+# ------------------------------------------------------------------ the room's screen
+def _current(view: service.MeetingView) -> Optional[service.ItemView]:
+    """What the screen shows: the item open now, else the one closed last, else the first waiting."""
+    if view.open_item is not None:
+        return view.open_item
+    closed = [i for i in view.items if i.state == "closed" and i.closed_at is not None]
+    if closed:
+        return max(closed, key=lambda i: i.closed_at)
+    return view.items[0] if view.items else None
+
+
+def screen_body(view: service.MeetingView, link: str) -> dict:
+    current = _current(view)
+    return {"meeting": {"id": view.id, "title": view.title, "held_on": view.held_on.isoformat()},
+            "vote_url": link, "current": current.id if current else None,
+            "open": view.open_item.id if view.open_item else None,
+            "items": [item.as_dict() for item in view.items]}
+
+
+@require()
+async def screen(request: web.Request) -> web.Response:
+    """GET /meetings/{id}/screen: the live tally for the room's screen (refreshes itself)."""
+    try:
+        view = await service.meeting_view(request.app[DB], _meeting_id(request))
+    except NotFound as exc:
+        return refuse(request, 404, exc.message, title="找不到")
+    link = vote_url(request, view.vote_token)
+    return render(request, "meetings/screen.html", {
+        "m": view, "current": _current(view), "vote_url": link, "qr": qr_svg(link), "kinds": VOTER_KINDS,
+        "states": ITEM_STATES})
+
+
+@require()
+async def screen_json(request: web.Request) -> web.Response:
+    """GET /meetings/{id}/screen.json: what the screen polls."""
+    view = await service.meeting_view(request.app[DB], _meeting_id(request))
+    response = web.json_response(screen_body(view, vote_url(request, view.vote_token)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/meetings", index)
+    app.router.add_post("/meetings", create)
+    app.router.add_get(r"/meetings/{id:\d+}", show)
+    app.router.add_post(r"/meetings/{id:\d+}/items", add_item)
+    app.router.add_post(r"/meetings/{id:\d+}/items/{item:\d+}/{op:(" + "|".join(ITEM_OPERATIONS) + ")}",
+                        item_operation)
+    app.router.add_get(r"/meetings/{id:\d+}/screen", screen)
+    app.router.add_get(r"/meetings/{id:\d+}/screen.json", screen_json)
+    meeting_vote.setup_routes(app)
