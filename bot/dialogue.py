@@ -25,6 +25,7 @@ REVIEW, EDIT_TITLE, EDIT_CONTENT, EDIT_CATEGORY = "review", "edit_title", "edit_
 QUESTION, ABANDON, CHOOSE = "question", "abandon", "choose"
 WRITING = (TITLE, CONTENT, CATEGORY, COSIGNERS, PICK)  # before the draft exists in the workflow
 TITLE_MAX, CONTENT_MAX, MAX_PHOTOS = 200, 20000, 9
+CONTINUED_CONTENT = 10  # a longer text where a category is asked for continues the content
 
 SUBMIT_WORDS = {"确认提交", "提交", "确认"}
 ABANDON_WORDS = {"放弃", "取消", "不写了"}
@@ -203,6 +204,11 @@ def _category(text: str, categories: tuple[str, ...]) -> Optional[str]:
 
 def _pick_category(d: Dialogue, text: str, facts: Facts) -> Step:
     category = _category(text, facts.categories)
+    if category is None and len(text) > CONTINUED_CONTENT:  # a long content arrives as several messages
+        content = d.data.get("content", "") + "\n" + text
+        if len(content) > CONTENT_MAX:
+            return Step(d, T.too_long("内容", CONTENT_MAX))
+        return Step(Dialogue(CATEGORY, {**d.data, "content": content}), T.content_added(facts.categories))
     if category is None:
         return Step(d, T.bad_category(facts.categories))
     return Step(Dialogue(COSIGNERS, {**d.data, "category": category, "co_signers": []}), T.ASK_COSIGNERS)

@@ -98,6 +98,10 @@ def ask_category(categories: Sequence[str]) -> str:
     return f"第 3 步：请选择类别，回复序号：\n{choices}\n不确定可回复“跳过”，由工作人员确定。"
 
 
+def content_added(categories: Sequence[str]) -> str:
+    return f"已把这段话接在内容后面。内容写完了吗？写完请选类别，没写完可以接着发。\n{ask_category(categories)}"
+
+
 def bad_category(categories: Sequence[str]) -> str:
     return f"没有这个类别。{ask_category(categories)}"
 

@@ -256,3 +256,12 @@ async def test_a_title_or_content_starting_with_a_word_is_kept_as_written(chat, 
     created = replies[-1]
     assert "标题：评价体系改革的建议" in created and "内容：撤回乡镇站所的做法不妥，提建议如下" in created
     await converse(wechat, "o_zhang", [("评价", "评价的格式"), ("撤回", "撤回的格式"), ("进度", "查看进度的格式")])
+
+
+async def test_content_sent_in_several_messages_is_joined(chat):
+    _, wechat = chat
+    replies = await converse(wechat, "o_zhang", [
+        ("提建议", "第 1 步"), ("修路", "第 2 步"), ("东门路坑洼，雨天积水，第一段。", "第 3 步"),
+        ("第二段：建议列入年度养护计划并公开进度。", "接在内容后面"), ("2", "第 4 步"), ("无", "草稿已保存"),
+    ])
+    assert "第一段。 第二段：建议列入年度养护计划" in replies[-1]
