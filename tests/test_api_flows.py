@@ -215,6 +215,14 @@ async def test_viewer_may_read_but_not_act(api, db):
     assert await api.events(number) == 2
 
 
+async def test_only_those_who_may_act_see_unit_links(api, db):
+    viewer = {"Authorization": f"Bearer {(await add_user(db, 'kan', 'viewer')).token}"}
+    number = await api.take_to("assigned")
+    seen = (await api.get(f"/api/v1/proposals/{number}", headers=viewer)).body["assignments"]
+    assert seen and all("link" not in a for a in seen)
+    assert all(a["link"].startswith("http") for a in (await api.detail(number))["assignments"])
+
+
 async def test_requests_without_a_valid_token_answer_401(api):
     number = await api.submit()
     for headers in ({}, {"Authorization": "Bearer not-a-token"}):

@@ -114,7 +114,8 @@ async def _detail_response(request: web.Request, ref: str, user: User, status: i
             raise NotFound(f"找不到建议 {ref}。")
         events = await repo.events_of(session, proposal.id)
         allowed = engine.allowed_actions(proposal, accounts.actor_for(user))
-        body = proposal_detail(request.app[SETTINGS], proposal, events, allowed)
+        # A unit link lets its holder act for the unit: only those who may act themselves see them.
+        body = proposal_detail(request.app[SETTINGS], proposal, events, allowed, links=user.role in WRITE_ROLES)
         body["meeting_scores"] = await meeting_service.proposal_scores(session, proposal.id)
         return ok(body, status)
 

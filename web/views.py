@@ -78,8 +78,9 @@ def event_dict(e: Event, hide_deputies: bool = False) -> dict:
 
 
 def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowed: list[str],
-                    viewer_assignment: Optional[Assignment] = None) -> dict:
-    """The whole proposal. A unit sees only its own link, and no co-signers of a confidential proposal."""
+                    viewer_assignment: Optional[Assignment] = None, links: bool = True) -> dict:
+    """The whole proposal. A unit sees only its own link, and no co-signers of a confidential proposal;
+    without `links` (readers who cannot act: viewers, supervisors) no unit link at all."""
     units = {a.id: a.unit.code for a in p.assignments}
     hide_names = viewer_assignment is not None and p.confidential and viewer_assignment.role != "lead"
     body = proposal_summary(p)
@@ -93,7 +94,8 @@ def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowe
         "allowed_actions": allowed,
         "allowed_action_labels": {a: ACTIONS[a].label for a in allowed},
         "assignments": [
-            assignment_dict(settings, a, with_link=viewer_assignment is None or a.id == viewer_assignment.id)
+            assignment_dict(settings, a, with_link=links and (viewer_assignment is None
+                                                             or a.id == viewer_assignment.id))
             for a in p.assignments],
         "consultations": [{"question": c.question, "advice": c.advice, "advised_by": c.advised_by,
                            "at": c.created_at, "advised_at": c.advised_at} for c in p.consultations],
