@@ -1,6 +1,7 @@
 """Health and metrics for operators: GET /healthz, GET /metrics (Prometheus text format)."""
 from __future__ import annotations
 
+import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import func, select, text
 
@@ -31,6 +32,13 @@ async def metrics(request: web.Request) -> web.Response:
                         headers={"X-Content-Type-Options": "nosniff"})
 
 
+async def home(request: web.Request) -> web.Response:
+    """The front page: where staff, supervisors, the public and (in the demo) deputies go."""
+    simulator = any(getattr(r, "canonical", None) == "/simulator" for r in request.app.router.resources())
+    return aiohttp_jinja2.render_template("home.html", request, {"simulator": simulator})
+
+
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/", home)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
