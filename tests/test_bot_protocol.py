@@ -64,8 +64,8 @@ async def test_server_check_answers_the_plain_echostr_in_both_modes(aiohttp_clie
 def _bad_deliveries(wechat: WechatSide) -> dict[str, tuple[dict, bytes, int]]:
     good_xml = wechat.text_xml("o_attacker", "提建议")
     query, body = wechat.envelope(good_xml, "o_attacker")
-    stale_query, _ = wechat.envelope(good_xml, "o_attacker", timestamp=str(int(time.time()) - 301))
-    future_query, _ = wechat.envelope(good_xml, "o_attacker", timestamp=str(int(time.time()) + 301))
+    stale_query, _ = wechat.envelope(good_xml, "o_attacker", timestamp=str(int(time.time()) - 360))
+    future_query, _ = wechat.envelope(good_xml, "o_attacker", timestamp=str(int(time.time()) + 360))
     forged = dict(query, signature="0" * 40)
     bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">'
             '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><xml><ToUserName>a</ToUserName><FromUserName>o_x</FromUserName>'
