@@ -236,3 +236,11 @@ async def test_wechats_own_message_xml_is_understood_in_both_modes(aiohttp_clien
             assert reply.body == "success", name
         else:
             assert expected in reply.text, (name, reply.text)
+
+
+async def test_timestamps_within_five_minutes_are_accepted_and_beyond_refused(aiohttp_client, settings, engine):
+    now = 1_800_000_000
+    _, wechat, _ = await bot_client(aiohttp_client, settings, engine, "plain", clock=lambda: now)
+    for offset, status in [(-299, 200), (299, 200), (-301, 403), (301, 403)]:
+        reply = await wechat.deliver(wechat.text_xml("o_x", "帮助"), "o_x", timestamp=str(now + offset))
+        assert reply.status == status, (offset, reply.body)
