@@ -4,7 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench diagram clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test bench diagram clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +19,15 @@ $(STAMP): $(PY) pyproject.toml
 run: $(STAMP)
 	$(PY) run.py serve --demo
 
-test: $(STAMP)
+# The browser tests (tests/test_browser.py) drive Debian's Chromium with Chinese fonts; install them
+# from Debian's packages when missing (as root, as CI runs). Playwright never downloads a browser.
+browser:
+	@if [ ! -x $(CHROMIUM) ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		echo "Installing Chromium and CJK fonts from Debian's packages for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; \
+	fi
+
+test: $(STAMP) browser
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -74,8 +74,10 @@ def _event_line(e: dict, names: dict[str, str]) -> dict:
     params = {p.name: p.label for p in ACTIONS[e["action"]].params} if e["action"] in ACTIONS else {}
     for key, value in (e["payload"] or {}).items():
         label = params.get(key) or EXTRA_LABELS.get(key)
-        if label and key not in HIDDEN_KEYS and value not in (None, "", []):
-            details.append((label, _shown(key, value, names)))
+        shown = (label, _shown(key, value, names)) if label else None
+        # due_date (as typed) and reply_due (as computed) say the same when no date was typed: once is enough.
+        if shown and key not in HIDDEN_KEYS and value not in (None, "", []) and shown not in details:
+            details.append(shown)
     return {"at": e["at"], "label": e["label"], "who": who, "kind": ACTOR_KINDS.get(actor["kind"], actor["kind"]),
             "behalf": names.get(behalf["id"], behalf["id"]) if behalf else "",
             "moved": e["from"] != e["to"] and e["from"] != "",
