@@ -190,6 +190,7 @@ async def test_two_phones_score_as_the_public_and_a_second_score_is_refused_with
     meeting_id, item_id, token, _ = await meeting_with_open_item(staff, api, db)
     first, second = phones(), phones()
     page = await first.page(f"/v/{token}")
+    assert await (await first.get(f"/v/{token}/state.json")).json() == {"open": item_id}  # what the page polls
     assert "基本满意" in page and "关于城关中学校舍维修的建议" in page
     check = VOTE_CHECK.search(page).group(1)  # a second tab, still showing the buttons
     assert check == first.check()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
-from workflow import accounts, identity, meeting_service
+from workflow import accounts, identity, meeting_results
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
 from workflow.links import reissue_link
 from workflow.stats import stats_for
@@ -116,7 +116,7 @@ async def _detail_response(request: web.Request, ref: str, user: User, status: i
         allowed = engine.allowed_actions(proposal, accounts.actor_for(user))
         # A unit link lets its holder act for the unit: only those who may act themselves see them.
         body = proposal_detail(request.app[SETTINGS], proposal, events, allowed, links=user.role in WRITE_ROLES)
-        body["meeting_scores"] = await meeting_service.proposal_scores(session, proposal.id)
+        body["meeting_scores"] = await meeting_results.proposal_scores(session, proposal.id)
         return ok(body, status)
 
 
@@ -191,8 +191,8 @@ async def stats(request: web.Request) -> web.Response:
     figures = await stats_for(request.app[DB], request.app[ENGINE].clock(), year=year, unit=unit,
                               group_by=request.query.get("by"))
     # 集中评议: the room's scores of closed items, deputies and the public apart.
-    figures["meeting_satisfaction"] = meeting_service.satisfaction_dict(
-        await meeting_service.satisfaction(request.app[DB], year=year, unit=unit))
+    figures["meeting_satisfaction"] = meeting_results.satisfaction_dict(
+        await meeting_results.satisfaction(request.app[DB], year=year, unit=unit))
     return ok(figures)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from storage import repositories as repo
 from storage.models import Deputy, ProposalAttachment, Unit
-from workflow import accounts, meeting_service
+from workflow import accounts, meeting_results
 from workflow.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
 from workflow.errors import NotFound, WorkflowError
 from workflow.links import reissue_link
@@ -47,7 +47,7 @@ async def _page(request: web.Request, ref: str, error: str = "", failed: str = "
         photos = list((await session.execute(select(ProposalAttachment).where(
             ProposalAttachment.proposal_id == proposal.id).order_by(ProposalAttachment.id))).scalars())
         names = _names(proposal)
-        meeting_scores = await meeting_service.proposal_scores(session, proposal.id)
+        meeting_scores = await meeting_results.proposal_scores(session, proposal.id)
         forms = build_forms(allowed, FormContext(proposal, settings, engine.clock(), roster, values or {}), failed)
     done = request.query.get("done", "")
     return render(request, "console/proposal.html", {

@@ -180,10 +180,10 @@ async def wechat_return(request: web.Request) -> web.StreamResponse:
 async def state(request: web.Request) -> web.Response:
     """GET /v/{token}/state.json: which item is open (the page reloads when it changes)."""
     try:
-        view = await service.meeting_view(request.app[DB], token=request.match_info["token"])
+        item_id = await service.open_item_id(request.app[DB], request.match_info["token"])
     except NotFound:
         return web.json_response({"open": None}, status=404)
-    response = web.json_response({"open": view.open_item.id if view.open_item else None})
+    response = web.json_response({"open": item_id})
     response.headers["Cache-Control"] = "no-store"
     return response
 

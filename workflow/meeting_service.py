@@ -1,4 +1,4 @@
-"""集中评议 rows: meetings, their agenda, the voting window, the room's scores and what they add up to.
+"""集中评议 rows: meetings, their agenda, the voting window and the room's scores (results: meeting_results.py).
 
     meeting_id = await create_meeting(db, actor, "2025 年重点督办建议集中评议会", "2025-11-20")
     item_id = await add_item(db, actor, meeting_id, "2025-012")
@@ -25,7 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
-    Assignment, Deputy, Event, Meeting, MeetingItem, MeetingLog, MeetingVote, Proposal, Unit, utcnow,
+    Deputy, Event, Meeting, MeetingItem, MeetingLog, MeetingVote, Proposal, utcnow,
 )
 
 from . import meetings as rules
@@ -123,7 +123,7 @@ async def meeting_view(db: Database, meeting_id: Optional[int] = None, token: Op
             raise NotFound("找不到这次评议会议。" if token is None else "评议链接无效，请重新扫描会场的二维码。")
         items = list((await session.execute(select(MeetingItem).where(MeetingItem.meeting_id == meeting.id)
                                             .order_by(MeetingItem.position, MeetingItem.id))).scalars())
-        counts = await _counts(session, [i.id for i in items])
+        counts = await counts_of_items(session, [i.id for i in items])
         views = [await _item_view(session, item, counts[item.id]) for item in items]
         log = await _log_lines(session, meeting.id, {i.id: i.title for i in views}) if with_log else []
     return MeetingView(meeting.id, meeting.title, meeting.held_on, meeting.vote_token, meeting.created_by_name,
@@ -137,7 +137,7 @@ async def _item_view(session, item: MeetingItem, counts: dict[str, rules.Counts]
                     item.leader, item.report, units, counts, item.opened_at, item.closed_at)
 
 
-async def _counts(session, item_ids: list[int]) -> dict[int, dict[str, rules.Counts]]:
+async def counts_of_items(session, item_ids: list[int]) -> dict[int, dict[str, rules.Counts]]:
     rows: dict[int, list] = {i: [] for i in item_ids}
     if item_ids:
         query = (select(MeetingVote.item_id, MeetingVote.kind, MeetingVote.rating, func.count())
@@ -154,6 +154,16 @@ async def _log_lines(session, meeting_id: int, titles: dict[int, str]) -> list[t
     return [(r.created_at, r.actor_name or r.actor_id, LOG_LABELS.get(r.action, r.action),
              titles.get(r.item_id, (r.detail or {}).get("title", "")) if r.item_id else (r.detail or {}).get("title", ""))
             for r in rows]
+
+
+async def open_item_id(db: Database, token: str) -> Optional[int]:
+    """The item open for scoring at the meeting of this public token (one small query: phones poll it)."""
+    async with db.read() as session:
+        meeting_id = (await session.execute(select(Meeting.id).where(Meeting.vote_token == token))).scalar()
+        if meeting_id is None:
+            raise NotFound("评议链接无效，请重新扫描会场的二维码。")
+        return (await session.execute(select(MeetingItem.id).where(
+            MeetingItem.meeting_id == meeting_id, MeetingItem.state == "open").limit(1))).scalar()
 
 
 async def candidates(db: Database, meeting_id: int) -> list[Proposal]:
@@ -295,7 +305,7 @@ async def close_item(db: Database, actor: Actor, meeting_id: int, item_id: int) 
                 item = await _item_for_update(session, meeting_id, item_id)
                 rules.check_may_close(item.state)
                 item.state, item.closed_at = "closed", utcnow()
-                counts = (await _counts(session, [item.id]))[item.id]
+                counts = (await counts_of_items(session, [item.id]))[item.id]
                 meeting = await session.get(Meeting, meeting_id)
                 _log(session, actor, meeting_id, "close", item.id,
                      **{kind: c.as_dict() for kind, c in counts.items()})
@@ -365,39 +375,3 @@ async def _bound_deputy(session, openid: str) -> Optional[Deputy]:
     if not openid:
         return None
     return (await session.execute(select(Deputy).where(Deputy.openid == openid, Deputy.active.is_(True)))).scalars().first()
-
-
-# ------------------------------------------------------------------ results: with the proposal, in the tallies
-async def proposal_scores(session, proposal_id: int) -> list[dict]:
-    """The meetings that scored this proposal, each with the deputies' and the public's scores."""
-    rows = (await session.execute(
-        select(MeetingItem, Meeting).join(Meeting, Meeting.id == MeetingItem.meeting_id)
-        .where(MeetingItem.proposal_id == proposal_id).order_by(Meeting.held_on, Meeting.id))).all()
-    counts = await _counts(session, [item.id for item, _ in rows])
-    return [{"meeting_id": meeting.id, "meeting": meeting.title, "held_on": meeting.held_on.isoformat(),
-             "state": item.state, "state_label": rules.ITEM_STATES[item.state], "leader": item.leader,
-             "deputies": counts[item.id]["deputy"].as_dict(), "public": counts[item.id]["public"].as_dict()}
-            for item, meeting in rows]
-
-
-async def satisfaction(db: Database, year: Optional[int] = None, unit: Optional[str] = None) -> dict[str, rules.Counts]:
-    """The scores of every closed item, deputies and public apart, for proposals of `year` (led by `unit`).
-
-    The one place the meeting satisfaction figures are computed (GET /api/v1/stats, the dashboard)."""
-    query = (select(MeetingVote.kind, MeetingVote.rating, func.count())
-             .join(MeetingItem, MeetingItem.id == MeetingVote.item_id)
-             .join(Proposal, Proposal.id == MeetingItem.proposal_id)
-             .where(MeetingItem.state == "closed").group_by(MeetingVote.kind, MeetingVote.rating))
-    if year is not None:
-        query = query.where(Proposal.year == year)
-    if unit is not None:
-        query = query.where(Proposal.id.in_(
-            select(Assignment.proposal_id).join(Unit, Unit.id == Assignment.unit_id)
-            .where(Unit.code == unit, Assignment.role == "lead", Assignment.state != "reassigned")))
-    async with db.read() as session:
-        return rules.counts_by_kind((await session.execute(query)).all())
-
-
-def satisfaction_dict(counts: dict[str, rules.Counts]) -> dict:
-    """The JSON shape of the meeting figures: {"deputies": {...}, "public": {...}}."""
-    return {"deputies": counts["deputy"].as_dict(), "public": counts["public"].as_dict()}
