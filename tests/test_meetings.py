@@ -3,6 +3,7 @@ score from the public page (one score per phone per item), a bound deputy is rec
 WeChat's web OAuth (against the local fake), results land on the proposal, in the API and in the stats."""
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
@@ -206,6 +207,18 @@ async def test_two_phones_score_as_the_public_and_a_second_score_is_refused_with
     after = (await screen(staff, meeting_id))["items"][0]["public"]
     assert after == public
     assert "您已评分：满意" in await first.page(f"/v/{token}")
+
+
+async def test_the_same_phone_tapping_at_once_many_times_scores_once(api, staff, db, phones):
+    meeting_id, item_id, token, _ = await meeting_with_open_item(staff, api, db)
+    phone = phones()
+    await phone.page(f"/v/{token}")
+    check = phone.check()
+    answers = await asyncio.gather(*[phone.vote(token, item_id, rating, check=check)
+                                     for rating in ("satisfied", "unsatisfied") * 4])
+    assert sorted(a.status for a in answers) == [303] + [409] * 7
+    assert await votes(db) == 1
+    assert (await screen(staff, meeting_id))["items"][0]["public"]["votes"] == 1
 
 
 async def test_a_score_counts_only_while_its_item_is_open(api, staff, db, phones):
