@@ -35,7 +35,7 @@ async def baseline(url: str, n: int) -> float:
     stream, group = "bench:raw", "g"
     await client.delete(stream)
     await client.xgroup_create(stream, group, id="0", mkstream=True)
-    payload = json.dumps({"facts": {"text": "消息"}}).encode()
+    payload = json.dumps({"text": "消息"}).encode()
     start = time.perf_counter()
     pipe = client.pipeline(transaction=False)
     for i in range(n):
@@ -88,7 +88,7 @@ async def end_to_end(url: str, redis_url: str, n: int, workers: int, processes: 
     async with db.write() as session:
         async with session.begin():
             session.add_all(OutboxMessage(kind="chat_reply", recipient_kind="openid", recipient_id=f"o{i}",
-                                          idempotency_key=f"bench:{i}", payload={"facts": {"text": f"消息{i}"}})
+                                          idempotency_key=f"bench:{i}", payload={"text": f"消息{i}"})
                             for i in range(n))
     start = time.perf_counter()
     if processes:

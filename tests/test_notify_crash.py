@@ -23,7 +23,7 @@ async def queue(db, n: int) -> None:
     async with db.write() as session:
         async with session.begin():
             session.add_all(OutboxMessage(kind="chat_reply", recipient_kind="openid", recipient_id=f"o{i}",
-                                          idempotency_key=f"crash:{i}", payload={"facts": {"text": f"第{i}条"}})
+                                          idempotency_key=f"crash:{i}", payload={"text": f"第{i}条"})
                             for i in range(n))
 
 

@@ -115,7 +115,7 @@ async def _queue(db, n: int, openid_prefix="o-x") -> None:
         async with session.begin():
             for i in range(n):
                 session.add(OutboxMessage(kind="chat_reply", recipient_kind="openid", recipient_id=f"{openid_prefix}{i}",
-                                          idempotency_key=f"test:{openid_prefix}:{i}", payload={"facts": {"text": f"消息{i}"}}))
+                                          idempotency_key=f"test:{openid_prefix}:{i}", payload={"text": f"消息{i}"}))
 
 
 async def test_injected_failures_end_in_delivery_after_retries(db, settings, clock, redis_url, fake_wechat):
@@ -149,6 +149,7 @@ async def test_out_of_window_users_get_a_template_message(db, settings, clock, r
         await notifier.stop()
     assert [c.body["touser"] for c in fake_wechat.sent("message/template/send")] == ["o-x1"]
     assert [c.body["touser"] for c in fake_wechat.sent("message/custom/send")] == ["o-x0"]
+    assert fake_wechat.sent("message/custom/send")[0].body["text"]["content"] == "消息0"
     template = fake_wechat.sent("message/template/send")[0].body
     assert all("\n" not in v["value"] and len(v["value"]) <= 20 for v in template["data"].values())
 
