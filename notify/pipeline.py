@@ -38,7 +38,7 @@ DELAYED = "jianyi:notify:delayed"
 GROUP = "senders"
 CONCURRENCY = 32  # messages being sent at once by one sender
 RELAY_LEASE = "jianyi:notify:relay"
-SENT_PREFIX = "jianyi:notify:sent:"  # per-row set of openids already reached (partial fan-out retries)
+SENT_PREFIX = "jianyi:notify:sent:"  # <row>:<openid> once reached (after a crash or partial fan-out)
 LOCK_PREFIX = "jianyi:notify:lock:"  # held while a row is being sent, so two copies never go out together
 
 _MOVE_DUE = """
@@ -50,6 +50,10 @@ end
 return #due
 """
 _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end"
+
+
+def _sent_key(row_id: int, openid: str) -> str:
+    return f"{SENT_PREFIX}{row_id}:{openid}"
 
 
 @dataclass
@@ -156,8 +160,8 @@ class Sender:
         rows = await outbox.load(self.db, list(unique))
         pending = [rows[i] for i in unique if i in rows and rows[i].status == "pending"]
         self.counters.duplicates_avoided += len(unique) - len(pending)
-        mine, already = await self._claim_rows(pending)
-        targets = await outbox.targets(self.db, mine)
+        targets = await outbox.targets(self.db, pending)
+        mine, already = await self._claim_rows(pending, targets)
         try:
             # Every row's outcome is kept even when another row's sending fails (Redis gone, say):
             # a message that went out must be recorded, or it would go out again.
@@ -176,20 +180,23 @@ class Sender:
         if ids:
             await self.redis.xack(STREAM, GROUP, *ids)
 
-    async def _claim_rows(self, rows) -> tuple[list, dict[int, set[str]]]:
-        """Lock each row for this worker (one round trip), and read whom each already reached."""
+    async def _claim_rows(self, rows, targets) -> tuple[list, dict[int, set[str]]]:
+        """Lock each row for this worker and learn whom each already reached, in one round trip."""
         if not rows:
             return [], {}
         pipe = self.redis.pipeline(transaction=False)
         for row in rows:
             pipe.set(f"{LOCK_PREFIX}{row.id}", self.name, nx=True, px=30000)
-            pipe.smembers(f"{SENT_PREFIX}{row.id}")
-        answers = await pipe.execute()
+            for target in targets.get(row.id, []):
+                pipe.exists(_sent_key(row.id, target.openid))
+        answers = iter(await pipe.execute())
         mine, already = [], {}
-        for n, row in enumerate(rows):
-            if answers[2 * n]:
+        for row in rows:
+            locked = next(answers)
+            reached = {t.openid for t in targets.get(row.id, []) if next(answers)}
+            if locked:
                 mine.append(row)
-                already[row.id] = {m.decode() for m in answers[2 * n + 1]}
+                already[row.id] = reached
             else:
                 self.counters.duplicates_avoided += 1  # another worker is sending this very row now
         return mine, already
@@ -222,10 +229,7 @@ class Sender:
 
     async def _remember_sent(self, row_id: int, openid: str) -> None:
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            pipe.sadd(f"{SENT_PREFIX}{row_id}", openid)
-            pipe.expire(f"{SENT_PREFIX}{row_id}", 7 * 86400)
-            await pipe.execute()
+            await self.redis.set(_sent_key(row_id, openid), b"1", ex=7 * 86400)
         except (RedisError, OSError) as exc:  # the message went out: its outcome must still be recorded
             log.warning("could not remember delivery of #%s in Redis: %s", row_id, exc)
 
