@@ -171,7 +171,7 @@ class Assignment(Base):
     """交办: one unit's share of one proposal (lead 主办, co 协办, or consult 提出前沟通)."""
 
     __tablename__ = "assignments"
-    __table_args__ = (Index("ix_assignments_unit", "unit_id", "state"),)
+    __table_args__ = (Index("ix_assignments_unit", "unit_id", "state"), Index("ix_assignments_proposal", "proposal_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -242,6 +242,8 @@ class Reply(Base):
     """答复: a lead unit's answer, category A-D, issued under its head's signature."""
 
     __tablename__ = "replies"
+    __table_args__ = (Index("ix_replies_proposal", "proposal_id"), Index("ix_replies_assignment", "assignment_id"),
+                      Index("ix_replies_published", "published", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"))
@@ -259,6 +261,8 @@ class Evaluation(Base):
     """评价: the deputy's rating of a reply or of what was done."""
 
     __tablename__ = "evaluations"
+    __table_args__ = (Index("ix_evaluations_proposal", "proposal_id"),
+                      Index("ix_evaluations_assignment", "assignment_id", "kind"))
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
     reply_id: Mapped[Optional[int]] = mapped_column(ForeignKey("replies.id"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import chinese_calendar
@@ -16,6 +17,7 @@ import chinese_calendar
 from .settings import Period
 
 
+@functools.lru_cache(maxsize=8192)  # the package's tables are fixed for the process; its lookup is slow
 def _official(day: dt.date) -> bool | None:
     """Whether `day` is a working day by the official calendar; None when the year is unknown."""
     try:
