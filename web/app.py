@@ -57,7 +57,7 @@ def _dumps(value) -> str:
 
 def init_app(settings: Settings, engine: Engine) -> web.Application:
     """The web application: JSON API, unit links, health and metrics."""
-    from . import api, console, feedback, links, meetings, notifications_api, system
+    from . import api, console, dashboard, feedback, links, meetings, notifications_api, system
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
     app[SETTINGS] = settings
@@ -71,4 +71,5 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     system.setup_routes(app)
     console.setup_routes(app)  # staff console, /login, /static
     meetings.setup_routes(app)  # 集中评议: /meetings (staff), /v/<token> (the room's phones)
+    dashboard.setup_routes(app)  # supervisors' dashboard, .xlsx exports, public replies
     return app

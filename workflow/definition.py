@@ -225,6 +225,10 @@ assert {t["trigger"] for t in ASSIGNMENT_TRANSITIONS} - ENGINE_TRIGGERS == {
 }, "every assignment-level action has an assignment row"
 
 
+# Events that are not workflow actions (they change no state).
+EVENT_LABELS = {"create": "起草", "meeting_result": "集中评议结果", "publish_reply": "公开答复",
+                "unpublish_reply": "撤回公开答复"}
+
+
 def action_label(action_id: str) -> str:
-    return ACTIONS[action_id].label if action_id in ACTIONS else {"create": "起草", "meeting_result": "集中评议结果"}.get(
-        action_id, action_id)
+    return ACTIONS[action_id].label if action_id in ACTIONS else EVENT_LABELS.get(action_id, action_id)

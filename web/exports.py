@@ -1,0 +1,121 @@
+"""The dashboard's .xlsx exports: the year's ledger (台账), the tally sheet, the public list of replies.
+
+Each is streamed (web/xlsx.py): rows come from the database in chunks and leave as the zip is
+written, so memory does not grow with the year's size. The tally sheet's figures come from
+workflow.dashboard.build, the function the dashboard page shows, so the two agree.
+"""
+from __future__ import annotations
+
+from typing import AsyncIterator, Optional
+
+from aiohttp import web
+
+from workflow import dashboard as figures
+from workflow.ledger import ASSIGNMENT_COLUMNS, PROPOSAL_COLUMNS, ledger_chunks, local, reply_category_label
+from workflow.publication import stream_public_replies
+from workflow.stats import Scope
+from workflow.tallies import Stats
+
+from .dashboard_scope import scope_of
+from .keys import DB, ENGINE, SETTINGS
+from .session import require
+from .xlsx import Sheet, stream_workbook
+
+PERCENT = "0.0%"
+# (header, Stats field, width); rates are fractions shown as percentages
+STATS_COLUMNS = [
+    ("交办件数", "assigned", 9), ("已答复", "replied", 8), ("按期答复", "replied_on_time", 9), ("办复率", "reply_rate", 8),
+    ("已评价答复", "reply_evaluated", 10), ("答复满意", "reply_satisfied", 9),
+    ("答复满意率", "reply_satisfaction_rate", 10), ("已评价落实", "implementation_evaluated", 10),
+    ("落实满意", "implementation_satisfied", 9), ("落实满意率", "implementation_satisfaction_rate", 10),
+    ("两项均已评价", "dual_evaluated", 12), ("双满意", "dual_satisfied", 8), ("双满意率", "dual_satisfaction_rate", 9),
+    ("已解决或正在解决", "solved", 14), ("解决率", "solved_rate", 8), ("主办交办", "lead_assignments", 9),
+    ("已见面沟通", "contacted", 10), ("见面率", "contact_rate", 8), ("逾期未答复", "overdue", 10),
+]
+RATE_FIELDS = {"reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate", "dual_satisfaction_rate",
+               "solved_rate", "contact_rate"}
+
+
+def _stats_sheet(title: str, leading: list[tuple[str, int]]) -> Sheet:
+    columns = leading + [(header, width) for header, _, width in STATS_COLUMNS]
+    formats = {len(leading) + i: PERCENT for i, (_, name, _) in enumerate(STATS_COLUMNS) if name in RATE_FIELDS}
+    return Sheet(title, columns, formats)
+
+
+def stats_cells(stats: Stats) -> tuple:
+    return tuple(getattr(stats, name) for _, name, _ in STATS_COLUMNS)
+
+
+def _scope(request: web.Request) -> Scope:
+    scope = scope_of(request)
+    return Scope(year=scope.year, since=scope.since, until=scope.until)
+
+
+def _period(scope: Scope) -> str:
+    if scope.since or scope.until:
+        return f"（提交于 {scope.since or '…'} 至 {scope.until or '…'}）"
+    return ""
+
+
+@require()
+async def tally_sheet(request: web.Request) -> web.StreamResponse:
+    """GET /dashboard/export/tally.xlsx: per unit (ranked as on the dashboard), overall, per category, key."""
+    scope = _scope(request)
+    board = await figures.build(request.app[DB], request.app[SETTINGS], request.app[ENGINE].clock(), scope,
+                                request.query.get("rank") if request.query.get("rank") in figures.RANKINGS
+                                else "dual_satisfaction_rate")
+    specs = [
+        _stats_sheet("承办单位", [("排名", 6), ("单位代码", 10), ("承办单位", 24)]),
+        _stats_sheet("总体", [("范围", 24)]),
+        _stats_sheet("类别", [("类别", 10)]),
+        _stats_sheet("重点督办", [("督办", 12)]),
+    ]
+    minimum = board.min_proposals
+
+    async def rows() -> AsyncIterator:
+        yield [
+            [(line.rank if line.rank is not None else f"不足{minimum}件不排名", line.code, line.name)
+             + stats_cells(line.stats) for line in board.units],
+            [(f"{scope.year} 年全部建议{_period(scope)}",) + stats_cells(board.overall)],
+            [(name,) + stats_cells(stats) for name, stats in board.categories],
+            [("重点督办",) + stats_cells(board.key), ("其他",) + stats_cells(board.other)],
+        ]
+
+    return await stream_workbook(request, f"{scope.year}年建议办理统计.xlsx", specs, rows())
+
+
+@require()
+async def ledger(request: web.Request) -> web.StreamResponse:
+    """GET /dashboard/export/ledger.xlsx: one row per proposal, and one per assignment."""
+    scope = _scope(request)
+    specs = [Sheet("建议台账", PROPOSAL_COLUMNS), Sheet("交办明细", ASSIGNMENT_COLUMNS)]
+
+    async def rows() -> AsyncIterator:
+        async for proposals, assignments in ledger_chunks(request.app[DB], scope.year):
+            yield [proposals, assignments]
+
+    return await stream_workbook(request, f"{scope.year}年代表建议台账.xlsx", specs, rows())
+
+
+REPLY_COLUMNS = [("编号", 11), ("标题", 40), ("领衔代表", 10), ("承办单位", 24), ("答复类别", 22), ("答复时间", 18),
+                 ("签发人", 10), ("答复内容", 80)]
+
+
+async def public_reply_rows(db, year: Optional[int]) -> AsyncIterator:
+    async for chunk in stream_public_replies(db, year):
+        yield [[(r.number, r.title, r.deputy, r.unit, reply_category_label(r.category), local(r.at), r.signer, r.text)
+                for r in chunk]]
+
+
+@require()
+async def reply_list(request: web.Request) -> web.StreamResponse:
+    """GET /dashboard/export/replies.xlsx: the published replies of the year (what /replies shows)."""
+    scope = _scope(request)
+    return await stream_workbook(request, f"{scope.year}年建议答复公开清单.xlsx", [Sheet("公开答复", REPLY_COLUMNS)],
+                                 public_reply_rows(request.app[DB], scope.year))
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/dashboard/export/tally.xlsx", tally_sheet)
+    app.router.add_get("/dashboard/export/ledger.xlsx", ledger)
+    app.router.add_get("/dashboard/export/replies.xlsx", reply_list)
