@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from workflow.links import make_feedback_token
 
@@ -262,6 +262,30 @@ def test_a_phone_scores_a_meeting_item_and_the_rooms_screen_follows(browser, ser
     year = server.api("/api/v1/proposals?limit=1")["items"][0]["year"]
     figures = server.api(f"/api/v1/stats?year={year}")["meeting_satisfaction"]
     assert figures["public"]["votes"] == 4 and figures["public"]["satisfaction_rate"] == 0.75
+
+
+# ------------------------------------------------------------------ the dashboard against the API
+def test_dashboard_figures_equal_the_api_stats(server, staff):
+    year = server.api("/api/v1/proposals?limit=1")["items"][0]["year"]
+    stats = server.api(f"/api/v1/stats?year={year}")
+    staff.goto(f"{server.url}/dashboard?year={year}")
+    shown = staff.eval_on_selector_all(
+        "[data-scope=overall] [data-figure]", "els => els.map(e => [e.dataset.figure, e.dataset.value])")
+    assert len(shown) >= 8
+    for figure, value in shown:
+        expected = stats[figure]
+        if expected is None:
+            assert value == "", figure
+        elif isinstance(expected, float):
+            assert abs(float(value) - expected) < 1e-9, figure
+        else:
+            assert int(value) == expected, figure
+    assert {"assigned", "replied", "reply_rate", "dual_satisfaction_rate", "overdue"} <= {f for f, _ in shown}
+    for kind, group in (("deputy", "deputies"), ("public", "public")):  # 集中评议 (the meeting test, run before, closed an item)
+        value = staff.get_attribute(f"[data-scope='meeting:{kind}'] [data-figure=satisfaction_rate]", "data-value")
+        expected = stats["meeting_satisfaction"][group]["satisfaction_rate"]
+        assert (value == "") if expected is None else abs(float(value) - expected) < 1e-4, kind
+    shot(staff, "dashboard")
 
 
 # ------------------------------------------------------------------ the deputy's and the demo's pages
