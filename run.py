@@ -18,13 +18,14 @@ import argparse
 import asyncio
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from storage.db import Database, upgrade  # noqa: E402
 from workflow.errors import WorkflowError  # noqa: E402
-from workflow.settings import Settings, SettingsError, load_settings  # noqa: E402
+from workflow.settings import ServerSettings, Settings, SettingsError, load_settings  # noqa: E402
 
 log = logging.getLogger("jianyi")
 
@@ -140,6 +141,11 @@ def cmd_serve(settings: Settings, args) -> int:
     if args.role == "worker":
         asyncio.run(run_worker(settings))
         return 0
+    host, port = args.host or settings.server.host, args.port or settings.server.port
+    if (args.host or args.port) and settings.server.public_url == ServerSettings().public_url:
+        # Links in messages and pages must point where this server really listens.
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        settings = replace(settings, server=replace(settings.server, public_url=f"http://{shown}:{port}"))
 
     async def build():
         await asyncio.to_thread(upgrade, settings.database_url())
@@ -158,9 +164,13 @@ def cmd_serve(settings: Settings, args) -> int:
         app.on_cleanup.append(close_db)
         return app
 
-    host, port = args.host or settings.server.host, args.port or settings.server.port
-    print(f"代表建议办理系统已启动：{settings.server.public_url}（监听 {host}:{port}）", flush=True)
-    aioweb.run_app(build(), host=host, port=port, print=None, access_log=None)
+    print(f"代表建议办理系统正在启动：{settings.server.public_url}（监听 {host}:{port}）", flush=True)
+    try:
+        aioweb.run_app(build(), host=host, port=port, print=None, access_log=None)
+    except OSError as exc:
+        print(f"无法在 {host}:{port} 上启动：{exc.strerror or exc}。端口可能已被占用，"
+              f"请关闭占用它的程序或用 --port 换一个端口。 / cannot listen on {host}:{port}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -290,6 +300,8 @@ def cmd_deputy_codes(settings: Settings, args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("alembic", "transitions"):  # their INFO lines drown what operators need to see
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "workflow":
         from workflow.diagram import markdown
         print(markdown())
