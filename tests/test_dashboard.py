@@ -18,7 +18,7 @@ from workflow.accounts import add_user
 from workflow.dashboard_lists import proposals_behind
 from workflow.reminders import card_for
 from workflow.settings import DashboardSettings
-from workflow.stats import Scope, lead_records, stats_for
+from workflow.stats import Scope, cached, lead_records, stats_for
 from workflow.tallies import COUNTS, ITEM_FIGURES, tally
 
 from .dashboard_support import TODAY, as_text, build_year, read_figures
@@ -125,6 +125,19 @@ async def test_figures_follow_a_new_action_and_a_new_day(year, supervisor, clock
     assert (before["reply_satisfaction_rate"], after["reply_satisfaction_rate"]) == ("0.75", "0.8")  # 3/4, 4/5
     clock.advance(40)  # 2025-04-27: P3's re-handled reply was due 2025-04-18
     assert (await page_figures(supervisor)).figures["overall"]["overdue"] == "2"
+
+
+async def test_figures_are_computed_again_only_once_a_proposal_changed(year, db):
+    api, p = year
+    computed = []
+
+    async def compute():
+        computed.append(len(computed) + 1)
+        return computed[-1]
+
+    assert [await cached(db, ("probe",), compute) for _ in range(3)] == [1, 1, 1]
+    await api.ok(p["P4"], "evaluate_reply", rating="satisfied")
+    assert await cached(db, ("probe",), compute) == 2
 
 
 def test_yellow_cards_are_exactly_the_due_dates_card_for_calls_yellow():

@@ -225,7 +225,7 @@ async def _dashboard_facts(db: Database, today: dt.date, scope: Scope):
 # proposals add rows. So the count and the sum of versions change whenever a figure may have; due dates
 # also move when the holiday calendar is updated (reminders.CALENDAR_KEY). Figures depend on the day too
 # (overdue), which is part of each key. Kept per Database, a few dozen entries.
-_CACHES: "weakref.WeakKeyDictionary[Database, OrderedDict]" = weakref.WeakKeyDictionary()
+_CACHES: "weakref.WeakKeyDictionary[Database, _Kept]" = weakref.WeakKeyDictionary()
 CACHE_ENTRIES = 64
 
 
@@ -239,18 +239,32 @@ async def change_token(db: Database) -> tuple:
 
 
 async def cached(db: Database, key: tuple, compute: Callable[[], Awaitable], token: Optional[tuple] = None):
-    """`compute()`'s result for `key`, computed again once the data changed (`token`: known already)."""
+    """`compute()`'s result for `key`, computed again once the data changed (`token`: known already).
+
+    Only results of the newest token are kept: once the data changed, the older ones cannot be asked
+    for again, and at 100k proposals one list of open deadlines is megabytes."""
     token = token if token is not None else await change_token(db)
-    entries = _CACHES.setdefault(db, OrderedDict())
-    full = (key, token)
-    if full in entries:
-        entries.move_to_end(full)
-        return entries[full]
+    kept = _CACHES.setdefault(db, _Kept())
+    if kept.token == token and key in kept.entries:
+        kept.entries.move_to_end(key)
+        return kept.entries[key]
+    before = kept.token
     value = await compute()
-    entries[full] = value
-    while len(entries) > CACHE_ENTRIES:
-        entries.popitem(last=False)
+    if kept.token == before and before != token:  # the first result for a newer token: the older ones go
+        kept.token, kept.entries = token, OrderedDict()
+    if kept.token == token:  # (not when another request moved on to a newer token meanwhile)
+        kept.entries[key] = value
+        while len(kept.entries) > CACHE_ENTRIES:
+            kept.entries.popitem(last=False)
     return value
+
+
+class _Kept:
+    """The results computed for one change token."""
+
+    def __init__(self):
+        self.token: Optional[tuple] = None
+        self.entries: OrderedDict = OrderedDict()
 
 
 def tally_groups(rows: list[tuple[tuple, Facts, int]], index: Optional[int] = None) -> dict:
