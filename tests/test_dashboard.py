@@ -16,7 +16,7 @@ from web.charts import Bar, Series, bar_chart, line_chart
 from workflow import dashboard as figures
 from workflow.accounts import add_user
 from workflow.dashboard_lists import proposals_behind
-from workflow.reminders import card_for
+from workflow.reminders import card_for, last_yellow_due
 from workflow.settings import DashboardSettings
 from workflow.stats import Scope, cached, lead_records, stats_for
 from workflow.tallies import COUNTS, ITEM_FIGURES, tally
@@ -142,7 +142,7 @@ async def test_figures_are_computed_again_only_once_a_proposal_changed(year, db)
 
 def test_yellow_cards_are_exactly_the_due_dates_card_for_calls_yellow():
     for today in (dt.date(2025, 9, 26), dt.date(2025, 10, 9), dt.date(2025, 3, 18), dt.date(2025, 12, 31)):
-        last = figures.yellow_until(today, 3)
+        last = last_yellow_due(today, 3)
         for offset in range(-5, 40):
             due = today + dt.timedelta(days=offset)
             drawn = "red" if due < today else "yellow" if last is not None and due <= last else None

@@ -105,3 +105,14 @@ async def test_deadlines_are_explained_in_the_api_and_on_the_unit_page(db, setti
     assert names["sign"]["due"] == lead["sign_due"]
     page = await (await client.get(lead["link"].replace("http://testserver", ""))).text()
     assert names["sign"]["explanation"] in page
+
+
+async def test_only_deadlines_close_enough_for_a_card_are_read(db, settings, clock):
+    await seed(db)
+    engine = Engine(db, settings, clock=clock)
+    await assigned_proposal(engine)
+    from workflow.reminders import last_yellow_due, open_deadlines
+    everything = await open_deadlines(db, settings)
+    assert {d.deadline for d in everything} == {"sign", "opinion", "reply"}
+    near = await open_deadlines(db, settings, due_by=last_yellow_due(clock(), 3))
+    assert {d.deadline for d in near} == {"sign"}  # the opinion (a month) and reply (3 months) are not read

@@ -21,7 +21,7 @@ from storage.models import Assignment, Proposal, Unit
 
 from . import meeting_results
 from .definition import STATES
-from .reminders import DEADLINE_LABELS, Due, card_for, open_deadlines
+from .reminders import DEADLINE_LABELS, Due, last_yellow_due, open_deadlines
 from .settings import Settings
 from .stats import Scope, cached, change_token, dashboard_facts, grouped_facts, tally_groups, unit_names
 from .tallies import Stats
@@ -220,21 +220,11 @@ def _month_range(first: str, last: str) -> list[str]:
 async def cards(db: Database, settings: Settings, today: dt.date) -> Cards:
     """The open deadlines that carry a card today (all years: a card is about now)."""
     window = settings.deadlines.reminder.amount
-    last_yellow = yellow_until(today, window)
+    last_yellow = last_yellow_due(today, window)
     found = Cards()
-    for due in await open_deadlines(db, settings):
+    for due in await open_deadlines(db, settings, due_by=last_yellow or today):
         if due.due < today:
             found.red.append((due, (today - due.due).days))
         elif last_yellow is not None and due.due <= last_yellow:
             found.yellow.append((due, (due.due - today).days))
     return found
-
-
-def yellow_until(today: dt.date, window: int) -> Optional[dt.date]:
-    """The last due date that gets a yellow card today. `card_for` is yellow for due dates from today up
-    to a point and for none after it, so tens of thousands of deadlines are sorted by two comparisons
-    each instead of a count of working days each; red is `card_for`'s "today > due"."""
-    day, last = today, None
-    while card_for(day, today, window) == "yellow":
-        last, day = day, day + dt.timedelta(days=1)
-    return last

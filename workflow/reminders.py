@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -44,7 +45,16 @@ def card_for(due: dt.date, today: dt.date, reminder_working_days: int) -> str | 
     return None
 
 
-async def open_deadlines(db: Database, settings: Settings) -> list[Due]:
+def last_yellow_due(today: dt.date, window: int) -> Optional[dt.date]:
+    """The latest due date that carries a yellow card today (card_for is yellow from today up to it)."""
+    day, last = today, None
+    while card_for(day, today, window) == "yellow":
+        last, day = day, day + dt.timedelta(days=1)
+    return last
+
+
+async def open_deadlines(db: Database, settings: Settings, due_by: Optional[dt.date] = None) -> list[Due]:
+    """Open deadlines (all, or only those due by `due_by`: the ones that can carry a card today)."""
     found: list[Due] = []
     share = Assignment
     query = (select(share.id, share.proposal_id, share.state, share.role, share.sign_due, share.opinion_given,
@@ -53,20 +63,27 @@ async def open_deadlines(db: Database, settings: Settings) -> list[Due]:
              .where(Assignment.state.in_(["pending", "signed", "rehandling", "adjustment_requested"]),
                     Assignment.role.in_(["lead", "co"]),
                     Proposal.state.in_(["assigned", "handling", "rehandling", "replied", "implementing"])))
+    def due_soon(day: Optional[dt.date]) -> bool:
+        return day is not None and (due_by is None or day <= due_by)
+
+    if due_by is not None:  # the index-friendly narrowing; the kinds are told apart below
+        query = query.where(or_(share.sign_due <= due_by, share.opinion_due <= due_by, share.reply_due <= due_by))
     async with db.read() as session:
         for row in (await session.execute(query)).all():
             a = row  # one assignment's columns
             base = dict(proposal_id=a.proposal_id, number=a.number or "", title=a.title, assignment_id=a.id,
                         unit=a.code, unit_name=a.name)
-            if a.state == "pending" and a.sign_due:
+            if a.state == "pending" and due_soon(a.sign_due):
                 found.append(Due("sign", a.sign_due, **base))
-            if a.role == "co" and not a.opinion_given and a.opinion_due and a.state != "adjustment_requested":
+            if a.role == "co" and not a.opinion_given and due_soon(a.opinion_due) and a.state != "adjustment_requested":
                 found.append(Due("opinion", a.opinion_due, **base))
-            if a.role == "lead" and a.reply_due:
+            if a.role == "lead" and due_soon(a.reply_due):
                 found.append(Due("reply", a.reply_due, **base))
         replied = (select(Proposal.id, Proposal.number, Proposal.title, Proposal.lead_deputy_id, Reply.created_at)
                    .join(Reply, Reply.proposal_id == Proposal.id).where(Proposal.state == "replied")
                    .order_by(Reply.id))
+        if due_by is not None:  # a rating falls due after its reply: later replies cannot be due yet
+            replied = replied.where(Reply.created_at < dt.datetime.combine(due_by + dt.timedelta(days=1), dt.time()))
         latest: dict[int, tuple] = {}
         for pid, number, title, deputy_id, at in (await session.execute(replied)).all():
             latest[pid] = (number, title, deputy_id, at)
@@ -96,7 +113,7 @@ async def issue_reminders(db: Database, settings: Settings, today: dt.date) -> i
     """Write the reminders due today that were not written before; returns how many cards were issued."""
     issued = 0
     window = settings.deadlines.reminder.amount
-    for item in await open_deadlines(db, settings):
+    for item in await open_deadlines(db, settings, due_by=last_yellow_due(today, window) or today):
         card = card_for(item.due, today, window)
         if card is None:
             continue
