@@ -116,3 +116,10 @@ async def test_only_deadlines_close_enough_for_a_card_are_read(db, settings, clo
     assert {d.deadline for d in everything} == {"sign", "opinion", "reply"}
     near = await open_deadlines(db, settings, due_by=last_yellow_due(clock(), 3))
     assert {d.deadline for d in near} == {"sign"}  # the opinion (a month) and reply (3 months) are not read
+
+
+async def test_workers_starting_together_record_the_calendar_version_once(db, settings):
+    results = await asyncio.gather(*(recompute_if_calendar_changed(db, settings, "9.9") for _ in range(4)))
+    assert results == [0, 0, 0, 0]
+    async with db.read() as session:
+        assert (await session.get(Meta, CALENDAR_KEY)).value == "9.9"

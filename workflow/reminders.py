@@ -140,6 +140,13 @@ async def issue_reminders(db: Database, settings: Settings, today: dt.date) -> i
 
 async def recompute_if_calendar_changed(db: Database, settings: Settings, version: str) -> int:
     """After a new holiday calendar: recompute open working-day deadlines computed by the engine."""
+    try:
+        return await _recompute(db, settings, version)
+    except IntegrityError:  # another worker recorded this calendar version at the same moment
+        return 0
+
+
+async def _recompute(db: Database, settings: Settings, version: str) -> int:
     d = settings.deadlines
     changed = 0
     async with db.write() as session:
