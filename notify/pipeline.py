@@ -52,6 +52,12 @@ return #due
 _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end"
 
 
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less if the process is stopping."""
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
 def _sent_key(row_id: int, openid: str) -> str:
     return f"{SENT_PREFIX}{row_id}:{openid}"
 
@@ -94,22 +100,19 @@ class Relay:
         return len(rows)
 
     async def run(self, stop: asyncio.Event) -> None:
-        pause = 0.05
+        delay = 0.05
         while not stop.is_set():
             try:
                 moved = await self.run_once()
-                pause = 0.0 if moved else min(0.5, pause * 2 or 0.05)
+                delay = 0.0 if moved else min(0.5, delay * 2 or 0.05)
             except (RedisError, OSError) as exc:
                 log.warning("Redis 不可用，通知暂存在 outbox 中：%s / Redis down, outbox keeps them", exc)
-                pause = min(5.0, max(pause * 2, 0.5))
+                delay = min(5.0, max(delay * 2, 0.5))
             except SQLAlchemyError as exc:
                 log.warning("relay: database error %s", exc)
-                pause = min(5.0, max(pause * 2, 0.5))
-            if pause:
-                try:
-                    await asyncio.wait_for(stop.wait(), pause)
-                except asyncio.TimeoutError:
-                    pass
+                delay = min(5.0, max(delay * 2, 0.5))
+            if delay:
+                await pause(stop, delay)
 
 
 class Sender:
@@ -276,7 +279,4 @@ class Sender:
                 log.warning("sender: Redis unavailable (%s); retrying", exc)
             except SQLAlchemyError as exc:
                 log.warning("sender: database error (%s); retrying", exc)
-            try:
-                await asyncio.wait_for(stop.wait(), 1.0)
-            except asyncio.TimeoutError:
-                pass
+            await pause(stop, 1.0)

@@ -15,7 +15,7 @@ from storage.db import Database
 from workflow.reminders import issue_reminders, recompute_if_calendar_changed
 from workflow.settings import Settings
 
-from .pipeline import Counters, Relay, Sender
+from .pipeline import Counters, Relay, Sender, pause
 from .redis_conn import RedisHandle, open_redis
 from .wechat_api import TokenCache, WechatSender
 
@@ -43,10 +43,7 @@ class Scheduler:
                     log.info("发出期限提醒 %s 条", issued)
             except SQLAlchemyError as exc:
                 log.warning("scheduler: database error %s", exc)
-            try:
-                await asyncio.wait_for(stop.wait(), self.settings.notify.scheduler_interval_seconds)
-            except asyncio.TimeoutError:
-                pass
+            await pause(stop, self.settings.notify.scheduler_interval_seconds)
 
 
 class Notifier:

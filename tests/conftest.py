@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import secrets
 import sys
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,13 +19,6 @@ from storage.db import Database, upgrade  # noqa: E402
 from workflow.accounts import add_user  # noqa: E402
 from workflow.services import Engine  # noqa: E402
 from workflow.settings import load_settings  # noqa: E402
-
-try:  # aiohttp-session and friends may warn on newer aiohttp; that is theirs, not ours
-    from aiohttp.web_exceptions import NotAppKeyWarning
-    warnings.filterwarnings("ignore", category=NotAppKeyWarning)
-except ImportError:  # pragma: no cover
-    pass
-
 
 class Clock:
     """Today's date for the engine; tests move it to cross deadlines."""
