@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test bench diagram clean browser
+.PHONY: run test bench bench-dashboard diagram clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ browser:
 test: $(STAMP) browser
 	$(PY) -m pytest
 
+# Figures, not pass/fail. The dashboard benchmark (100k proposals) is separate: it takes minutes.
 bench: $(STAMP)
 	$(PY) -m bench.actions
+	$(PY) -m bench.notify
+	$(PY) -m bench.webhook --db sqlite --rounds 1
+
+bench-dashboard: $(STAMP)
+	$(PY) -m bench.dashboard
 
 diagram: $(STAMP)
 	$(PY) run.py workflow diagram > docs/workflow.md
