@@ -105,6 +105,14 @@ async def events_of(session: AsyncSession, proposal_id: int) -> list[Event]:
     return list((await session.execute(query)).scalars())
 
 
+async def attachments_of(session: AsyncSession, proposal_id: int):
+    """The evidence (photos) a deputy sent for a proposal, oldest first."""
+    from .models import ProposalAttachment
+
+    query = select(ProposalAttachment).where(ProposalAttachment.proposal_id == proposal_id)
+    return list((await session.execute(query.order_by(ProposalAttachment.id))).scalars())
+
+
 async def next_number(session: AsyncSession, year: int) -> str:
     """The next proposal number of `year`, e.g. 2025-012 (atomic upsert of the year's counter)."""
     dialect = session.bind.dialect.name

@@ -73,6 +73,7 @@ async def test_whole_deputy_path_through_wechat(aiohttp_client, settings, engine
     assert detail["state"] == "submitted" and "600 余人" in detail["content"]
     assert detail["co_signers"] == [{"number": "D002", "name": "李四", "confirmed": True}]
     assert (await counts(db))["proposal_attachments"] == 1
+    assert [a["kind"] for a in detail["attachments"]] == ["image"] and detail["attachments"][0]["url"]
 
     # Staff accept and assign; the unit signs, logs its contact and replies through its link.
     await _staff(client, auth, number, action="accept", category="教育")

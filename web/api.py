@@ -117,6 +117,8 @@ async def _detail_response(request: web.Request, ref: str, user: User, status: i
         # A unit link lets its holder act for the unit: only those who may act themselves see them.
         body = proposal_detail(request.app[SETTINGS], proposal, events, allowed, links=user.role in WRITE_ROLES)
         body["meeting_scores"] = await meeting_results.proposal_scores(session, proposal.id)
+        body["attachments"] = [{"kind": a.kind, "url": a.url, "media_id": a.media_id, "at": a.created_at}
+                               for a in await repo.attachments_of(session, proposal.id)]
         return ok(body, status)
 
 

@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from storage import repositories as repo
-from storage.models import Deputy, ProposalAttachment, Unit
+from storage.models import Deputy, Unit
 from workflow import accounts, meeting_results
 from workflow.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
 from workflow.errors import NotFound, WorkflowError
@@ -44,8 +44,7 @@ async def _page(request: web.Request, ref: str, error: str = "", failed: str = "
         detail = proposal_detail(settings, proposal, events, allowed)
         roster = list((await session.execute(
             select(Unit).where(Unit.active.is_(True)).order_by(Unit.code))).scalars())
-        photos = list((await session.execute(select(ProposalAttachment).where(
-            ProposalAttachment.proposal_id == proposal.id).order_by(ProposalAttachment.id))).scalars())
+        photos = await repo.attachments_of(session, proposal.id)
         names = _names(proposal)
         meeting_scores = await meeting_results.proposal_scores(session, proposal.id)
         forms = build_forms(allowed, FormContext(proposal, settings, engine.clock(), roster, values or {}), failed)
