@@ -113,6 +113,8 @@ def openapi_document(settings: Settings) -> dict:
                         "category": {"type": "string", "enum": list(REPLY_CATEGORIES)}}}},
                     "evaluations": {"type": "array", "items": {"type": "object"}},
                     "events": {"type": "array", "items": {"type": "object"}},
+                    "attachments": {"type": "array", "description": "代表在微信中发来的佐证图片", "items": {
+                        "type": "object", "properties": {k: {"type": "string"} for k in ("kind", "url", "media_id", "at")}}},
                     "meeting_scores": {"type": "array", "items": {"type": "object", "properties": {
                         "meeting": {"type": "string"}, "held_on": {"type": "string"}, "state": {"type": "string"},
                         "deputies": {"$ref": "#/components/schemas/MeetingScores"},
