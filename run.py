@@ -5,6 +5,7 @@
     user add NAME --role ROLE [--password P] create an account; prints its API token
     user passwd NAME [--password P]          set a new password (asked for when not given); lifts a lockout
     user disable NAME                        switch an account off (no sign-in, no API token)
+    user enable NAME                         switch it back on (and clear a lockout)
     import deputies|units FILE               import a roster from .csv or .xlsx (all rows or none)
     workflow diagram                         print the workflow diagram (Markdown with Mermaid)
     audit verify                             check the event log's hash chains
@@ -44,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("action", choices=["upgrade"])
 
     user = commands.add_parser("user", help="账号 / accounts")
-    user.add_argument("action", choices=["add", "passwd", "disable"])
+    user.add_argument("action", choices=["add", "passwd", "disable", "enable"])
     user.add_argument("name")
     user.add_argument("--role", choices=["admin", "staff", "supervisor", "viewer"], help="add 时必填")
     user.add_argument("--password")
@@ -185,6 +186,10 @@ def cmd_user(settings: Settings, args) -> int:
     if args.action == "disable":
         asyncio.run(_with_db(settings, lambda db: disable_user(db, args.name)))
         print(f"已停用用户 {args.name}：不能再登录，API 令牌也已失效。")
+        return 0
+    if args.action == "enable":
+        asyncio.run(_with_db(settings, lambda db: disable_user(db, args.name, active=True)))
+        print(f"已启用用户 {args.name}，可以重新登录（原有 API 令牌恢复有效）。")
         return 0
     if not args.role:
         print("错误：创建用户须用 --role 指定角色（admin、staff、supervisor 或 viewer）。", file=sys.stderr)

@@ -173,6 +173,11 @@ async def test_user_disable_stops_sign_in_sessions_and_the_api_token(client, db,
     assert (await login(client, "wang", PASSWORD)).status == 401
     api = await client.get("/api/v1/proposals", headers={"Authorization": f"Bearer {new.token}"})
     assert api.status == 401
+    code, out, err = await _run_cli(settings, "enable", "wang")
+    assert code == 0 and "已启用" in out, err
+    assert (await login(client, "wang", PASSWORD)).status in (200, 303)
+    api = await client.get("/api/v1/proposals", headers={"Authorization": f"Bearer {new.token}"})
+    assert api.status == 200
 
 
 async def test_user_cli_names_a_missing_user(settings, db):

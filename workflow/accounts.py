@@ -185,14 +185,17 @@ async def set_password(db: Database, username: str, password: str) -> User:
     return user
 
 
-async def disable_user(db: Database, username: str) -> User:
-    """Switch an account off: no sign-in, no API token, open console sessions end at their next request."""
+async def disable_user(db: Database, username: str, active: bool = False) -> User:
+    """Switch an account off (no sign-in, no API token, open console sessions end at their next
+    request), or with `active` back on, its lockout cleared."""
     async with db.write() as session:
         async with session.begin():
             user = await repo.user_by_name(session, (username or "").strip())
             if user is None:
                 raise NotFound(f"找不到用户 {username}。")
-            user.active = False
+            user.active = active
+            if active:
+                user.failed_logins, user.locked_until = 0, None
     return user
 
 
