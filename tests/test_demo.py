@@ -80,3 +80,15 @@ async def test_database_with_a_real_roster_is_never_seeded(engine, db):
     assert await seed_demo(engine) is None
 
     assert await _count(db, Proposal) == 0 and await _count(db, Unit) == 0
+
+
+async def test_demo_has_an_evaluation_meeting_of_its_key_proposals_ready_to_open(engine, db):
+    from storage.models import Meeting, MeetingItem
+
+    await seed_demo(engine)
+    async with db.read() as session:
+        meetings = list((await session.execute(select(Meeting))).scalars())
+        items = list((await session.execute(select(MeetingItem).order_by(MeetingItem.position))).scalars())
+        key = (await session.execute(select(func.count()).where(Proposal.key_supervision))).scalar_one()
+    assert len(meetings) == 1 and "集中评议" in meetings[0].title
+    assert len(items) == key and all(i.state == "waiting" and i.leader for i in items)

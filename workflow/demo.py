@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from storage import repositories as repo
 from storage.models import Deputy, Proposal, Unit, User
 
+from . import meeting_service
 from .accounts import add_user
 from .demo_data import DELEGATIONS, DEPUTY_NAMES, PROPOSALS, SHOWCASE, TERM, UNITS, DemoProposal
 from .links import make_token
@@ -35,7 +36,21 @@ async def seed_demo(engine: Engine) -> Optional[str]:
         result = await _play(engine, demo)
         if demo.title == SHOWCASE[0]:
             showcase = result
+    await _seed_meeting(engine)
     return await _message(engine, accounts, showcase)
+
+
+async def _seed_meeting(engine: Engine) -> None:
+    """A 集中评议 meeting of the key-supervision proposals, ready to be opened item by item."""
+    async with engine.db.read() as session:
+        keyed = (await session.execute(select(Proposal.number).where(Proposal.key_supervision)
+                                       .order_by(Proposal.id))).scalars().all()
+    if not keyed:
+        return
+    day = (engine.clock() + dt.timedelta(days=7)).isoformat()
+    meeting = await meeting_service.create_meeting(engine.db, STAFF, f"{engine.clock().year}年重点督办建议集中评议会", day)
+    for number in keyed:  # each item's leading official comes from the proposal's key supervision
+        await meeting_service.add_item(engine.db, STAFF, meeting, number)
 
 
 async def _is_empty(engine: Engine) -> bool:
