@@ -1,24 +1,13 @@
-"""SQLAlchemy 2 models: the rows the engine keeps.
-
-Everything a proposal goes through is a row here; the state machine itself lives in `workflow/`.
-"""
+"""Rosters, accounts, proposals and everything that happens to them, events and the outbox."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+from .base import Base, utcnow
 
 
 class Deputy(Base):
@@ -352,122 +341,3 @@ class Meta(Base):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
-
-
-# ================================================================ WeChat bot (issue 3)
-# Rows the bot keeps between messages. Migration 0003_bot.py creates them.
-
-
-class BotDialogue(Base):
-    """Where one WeChat user's conversation stands (state) and what it has gathered so far (data)."""
-
-    __tablename__ = "bot_dialogues"
-    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    state: Mapped[str] = mapped_column(String(32), default="idle")
-    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    version: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class BotInbound(Base):
-    """A message WeChat delivered, by its dedupe key, with the answer given: a retry gets the same answer."""
-
-    __tablename__ = "bot_inbound"
-    __table_args__ = (Index("ix_bot_inbound_created", "created_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), unique=True)
-    openid: Mapped[str] = mapped_column(String(64))
-    answer: Mapped[Optional[str]] = mapped_column(Text)
-    followed_up: Mapped[bool] = mapped_column(Boolean, default=False)  # answered later by a chat_reply outbox row
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    answered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-
-
-class BindingAttempt(Base):
-    """One try of a binding code by a WeChat user: failed ones are counted to throttle guessing."""
-
-    __tablename__ = "binding_attempts"
-    __table_args__ = (Index("ix_binding_attempts_openid", "openid", "created_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    openid: Mapped[str] = mapped_column(String(64))
-    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class ProposalAttachment(Base):
-    """佐证材料: a photo a deputy sent in the chat for a proposal (WeChat media id and picture URL)."""
-
-    __tablename__ = "proposal_attachments"
-    __table_args__ = (Index("ix_proposal_attachments_proposal", "proposal_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
-    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
-    kind: Mapped[str] = mapped_column(String(16), default="image")
-    media_id: Mapped[str] = mapped_column(String(256), default="")
-    url: Mapped[str] = mapped_column(String(1024), default="")
-    msg_id: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-# ================================================================ evaluation meetings (issue 5)
-# 集中评议: rows of a meeting, its items and the scores given in the room. Migration 0004_meetings.py.
-
-
-class Meeting(Base):
-    """集中评议会: a meeting where leading officials report on key proposals and the room scores them."""
-
-    __tablename__ = "meetings"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    held_on: Mapped[dt.date] = mapped_column(Date)
-    vote_token: Mapped[str] = mapped_column(String(64), unique=True)  # the public scoring page's address
-    created_by: Mapped[str] = mapped_column(String(64), default="")
-    created_by_name: Mapped[str] = mapped_column(String(128), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class MeetingItem(Base):
-    """One key proposal on a meeting's agenda, with its leading official's report and its voting window."""
-
-    __tablename__ = "meeting_items"
-    __table_args__ = (UniqueConstraint("meeting_id", "proposal_id"), Index("ix_meeting_items_proposal", "proposal_id"))
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    leader: Mapped[str] = mapped_column(String(64), default="")
-    report: Mapped[str] = mapped_column(Text, default="")
-    state: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting | open | closed
-    opened_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class MeetingVote(Base):
-    """One score from one phone (or one WeChat user) for one item; the database refuses a second."""
-
-    __tablename__ = "meeting_votes"
-    __table_args__ = (UniqueConstraint("item_id", "voter"), UniqueConstraint("item_id", "openid_hash"))
-    id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("meeting_items.id"))
-    voter: Mapped[str] = mapped_column(String(64))  # sha256 of the phone's voter cookie
-    openid_hash: Mapped[Optional[str]] = mapped_column(String(64))  # sha256 of the WeChat openid, when known
-    kind: Mapped[str] = mapped_column(String(8))  # deputy | public
-    deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("deputies.id"))
-    rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class MeetingLog(Base):
-    """Who did what to a meeting (created it, added, moved or removed an item, opened or closed voting)."""
-
-    __tablename__ = "meeting_log"
-    __table_args__ = (Index("ix_meeting_log_meeting", "meeting_id", "id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
-    item_id: Mapped[Optional[int]] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(24))
-    actor_id: Mapped[str] = mapped_column(String(64))
-    actor_name: Mapped[str] = mapped_column(String(128), default="")
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
