@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from typing import Callable
@@ -87,10 +88,8 @@ class Notifier:
         if getattr(self, "wechat", None) is not None:
             self.wechat.close()
         if self.redis is not None:
-            try:
+            with contextlib.suppress(RedisError, OSError):  # closing: a Redis already gone is fine
                 await self.redis.close()
-            except (RedisError, OSError):
-                pass
 
 
 async def notifier_context(app, db: Database, settings: Settings, **kwargs):

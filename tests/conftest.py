@@ -151,3 +151,34 @@ async def fake_wechat():
     fake = await FakeWechat().start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+async def api(client, auth, clock):
+    """The HTTP helper of tests/helpers.py with the test roster (deputies and units) entered."""
+    from tests.helpers import Api
+
+    api = Api(client, auth, clock)
+    await api.roster()
+    return api
+
+
+@pytest.fixture
+async def staff(client, db, staff_token):
+    """The test client signed in to the console as staff member 王干事 (the API's staff user)."""
+    from tests.console_support import signed_in
+    from workflow.accounts import set_password
+
+    await set_password(db, "wang", "correct-horse-9")
+    await signed_in(client, "wang", "correct-horse-9")
+    return client
+
+
+@pytest.fixture
+async def year(client, auth, clock):
+    """A hand-computed year of proposals (tests/dashboard_support.py) and the helper that built it."""
+    from tests.dashboard_support import build_year
+    from tests.helpers import Api
+
+    api = Api(client, auth, clock)
+    return api, await build_year(api, clock)

@@ -8,14 +8,7 @@ import pytest
 from workflow.accounts import add_user
 from workflow.definition import ACTIONS, REFERRAL_REASONS
 
-from .helpers import CHINESE, Api
-
-
-@pytest.fixture
-async def api(client, auth, clock):
-    api = Api(client, auth, clock)
-    await api.roster()
-    return api
+from .helpers import CHINESE
 
 
 def _event(detail: dict, action: str) -> dict:

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
-from .helpers import CHINESE, Api
+from .helpers import CHINESE
 
 ROUNDS = 5  # races are won at random: one round passing proves little
-
-
-@pytest.fixture
-async def api(client, auth, clock):
-    api = Api(client, auth, clock)
-    await api.roster()
-    return api
 
 
 def _reply(category: str) -> dict:

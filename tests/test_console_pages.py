@@ -3,33 +3,15 @@ assignment by its generated forms, paper entry for deputies, unit links, rosters
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
-import pytest
 from sqlalchemy import func, select
 
 from storage.models import BindingCode, Deputy
 from tests.console_support import csrf_of, post_form, signed_in
-from tests.helpers import Api
-from workflow.accounts import add_user, set_password
+from workflow.accounts import add_user
 from workflow.deadlines import due_date
 
 ACTION_VALUES = re.compile(r'name="action" value="([a-z_]+)"')
-
-
-@pytest.fixture
-async def api(client, auth, clock):
-    api = Api(client, auth, clock)
-    await api.roster()
-    return api
-
-
-@pytest.fixture
-async def staff(client, db, staff_token):
-    """The test client, signed in as staff member 王干事 (the API's staff user, given a password)."""
-    await set_password(db, "wang", "correct-horse-9")
-    await signed_in(client, "wang", "correct-horse-9")
-    return client
 
 
 async def _page(client, path: str, status: int = 200) -> str:

@@ -21,17 +21,11 @@ from workflow.settings import DashboardSettings
 from workflow.stats import Scope, cached, lead_records, stats_for
 from workflow.tallies import COUNTS, ITEM_FIGURES, tally
 
-from .dashboard_support import TODAY, as_text, build_year, read_figures
-from .helpers import CHINESE, Api
+from .dashboard_support import TODAY, as_text, read_figures
+from .helpers import CHINESE
 
 SHOWN = ("assigned", "replied", "reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate",
          "dual_satisfaction_rate", "solved_rate", "contact_rate", "overdue")
-
-
-@pytest.fixture
-async def year(client, auth, clock):
-    api = Api(client, auth, clock)
-    return api, await build_year(api, clock)
 
 
 @pytest.fixture

@@ -18,16 +18,10 @@ from workflow.accounts import add_user
 from workflow.audit import verify_all
 from workflow.ledger import ledger_chunks
 
-from .dashboard_support import SCRIPT_TEXT, build_year, read_figures
+from .dashboard_support import SCRIPT_TEXT, read_figures
 from .helpers import CHINESE, Api
 
 FIELDS = [name for _, name, _ in STATS_COLUMNS]
-
-
-@pytest.fixture
-async def year(client, auth, clock):
-    api = Api(client, auth, clock)
-    return api, await build_year(api, clock)
 
 
 @pytest.fixture

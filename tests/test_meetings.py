@@ -73,21 +73,6 @@ async def phones(client, settings):
         await phone.close()
 
 
-@pytest.fixture
-async def api(client, auth, clock):
-    api = Api(client, auth, clock)
-    await api.roster()
-    return api
-
-
-@pytest.fixture
-async def staff(client, db, staff_token):
-    """The test client signed in as staff member 王干事."""
-    await set_password(db, "wang", "correct-horse-9")
-    await signed_in(client, "wang", "correct-horse-9")
-    return client
-
-
 async def key_proposal(api: Api, title: str, leader: str = "副县长 刘明华") -> str:
     number = await api.take_to("handling", title=title)
     await api.ok(number, "mark_key", leader=leader, committee="教科文卫工委")

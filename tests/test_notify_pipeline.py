@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-import pytest
 from sqlalchemy import select
 
 from notify.runner import Notifier

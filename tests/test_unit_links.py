@@ -15,13 +15,6 @@ TITLE = "关于修缮城关中学校舍的建议"
 
 
 @pytest.fixture
-async def api(client, auth, clock):
-    api = Api(client, auth, clock)
-    await api.roster()
-    return api
-
-
-@pytest.fixture
 async def assigned(api):
     """An assigned proposal: its number, and its lead and co assignments as the API shows them."""
     number = await api.take_to("assigned", title=TITLE)
