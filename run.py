@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from storage.db import Database, upgrade  # noqa: E402
-from workflow.errors import WorkflowError  # noqa: E402
+from workflow.domain.errors import WorkflowError  # noqa: E402
 from workflow.settings import ServerSettings, Settings, SettingsError, load_settings  # noqa: E402
 
 log = logging.getLogger("jianyi")
@@ -137,7 +137,7 @@ async def run_worker(settings: Settings) -> None:
 def cmd_serve(settings: Settings, args) -> int:
     from aiohttp import web as aioweb
 
-    from workflow.services import Engine
+    from workflow.engine.engine import Engine
 
     if args.role == "worker":
         asyncio.run(run_worker(settings))
@@ -153,7 +153,7 @@ def cmd_serve(settings: Settings, args) -> int:
         db = Database(settings.database_url())
         engine = Engine(db, settings)
         if args.demo:
-            from workflow.demo import seed_demo
+            from workflow.demo.seed import seed_demo
             seeded = await seed_demo(engine)
             if seeded:
                 print(seeded, flush=True)
@@ -176,7 +176,7 @@ def cmd_serve(settings: Settings, args) -> int:
 
 
 def cmd_user(settings: Settings, args) -> int:
-    from workflow.accounts import add_user, disable_user, set_password
+    from workflow.usecases.accounts import add_user, disable_user, set_password
 
     if args.action == "passwd":
         password = args.password if args.password is not None else _ask_password()
@@ -211,7 +211,7 @@ def _ask_password() -> str:
 
 
 def cmd_import(settings: Settings, args) -> int:
-    from workflow.roster_import import import_file
+    from workflow.usecases.roster_import import import_file
 
     report = asyncio.run(_with_db(settings, lambda db: import_file(db, args.kind, Path(args.file))))
     print(report.text())
@@ -219,7 +219,7 @@ def cmd_import(settings: Settings, args) -> int:
 
 
 def cmd_audit(settings: Settings, args) -> int:
-    from workflow.audit import verify_all
+    from workflow.usecases.audit import verify_all
 
     problems, checked = asyncio.run(_with_db(settings, verify_all))
     if problems:
@@ -287,7 +287,7 @@ def cmd_wechat_menu(settings: Settings, args) -> int:
 def cmd_deputy_codes(settings: Settings, args) -> int:
     import csv
 
-    from workflow.bot_support import binding_codes
+    from workflow.usecases.binding import binding_codes
 
     issued = asyncio.run(_with_db(settings, lambda db: binding_codes(db, args.number, args.all)))
     print("代表证号\t姓名\t绑定码\t有效期至")
@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("alembic", "transitions"):  # their INFO lines drown what operators need to see
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "workflow":
-        from workflow.diagram import markdown
+        from workflow.domain.diagram import markdown
         print(markdown())
         return 0
     try:

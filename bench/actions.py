@@ -31,10 +31,10 @@ from sqlalchemy import insert, update
 
 from storage.db import Database, upgrade
 from storage.models import Event, OutboxMessage, Proposal, utcnow
-from workflow.identity import add_deputy, add_unit
-from workflow.rules import Actor
-from workflow.services import Engine
+from workflow.domain.rules import Actor
+from workflow.engine.engine import Engine
 from workflow.settings import load_settings
+from workflow.usecases.rosters import add_deputy, add_unit
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -40,11 +40,11 @@ from aiohttp.test_utils import TestServer
 from bench.actions import FreshDatabase, _pg_default
 from bench.seed_year import YearSeeder, write_pg, write_sqlite
 from storage.db import Database
-from workflow import dashboard as figures
-from workflow.accounts import add_user
-from workflow.services import Engine
+from workflow.engine.engine import Engine
+from workflow.readmodels import dashboard as figures
+from workflow.readmodels.stats import _CACHES, Scope, _dashboard_facts, change_token
 from workflow.settings import load_settings
-from workflow.stats import _CACHES, Scope, _dashboard_facts, change_token
+from workflow.usecases.accounts import add_user
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TODAY = dt.date(2025, 12, 15)

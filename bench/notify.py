@@ -93,6 +93,7 @@ async def end_to_end(url: str, redis_url: str, n: int, workers: int, processes: 
     start = time.perf_counter()
     if processes:
         import subprocess
+
         from tests.notify_support import env_for_subprocess
         env = env_for_subprocess(settings)
         workers_ = [subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve", "--role", "worker"], cwd=ROOT,

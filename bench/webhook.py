@@ -58,7 +58,7 @@ def serve_full(port: int, url: str, safe: bool) -> None:
 
     from run import build_app
     from storage.db import Database
-    from workflow.services import Engine
+    from workflow.engine.engine import Engine
 
     logging.basicConfig(level=logging.ERROR)
     settings = _settings(url, safe)

@@ -14,7 +14,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from workflow.services import Engine
+from workflow.engine.engine import Engine
 from workflow.settings import Settings, SettingsError
 
 from .conversation import Conversation

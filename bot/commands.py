@@ -9,11 +9,12 @@ import re
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional
 
-from workflow import bot_support, desk
-from workflow.definition import RATINGS, STATES
-from workflow.rules import Actor
-from workflow.services import Engine
+from workflow.domain.definition import RATINGS, STATES
+from workflow.domain.rules import Actor
+from workflow.engine.engine import Engine
+from workflow.readmodels import desk
 from workflow.settings import Settings
+from workflow.usecases import binding as bot_support
 
 from . import texts as T
 from .dialogue import Dialogue

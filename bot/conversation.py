@@ -16,13 +16,15 @@ import weakref
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from workflow import bot_support, desk
-from workflow.errors import NotFound, WorkflowError
-from workflow.rules import Actor
-from workflow.services import Engine
+from workflow.domain.errors import NotFound, WorkflowError
+from workflow.domain.rules import Actor
+from workflow.engine.engine import Engine
+from workflow.readmodels import desk
 from workflow.settings import Settings
+from workflow.usecases import binding as bot_support
 
-from . import commands, dialogue as D
+from . import commands
+from . import dialogue as D
 from . import texts as T
 from .group_commit import GroupCommit
 from .webhook import Answered, Inbound

@@ -42,8 +42,23 @@ _NAME_SPLIT = re.compile(r"[、,，;；\s]+")
 
 
 from .steps import (  # noqa: F401 - the vocabulary, re-exported for the runner
-    IDLE, Attach, Consult, CreateDraft, Dialogue, Done, Facts, Failed, Intent, Needs, Photo, Resume, Revise, Said,
-    Step, Submit, Text,
+    IDLE,
+    Attach,
+    Consult,
+    CreateDraft,
+    Dialogue,
+    Done,
+    Facts,
+    Failed,
+    Intent,
+    Needs,
+    Photo,
+    Resume,
+    Revise,
+    Said,
+    Step,
+    Submit,
+    Text,
 )
 
 

@@ -87,7 +87,7 @@ Said = Union[Text, Photo, Done, Failed]
 class Facts:
     categories: tuple[str, ...]
     me: str = ""  # the deputy's number
-    draft: Any = None  # workflow.desk.DraftView of data["ref"], when there is one
+    draft: Any = None  # workflow.readmodels.desk.DraftView of data["ref"], when there is one
     roster: Mapping[str, tuple] = field(default_factory=dict)  # name or number -> (Person, ...)
     open_drafts: tuple = ()  # DraftView of the deputy's unsubmitted drafts, newest first
 

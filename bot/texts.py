@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable, Optional, Sequence
 
-from workflow.definition import STATES
+from workflow.domain.definition import STATES
 
 # WeChat shows at most about 2048 bytes of a passive text reply; stay well inside.
 MAX_BYTES = 2000

@@ -22,10 +22,10 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.exc import SQLAlchemyError
 
+from storage import outbox
 from storage.db import Database
-from workflow import outbox
-from workflow.links import make_feedback_token, make_token
 from workflow.settings import Settings
+from workflow.usecases.links import make_feedback_token, make_token
 
 from .texts import render
 from .wechat_api import Outgoing, WechatError, WechatSender
@@ -92,7 +92,7 @@ class Relay:
         if not rows:
             return 0
         pipe = self.redis.pipeline(transaction=False)
-        for row_id, key in rows:
+        for row_id, _key in rows:
             pipe.xadd(STREAM, {"m": f"{row_id}:0"}, maxlen=cfg.stream_maxlen, approximate=True)
         await pipe.execute()
         await outbox.mark_relayed(self.db, [row_id for row_id, _ in rows])
@@ -153,7 +153,7 @@ class Sender:
 
     async def handle(self, messages: list) -> None:
         parsed = []
-        for entry_id, fields in messages:
+        for _entry_id, fields in messages:
             if not fields:  # trimmed by MAXLEN while pending
                 continue
             row_id, _, attempt = fields.get(b"m", b"0:0").decode().partition(":")

@@ -13,8 +13,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import Database
-from workflow.reminders import issue_reminders, recompute_if_calendar_changed
 from workflow.settings import Settings
+from workflow.usecases.reminders import issue_reminders, recompute_if_calendar_changed
 
 from .pipeline import Counters, Relay, Sender, pause
 from .redis_conn import RedisHandle, open_redis

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflow.definition import RATINGS, REPLY_CATEGORIES
+from workflow.domain.definition import RATINGS, REPLY_CATEGORIES
 
 # kind -> (what happened, what to do next). {unit}, {reason}, {rating}... come from the event's facts.
 TEXTS: dict[str, tuple[str, str]] = {

@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from .models import (
-    Assignment, Deputy, Event, Proposal, ProposalCounter, Unit, User,
+    Assignment,
+    Deputy,
+    Event,
+    Proposal,
+    ProposalCounter,
+    Unit,
+    User,
 )
 
 _DRAFT_REF = re.compile(r"^d(\d{1,12})$")

@@ -16,9 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from storage.db import Database, upgrade  # noqa: E402
-from workflow.accounts import add_user  # noqa: E402
-from workflow.services import Engine  # noqa: E402
+from workflow.engine.engine import Engine  # noqa: E402
 from workflow.settings import load_settings  # noqa: E402
+from workflow.usecases.accounts import add_user  # noqa: E402
+
 
 class Clock:
     """Today's date for the engine; tests move it to cross deadlines."""
@@ -167,7 +168,7 @@ async def api(client, auth, clock):
 async def staff(client, db, staff_token):
     """The test client signed in to the console as staff member 王干事 (the API's staff user)."""
     from tests.console_support import signed_in
-    from workflow.accounts import set_password
+    from workflow.usecases.accounts import set_password
 
     await set_password(db, "wang", "correct-horse-9")
     await signed_in(client, "wang", "correct-horse-9")

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from workflow.accounts import add_user
-from workflow.definition import ACTIONS, REFERRAL_REASONS
+from workflow.domain.definition import ACTIONS, REFERRAL_REASONS
+from workflow.usecases.accounts import add_user
 
 from .helpers import CHINESE
 

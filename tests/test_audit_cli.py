@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from storage.models import Event
-from workflow.audit import event_hash
+from workflow.domain.chain import event_hash
 
 from .helpers import Api
 

@@ -3,10 +3,9 @@ invitation to co-sign and the staff's advice, through the notification pipeline 
 API). The co-signer answers the invitation with the very words it proposes."""
 from __future__ import annotations
 
+from notify.runner import Notifier
 from tests.bot_helpers import add_deputy, bind, bot_client, code_for
 from tests.notify_support import all_settled, wait_until, with_wechat
-
-from notify.runner import Notifier
 
 
 async def _deliver(db, settings, clock) -> None:

@@ -56,7 +56,7 @@ def test_web_never_imports_the_bot_and_the_bot_never_imports_web_or_notify():
     assert all("bot" not in imported(p) for p in (ROOT / "web").glob("*.py"))
     assert all(not imported(p) & {"web", "notify"} for p in (ROOT / "bot").glob("*.py"))
     assert all(not imported(p) & {"aiohttp", "wechatpy", "bot"} for p in
-               [ROOT / "workflow" / "bot_support.py", ROOT / "workflow" / "desk.py"])
+               [ROOT / "workflow" / "usecases" / "binding.py", ROOT / "workflow" / "readmodels" / "desk.py"])
 
 
 async def test_chat_command_talks_to_a_running_server(aiohttp_client, settings, engine, auth):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-
 from .helpers import CHINESE
 
 ROUNDS = 5  # races are won at random: one round passing proves little

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from storage.models import User, utcnow
 from tests.conftest import ROOT
 from tests.console_support import CSRF, PASSWORD, csrf_of, login, post_form, sign_out_locally, signed_in
-from workflow.accounts import add_user
+from workflow.usecases.accounts import add_user
 
 
 async def _user(db, username: str) -> User:

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from storage.models import BindingCode, Deputy
 from tests.console_support import csrf_of, post_form, signed_in
-from workflow.accounts import add_user
-from workflow.deadlines import due_date
+from workflow.domain.deadlines import due_date
+from workflow.usecases.accounts import add_user
 
 ACTION_VALUES = re.compile(r'name="action" value="([a-z_]+)"')
 

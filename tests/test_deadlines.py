@@ -10,7 +10,7 @@ import datetime as dt
 import chinese_calendar
 import pytest
 
-from workflow.deadlines import add_months, due_date, is_working_day, working_days_between
+from workflow.domain.deadlines import add_months, due_date, is_working_day, working_days_between
 from workflow.settings import Period
 
 D = dt.date

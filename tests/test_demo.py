@@ -7,13 +7,13 @@ from sqlalchemy import func, select
 
 from storage import repositories as repo
 from storage.models import CoSigner, Deputy, Event, OutboxMessage, Proposal, Unit, User
-from workflow.accounts import verify_password
-from workflow.audit import verify_all
-from workflow.definition import STATES
-from workflow.demo import seed_demo
-from workflow.identity import add_deputy
-from workflow.links import check_current, read_token
-from workflow.rules import Actor
+from workflow.demo.seed import seed_demo
+from workflow.domain.definition import STATES
+from workflow.domain.rules import Actor
+from workflow.usecases.accounts import verify_password
+from workflow.usecases.audit import verify_all
+from workflow.usecases.links import check_current, read_token
+from workflow.usecases.rosters import add_deputy
 
 
 async def _count(db, model) -> int:

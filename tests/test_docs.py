@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workflow.definition import ACTIONS
-from workflow.diagram import markdown
+from workflow.domain.definition import ACTIONS
+from workflow.domain.diagram import markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

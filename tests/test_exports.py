@@ -14,9 +14,9 @@ from storage.models import Event, Reply
 from tests.console_support import PASSWORD, csrf_of, signed_in
 from web.exports import STATS_COLUMNS
 from web.xlsx import _cells
-from workflow.accounts import add_user
-from workflow.audit import verify_all
-from workflow.ledger import ledger_chunks
+from workflow.readmodels.ledger import ledger_chunks
+from workflow.usecases.accounts import add_user
+from workflow.usecases.audit import verify_all
 
 from .dashboard_support import SCRIPT_TEXT, read_figures
 from .helpers import CHINESE, Api

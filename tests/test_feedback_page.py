@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workflow.links import make_feedback_token
 from tests.test_notify_pipeline import STAFF, seed, unit_actor
-from workflow.services import Engine
+from workflow.engine.engine import Engine
+from workflow.usecases.links import make_feedback_token
 
 
 async def replied(engine: Engine, category="B") -> str:

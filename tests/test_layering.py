@@ -91,6 +91,6 @@ def test_the_import_reader_sees_absolute_relative_and_nested_imports(tmp_path):
 
 def test_the_reader_finds_the_known_imports_of_real_files():
     assert {"aiohttp", "workflow", "storage"} <= top_levels(ROOT / "web" / "api.py")
-    assert "workflow.effects" in imported_modules(ROOT / "workflow" / "services.py")
-    assert "storage.models" in imported_modules(ROOT / "workflow" / "rules.py")
+    assert "workflow.engine.chain" in imported_modules(ROOT / "workflow" / "engine" / "engine.py")
+    assert "storage.models" in imported_modules(ROOT / "workflow" / "engine" / "chain.py")
     assert forbidden_in([ROOT / "web" / "api.py"], {"aiohttp"}) == ["web/api.py imports aiohttp"]

@@ -5,10 +5,18 @@ import datetime as dt
 
 import pytest
 
-from workflow.errors import InvalidInput, NotAllowed
-from workflow.meetings import (
-    Counts, check_may_add, check_may_close, check_may_open, check_may_remove, check_vote, clean_meeting,
-    counts_by_kind, result_payload, voter_kind,
+from workflow.domain.errors import InvalidInput, NotAllowed
+from workflow.domain.meetings import (
+    Counts,
+    check_may_add,
+    check_may_close,
+    check_may_open,
+    check_may_remove,
+    check_vote,
+    clean_meeting,
+    counts_by_kind,
+    result_payload,
+    voter_kind,
 )
 
 

@@ -18,9 +18,9 @@ from tests.console_support import csrf_of, post_form, signed_in
 from tests.helpers import Api
 from tests.wechat_protocol import WechatSide
 from web.meeting_vote import VOTER_COOKIE, sign
-from workflow.accounts import add_user, set_password
-from workflow.audit import verify_all
-from workflow.services import Engine
+from workflow.engine.engine import Engine
+from workflow.usecases.accounts import add_user, set_password
+from workflow.usecases.audit import verify_all
 
 WECHAT_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) MicroMessenger/8.0.50"
 VOTE_CHECK = re.compile(r'name="check" value="([^"]*)"')

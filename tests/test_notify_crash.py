@@ -10,11 +10,11 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from notify.pipeline import CONCURRENCY
 from storage.models import OutboxMessage
+from tests.conftest import ROOT
 from tests.fake_wechat import FakeWechat
 from tests.notify_support import RedisProcess, all_settled, env_for_subprocess, wait_until, with_wechat
-from notify.pipeline import CONCURRENCY
-from tests.conftest import ROOT
 
 N = 1000
 

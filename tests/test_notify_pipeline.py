@@ -9,8 +9,8 @@ from sqlalchemy import select
 from notify.runner import Notifier
 from storage.models import Deputy, OutboxMessage, Unit, User
 from tests.notify_support import all_settled, bind_everyone, outbox_counts, wait_until, with_wechat
-from workflow.rules import Actor
-from workflow.services import Engine
+from workflow.domain.rules import Actor
+from workflow.engine.engine import Engine
 
 STAFF = Actor("staff", "wang", "王干事", role="staff")
 
@@ -233,7 +233,7 @@ async def test_embedded_redis_starts_when_no_url_is_set(db, settings, clock, fak
 
 async def test_a_co_signer_invitation_names_the_lead_deputy_and_how_to_confirm(db, settings, clock):
     from notify.texts import render
-    from workflow.rules import Actor as _Actor
+    from workflow.domain.rules import Actor as _Actor
 
     await seed(db)
     engine = Engine(db, settings, clock=clock)

@@ -8,7 +8,7 @@ parameters, or a jump of the clock (to cross adjustment windows and co-unit dead
 step:
 
 - the proposal's state is one of STATES, and a final state is never left;
-- the events hash chain verifies (workflow.audit.verify_all);
+- the events hash chain verifies (workflow.domain.chain.verify_all);
 - a successful action wrote exactly one event, raised proposal.version, and reports the stored state;
 - a refused action (WorkflowError) changed no row of any table;
 - in a final state nobody is offered any action and every action is refused;
@@ -20,17 +20,19 @@ import asyncio
 import datetime as dt
 import re
 
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Base, Deputy, Event, Unit
-from workflow.audit import verify_all
-from workflow.definition import ACTIONS, FINAL_STATES, REFERRAL_REASONS, STATES
-from workflow.errors import NotAllowed, WorkflowError
-from workflow.rules import Actor
-from workflow.services import Engine
+from workflow.domain.definition import ACTIONS, FINAL_STATES, REFERRAL_REASONS, STATES
+from workflow.domain.errors import NotAllowed, WorkflowError
+from workflow.domain.rules import Actor
+from workflow.engine.engine import Engine
+from workflow.usecases.audit import verify_all
 
 START = dt.date(2025, 3, 10)
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

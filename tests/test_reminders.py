@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from notify.runner import Scheduler
 from storage.models import Assignment, Meta, OutboxMessage, ReminderSent
 from tests.test_notify_pipeline import STAFF, seed, unit_actor
-from workflow.deadlines import due_date
-from workflow.reminders import CALENDAR_KEY, card_for, recompute_if_calendar_changed
-from workflow.services import Engine
+from workflow.domain.deadlines import due_date
+from workflow.engine.engine import Engine
+from workflow.usecases.reminders import CALENDAR_KEY, card_for, recompute_if_calendar_changed
 
 
 async def assigned_proposal(engine: Engine) -> str:
@@ -111,7 +111,7 @@ async def test_only_deadlines_close_enough_for_a_card_are_read(db, settings, clo
     await seed(db)
     engine = Engine(db, settings, clock=clock)
     await assigned_proposal(engine)
-    from workflow.reminders import last_yellow_due, open_deadlines
+    from workflow.usecases.reminders import last_yellow_due, open_deadlines
     everything = await open_deadlines(db, settings)
     assert {d.deadline for d in everything} == {"sign", "opinion", "reply"}
     near = await open_deadlines(db, settings, due_by=last_yellow_due(clock(), 3))

@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from storage.models import Deputy, Unit
-from workflow.identity import add_deputy, add_unit
-from workflow.roster_import import import_file, preview_file
+from workflow.usecases.roster_import import import_file, preview_file
+from workflow.usecases.rosters import add_deputy, add_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 

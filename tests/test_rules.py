@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 
 from storage.models import Assignment, CoSigner, Deputy, Evaluation, Proposal, Reply, Unit
-from workflow import rules
-from workflow.machine import fire_assignment, fire_proposal
-from workflow.rules import Actor, Context
+from workflow.domain import rules
+from workflow.domain.machine import fire_assignment, fire_proposal
+from workflow.domain.rules import Actor, Context
 
 TODAY = dt.date(2025, 4, 15)
 UNITS = {
@@ -269,7 +269,7 @@ def test_reply_deadline_cannot_be_extended_past_the_six_month_maximum_or_into_th
 
 
 def test_guards_table_names_every_guard_the_actions_use():
-    from workflow.definition import ACTIONS
+    from workflow.domain.definition import ACTIONS
 
     used = {g for a in ACTIONS.values() for g in a.guards}
     assert used <= set(rules.GUARDS)
@@ -277,7 +277,7 @@ def test_guards_table_names_every_guard_the_actions_use():
 
 # ------------------------------------------------------------------ what staff are offered (Engine.allowed_actions, pure)
 def _offered_to_staff(p: Proposal) -> list[str]:
-    from workflow.services import Engine
+    from workflow.engine.engine import Engine
     from workflow.settings import load_settings
 
     return Engine(db=None, settings=load_settings(environ={}), clock=lambda: TODAY).allowed_actions(
@@ -300,7 +300,7 @@ def test_staff_are_offered_extend_deadline_with_several_lead_units_but_not_reass
 
 
 def test_viewers_are_offered_nothing():
-    from workflow.services import Engine
+    from workflow.engine.engine import Engine
     from workflow.settings import load_settings
 
     engine = Engine(db=None, settings=load_settings(environ={}), clock=lambda: TODAY)

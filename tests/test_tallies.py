@@ -19,7 +19,7 @@ import datetime as dt
 
 import pytest
 
-from workflow.tallies import LeadRecord, Stats, tally, tally_by
+from workflow.domain.tallies import LeadRecord, Stats, tally, tally_by
 
 TODAY = dt.date(2025, 6, 30)
 PAST, FUTURE = dt.date(2025, 6, 1), dt.date(2025, 7, 31)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from workflow.links import make_token
+from workflow.usecases.links import make_token
 
 from .helpers import CHINESE, Api
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 import pytest
 
 from storage.models import Assignment, CoSigner, Deputy, Proposal, Unit
-from workflow.definition import (
-    ACTIONS, ASSIGNMENT_STATES, ASSIGNMENT_TRANSITIONS, FINAL_STATES, PROPOSAL_TRANSITIONS, STATES,
+from workflow.domain.definition import (
+    ACTIONS,
+    ASSIGNMENT_STATES,
+    ASSIGNMENT_TRANSITIONS,
+    FINAL_STATES,
+    PROPOSAL_TRANSITIONS,
+    STATES,
 )
-from workflow.machine import (
-    ASSIGNMENT_MACHINE, PROPOSAL_MACHINE, actions_from, assignment_action_possible, proposal_action_possible,
+from workflow.domain.machine import (
+    ASSIGNMENT_MACHINE,
+    PROPOSAL_MACHINE,
+    actions_from,
+    assignment_action_possible,
+    proposal_action_possible,
 )
-from workflow.rules import Actor
-from workflow.services import Engine
+from workflow.domain.rules import Actor
+from workflow.engine.engine import Engine
 from workflow.settings import load_settings
 
 OPEN = ["draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied", "rehandling",
@@ -196,7 +205,7 @@ def test_machines_have_no_automatic_to_state_triggers(machine):
 
 
 def test_a_model_on_the_proposal_machine_gets_no_to_state_methods():
-    from workflow.rules import Context
+    from workflow.domain.rules import Context
 
     ctx = Context(proposal=_proposal_in("draft"))
     PROPOSAL_MACHINE.add_model(ctx, initial="draft")

@@ -10,10 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
-from workflow import accounts, identity, meeting_results
-from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
-from workflow.links import reissue_link
-from workflow.stats import stats_for
+from workflow.domain.errors import Forbidden, InvalidInput, NotFound, WorkflowError
+from workflow.readmodels import meeting_results
+from workflow.readmodels.stats import stats_for
+from workflow.usecases import accounts
+from workflow.usecases import rosters as identity
+from workflow.usecases.links import reissue_link
 
 from .forms import json_object
 from .keys import DB, ENGINE, SETTINGS

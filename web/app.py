@@ -9,8 +9,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from workflow.errors import NotAllowed, WorkflowError
-from workflow.services import Engine
+from workflow.domain.errors import NotAllowed, WorkflowError
+from workflow.engine.engine import Engine
 from workflow.settings import Settings
 
 from .keys import DB, ENGINE, SETTINGS

@@ -12,10 +12,10 @@ from aiohttp import web
 from sqlalchemy import func, or_, select
 
 from storage.models import Proposal
-from workflow.definition import STATES
+from workflow.domain.definition import STATES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.readmodels.work_queue import BUCKETS, BY_KEY, LIMIT, counts, due_of, proposals_in
 
 from . import console_auth, console_proposal, console_rosters, console_sheet, session
-from .console_queue import BUCKETS, BY_KEY, LIMIT, counts, due_of, proposals_in
 from .keys import DB, ENGINE
 from .session import render, require
 
@@ -43,7 +43,7 @@ def _line(p: Proposal, today) -> dict:
             "state": STATES[p.state], "category": p.category, "key": p.key_supervision,
             "key_proposed": p.key_proposed and not p.key_supervision,
             "units": "、".join(a.unit.name + ("" if a.role == "lead" else "（协办）") for a in p.assignments
-                              if a.role in ("lead", "co") and a.state != "reassigned"),
+                              if a.role in ("lead", "co") and a.state not in SUPERSEDED_ASSIGNMENT_STATES),
             "due_what": what, "due": when, "late": late,
             "adjusting": any(a.state == "adjustment_requested" for a in p.assignments),
             "updated_at": p.updated_at}

@@ -4,11 +4,19 @@ from __future__ import annotations
 from aiohttp import web
 
 from storage.models import User
-from workflow import accounts
+from workflow.usecases import accounts
 
 from .keys import DB
 from .session import (
-    commit_session, csrf_ok, current_user, end_session, read_session, redirect, render, require, safe_next,
+    commit_session,
+    csrf_ok,
+    current_user,
+    end_session,
+    read_session,
+    redirect,
+    render,
+    require,
+    safe_next,
     start_session,
 )
 

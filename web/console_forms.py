@@ -13,15 +13,23 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from storage.models import Proposal, Unit
-from workflow.deadlines import due_date
-from workflow.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, Action, Param
+from workflow.domain.deadlines import due_date
+from workflow.domain.definition import (
+    ACTIONS,
+    ASSIGNMENT_STATES,
+    LIVE_ASSIGNMENT_STATES,
+    RATINGS,
+    REPLY_CATEGORIES,
+    ROLES,
+    Action,
+    Param,
+)
 from workflow.settings import Settings
 
 CHOICE_LABELS = {**RATINGS, **{k: f"{k} 类：{v}" for k, v in REPLY_CATEGORIES.items()}}
 GROUPS = {"staff": "办理", "deputy": "代录：代表的纸质意见", "unit": "代录：承办单位的书面材料"}
 CONFIRM = {"refer": "转为参阅件后不能再作为建议办理，确定吗？", "close": "办结后不能再办理，确定吗？",
            "return_for_revision": "确定退回代表修改吗？"}
-LIVE = ("pending", "signed", "adjustment_requested", "replied", "rehandling", "implementing")
 # The committee's usual next steps first; the rest in the table's order.
 FIRST = ["accept", "assign", "give_advice", "reassign", "reject_adjustment", "mark_key", "extend_deadline"]
 
@@ -144,7 +152,7 @@ def _date_default(spec: Action, param: Param, ctx: FormContext) -> tuple[str, st
 
 
 def _live_assignments(spec: Action, proposal: Proposal) -> list:
-    live = [a for a in proposal.assignments if a.state in LIVE and a.role in ("lead", "co")]
+    live = [a for a in proposal.assignments if a.state in LIVE_ASSIGNMENT_STATES and a.role in ("lead", "co")]
     if spec.id in ("reassign", "reject_adjustment"):
         return [a for a in live if a.state == "adjustment_requested"]
     if spec.id in ("extend_deadline", "evaluate_reply"):
@@ -155,7 +163,7 @@ def _live_assignments(spec: Action, proposal: Proposal) -> list:
 
 
 def _unit_field(spec: Action, param: Param, ctx: FormContext, values: Mapping[str, Any]) -> Field:
-    on_proposal = {a.unit_id for a in ctx.proposal.assignments if a.state in LIVE}
+    on_proposal = {a.unit_id for a in ctx.proposal.assignments if a.state in LIVE_ASSIGNMENT_STATES}
     if param.name == "to_unit":
         options = [(u.code, f"{u.name}（{u.code}）") for u in ctx.roster if u.id not in on_proposal]
     elif spec.id == "request_consultation":

@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from storage import repositories as repo
 from storage.models import Deputy, Unit
-from workflow import accounts, meeting_results
-from workflow.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
-from workflow.errors import NotFound, WorkflowError
-from workflow.links import reissue_link
+from workflow.domain.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
+from workflow.domain.errors import NotFound, WorkflowError
+from workflow.readmodels import meeting_results
+from workflow.usecases import accounts
+from workflow.usecases.links import reissue_link
 
 from .console_forms import GROUPS, FormContext, build_forms, raw_params
 from .keys import DB, ENGINE, SETTINGS

@@ -10,11 +10,12 @@ from aiohttp import web
 from sqlalchemy import func, or_, select
 
 from storage.models import Deputy, Unit, UnitLiaison
-from workflow import identity, roster_import
-from workflow.errors import WorkflowError
+from workflow.domain.errors import WorkflowError
+from workflow.usecases import roster_import
+from workflow.usecases import rosters as identity
 
 from .keys import DB
-from .session import ACT_ROLES, can_act, refuse, render, require, user_of
+from .session import ACT_ROLES, can_act, render, require, user_of
 
 PAGE_SIZE = 100
 KINDS = {"deputies": {"model": Deputy, "key": "number", "label": "代表名册", "noun": "代表",

@@ -7,7 +7,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from storage import repositories as repo
-from workflow.definition import ROLES
+from workflow.domain.definition import ROLES, SUPERSEDED_ASSIGNMENT_STATES
 
 from .keys import DB, ENGINE, SETTINGS
 from .session import ACT_ROLES, refuse, render, require
@@ -40,7 +40,7 @@ async def sheet(request: web.Request) -> web.Response:
         if assignment is None or proposal is None or assignment.role not in ROLES:
             return refuse(request, 404, "找不到该交办记录。", title="找不到")
         assignment = next(a for a in proposal.assignments if a.id == assignment.id)
-        if assignment.state == "reassigned":
+        if assignment.state in SUPERSEDED_ASSIGNMENT_STATES:
             return refuse(request, 410, "这件建议已从该单位改派，旧的交办单作废。", title="交办单已作废")
         link = unit_link(settings, assignment)
         detail = assignment_dict(settings, assignment, with_link=False)
@@ -51,7 +51,7 @@ async def sheet(request: web.Request) -> web.Response:
             "co_signers": [] if hide_deputy else [c.deputy.name for c in proposal.co_signers],
             "duties": DUTIES.get(assignment.role, []), "printed_on": request.app[ENGINE].clock(),
             "others": [(a.unit.name, ROLES[a.role]) for a in proposal.assignments
-                       if a.id != assignment.id and a.role in ("lead", "co") and a.state != "reassigned"],
+                       if a.id != assignment.id and a.role in ("lead", "co") and a.state not in SUPERSEDED_ASSIGNMENT_STATES],
         }
     return render(request, "console/sheet.html", context)
 

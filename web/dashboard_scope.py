@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from workflow.errors import InvalidInput
-from workflow.stats import Scope
+from workflow.domain.errors import InvalidInput
+from workflow.readmodels.stats import Scope
 
 from .keys import ENGINE
 

@@ -2,7 +2,7 @@
 
 Each is streamed (web/xlsx.py): rows come from the database in chunks and leave as the zip is
 written, so memory does not grow with the year's size. The tally sheet's figures come from
-workflow.dashboard.build, the function the dashboard page shows, so the two agree.
+workflow.readmodels.dashboard.build, the function the dashboard page shows, so the two agree.
 """
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import AsyncIterator, Optional
 
 from aiohttp import web
 
-from workflow import dashboard as figures
-from workflow.ledger import ASSIGNMENT_COLUMNS, PROPOSAL_COLUMNS, ledger_chunks, local, reply_category_label
-from workflow.publication import stream_public_replies
-from workflow.stats import Scope
-from workflow.tallies import Stats
+from workflow.domain.tallies import Stats
+from workflow.readmodels import dashboard as figures
+from workflow.readmodels.ledger import ASSIGNMENT_COLUMNS, PROPOSAL_COLUMNS, ledger_chunks, local, reply_category_label
+from workflow.readmodels.stats import Scope
+from workflow.usecases.publication import stream_public_replies
 
 from .dashboard_scope import scope_of
 from .keys import DB, ENGINE, SETTINGS

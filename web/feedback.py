@@ -11,10 +11,10 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from storage import repositories as repo
-from workflow.definition import RATINGS
-from workflow.errors import NotAllowed
-from workflow.links import LinkInvalid, read_feedback_token
-from workflow.rules import Actor
+from workflow.domain.definition import RATINGS
+from workflow.domain.errors import NotAllowed
+from workflow.domain.rules import Actor
+from workflow.usecases.links import LinkInvalid, read_feedback_token
 
 from .forms import posted
 from .keys import DB, ENGINE, SETTINGS

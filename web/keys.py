@@ -2,7 +2,7 @@
 from aiohttp import web
 
 from storage.db import Database
-from workflow.services import Engine
+from workflow.engine.engine import Engine
 from workflow.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)

@@ -11,10 +11,10 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from storage import repositories as repo
-from workflow.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, STATES
-from workflow.errors import InvalidInput
-from workflow.links import check_current, read_token
-from workflow.rules import Actor
+from workflow.domain.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, STATES
+from workflow.domain.errors import InvalidInput
+from workflow.domain.rules import Actor
+from workflow.usecases.links import check_current, read_token
 
 from .forms import posted
 from .keys import DB, ENGINE, SETTINGS

@@ -18,9 +18,9 @@ from typing import Optional
 import aiohttp_jinja2
 from aiohttp import web
 
-from workflow import meeting_service as service
-from workflow.definition import RATINGS
-from workflow.errors import NotFound, WorkflowError
+from workflow.domain.definition import RATINGS
+from workflow.domain.errors import NotFound, WorkflowError
+from workflow.usecases import meetings as service
 
 from .keys import DB, SETTINGS
 from .wechat_oauth import OAuthFailed, authorize_url, openid_for_code

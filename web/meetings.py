@@ -10,10 +10,10 @@ from typing import Optional
 
 from aiohttp import web
 
-from workflow import accounts
-from workflow import meeting_service as service
-from workflow.errors import NotFound, WorkflowError
-from workflow.meetings import ITEM_STATES, VOTER_KINDS
+from workflow.domain.errors import NotFound, WorkflowError
+from workflow.domain.meetings import ITEM_STATES, VOTER_KINDS
+from workflow.usecases import accounts
+from workflow.usecases import meetings as service
 
 from . import meeting_vote
 from .console_sheet import qr_svg

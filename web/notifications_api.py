@@ -4,9 +4,9 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import func, select
 
+from storage import outbox
 from storage.models import OutboxMessage
-from workflow import outbox
-from workflow.errors import InvalidInput, NotFound
+from workflow.domain.errors import InvalidInput, NotFound
 
 from .api import READ_ROLES, WRITE_ROLES, _int, _user, ok
 from .keys import DB

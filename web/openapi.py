@@ -1,7 +1,7 @@
 """The OpenAPI description of /api/v1, generated from the actions table (never written by hand)."""
 from __future__ import annotations
 
-from workflow.definition import ACTIONS, REPLY_CATEGORIES, STATES, Param
+from workflow.domain.definition import ACTIONS, REPLY_CATEGORIES, STATES, Param
 from workflow.settings import Settings
 
 _KIND = {

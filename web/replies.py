@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from workflow import accounts
-from workflow.definition import REPLY_CATEGORIES
-from workflow.errors import InvalidInput, NotFound
-from workflow.stats import BEIJING
-from workflow.publication import public_replies, public_years, replies_for_review, set_published
+from workflow.domain.definition import REPLY_CATEGORIES
+from workflow.domain.errors import InvalidInput, NotFound
+from workflow.readmodels.stats import BEIJING
+from workflow.usecases import accounts
+from workflow.usecases.publication import public_replies, public_years, replies_for_review, set_published
 
 from .api import WRITE_ROLES, _body, _user, ok
 from .dashboard_scope import parse_year

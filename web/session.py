@@ -32,7 +32,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from storage.models import User
-from workflow import accounts
+from workflow.usecases import accounts
 
 from .keys import DB, SETTINGS
 

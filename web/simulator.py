@@ -25,9 +25,9 @@ from sqlalchemy import select
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from storage.models import Deputy
-from workflow import identity
-from workflow.errors import InvalidInput
+from workflow.domain.errors import InvalidInput
 from workflow.settings import WechatSettings
+from workflow.usecases import rosters as identity
 
 from .keys import DB, SETTINGS
 

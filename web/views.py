@@ -4,10 +4,19 @@ from __future__ import annotations
 from typing import Optional
 
 from storage.models import Assignment, Event, Proposal
-from workflow.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, STATES, action_label
-from workflow.deadlines import due_date
-from workflow.links import make_token
+from workflow.domain.deadlines import due_date
+from workflow.domain.definition import (
+    ACTIONS,
+    ASSIGNMENT_STATES,
+    RATINGS,
+    REPLY_CATEGORIES,
+    ROLES,
+    STATES,
+    SUPERSEDED_ASSIGNMENT_STATES,
+    action_label,
+)
 from workflow.settings import Settings
+from workflow.usecases.links import make_token
 
 
 def unit_link(settings: Settings, assignment: Assignment) -> str:
@@ -37,7 +46,7 @@ def assignment_dict(settings: Settings, a: Assignment, with_link: bool = True) -
     }
     body["deadlines"] = deadline_explanations(settings, a)
     if with_link:
-        body["link"] = unit_link(settings, a) if a.state not in ("reassigned",) else None
+        body["link"] = unit_link(settings, a) if a.state not in SUPERSEDED_ASSIGNMENT_STATES else None
     return body
 
 

@@ -4,14 +4,29 @@ Everything a proposal goes through is a row here; the state machine itself lives
 Split by subject; import them from here.
 """
 from .base import Base, utcnow
-from .bot import BotDialogue, BotInbound, BindingAttempt, ProposalAttachment
+from .bot import BindingAttempt, BotDialogue, BotInbound, ProposalAttachment
 from .core import (
-    Deputy, Unit, UnitLiaison, User, BindingCode, ProposalCounter,
-    Proposal, CoSigner, Assignment, Consultation, ContactLog, Opinion,
-    Reply, Evaluation, ProgressReport, Event, OutboxMessage, ReminderSent,
+    Assignment,
+    BindingCode,
+    Consultation,
+    ContactLog,
+    CoSigner,
+    Deputy,
+    Evaluation,
+    Event,
     Meta,
+    Opinion,
+    OutboxMessage,
+    ProgressReport,
+    Proposal,
+    ProposalCounter,
+    ReminderSent,
+    Reply,
+    Unit,
+    UnitLiaison,
+    User,
 )
-from .meetings import Meeting, MeetingItem, MeetingVote, MeetingLog
+from .meetings import Meeting, MeetingItem, MeetingLog, MeetingVote
 
 __all__ = [
     "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog",

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
 
-
 # ================================================================ WeChat bot (issue 3)
 # Rows the bot keeps between messages. Migration 0003_bot.py creates them.
 

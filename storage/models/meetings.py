@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
 
-
 # ================================================================ evaluation meetings (issue 5)
 # 集中评议: rows of a meeting, its items and the scores given in the room. Migration 0004_meetings.py.
 

@@ -1,0 +1,277 @@
+"""The rules: conditions that choose where an action leads, and guards that refuse it with a reason.
+
+A `Context` is what the state machines run on: one proposal (with its assignments, replies and
+evaluations loaded), the assignment acted on, the cleaned parameters, the units those parameters
+name (looked up by the engine before any rule runs) and today's date. Everything here is plain
+Python over those objects; no I/O. `allowed_actions` and `perform` run the same guards.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from workflow.domain.deadlines import due_date
+from workflow.domain.definition import LIVE_ASSIGNMENT_STATES, PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.records import (
+    AssignmentRecord as Assignment,
+)
+from workflow.domain.records import (
+    EvaluationRecord as Evaluation,
+)
+from workflow.domain.records import (
+    ProposalRecord as Proposal,
+)
+from workflow.domain.records import (
+    ReplyRecord as Reply,
+)
+from workflow.domain.records import (
+    UnitRecord as Unit,
+)
+from workflow.settings import DeadlineSettings
+
+
+@dataclass
+class Actor:
+    """Who acts: a deputy (bot), a staff member (console/API), a unit (its link), or the engine."""
+
+    kind: str  # deputy | staff | unit | system
+    id: str  # deputy number, username, unit code
+    name: str = ""
+    role: str = ""  # staff role: admin | staff | supervisor | viewer
+    assignment_id: Optional[int] = None  # a unit link is scoped to one assignment
+    on_behalf_kind: str = ""  # staff entering a paper form: deputy | unit
+    on_behalf_id: str = ""
+
+    @property
+    def effective_kind(self) -> str:
+        return self.on_behalf_kind or self.kind
+
+    @property
+    def effective_id(self) -> str:
+        return self.on_behalf_id or self.id
+
+
+@dataclass
+class Context:
+    """The model the `transitions` machines run on, for one action."""
+
+    proposal: Proposal
+    action: str = ""
+    actor: Optional[Actor] = None
+    assignment: Optional[Assignment] = None
+    params: dict[str, Any] = field(default_factory=dict)
+    today: dt.date = field(default_factory=dt.date.today)
+    deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
+    units: dict[str, Unit] = field(default_factory=dict)  # the units the parameters name, by code
+    state: str = ""  # the machine's attribute; copied to and from the proposal by the engine
+
+    # ------------------------------------------------------------ helpers
+    def lead_assignments(self) -> list[Assignment]:
+        return [a for a in self.proposal.assignments
+                if a.role == "lead" and a.state not in SUPERSEDED_ASSIGNMENT_STATES]
+
+    def co_assignments(self) -> list[Assignment]:
+        return [a for a in self.proposal.assignments
+                if a.role == "co" and a.state not in SUPERSEDED_ASSIGNMENT_STATES]
+
+    def named_units(self) -> list[str]:
+        """The unit codes the parameters name (units to assign, a unit to consult or to reassign to)."""
+        codes = list(self.params.get("lead_units", [])) + list(self.params.get("co_units", []))
+        if self.params.get("to_unit"):
+            codes.append(self.params["to_unit"])
+        if self.action == "request_consultation" and self.params.get("unit"):
+            codes.append(self.params["unit"])
+        return codes
+
+    def current_replies(self) -> list[Reply]:
+        return [r for r in self.proposal.replies if r.round == self.proposal.round]
+
+    def latest_reply_for(self, assignment_id: int) -> Optional[Reply]:
+        replies = [r for r in self.proposal.replies if r.assignment_id == assignment_id]
+        return replies[-1] if replies else None
+
+    def rating_for(self, reply: Reply) -> Optional[Evaluation]:
+        found = [e for e in self.proposal.evaluations if e.kind == "reply" and e.reply_id == reply.id]
+        return found[-1] if found else None
+
+    def replies_of_latest_round(self) -> list[Reply]:
+        """The newest reply of each lead unit still on the proposal."""
+        replies = []
+        for assignment in self.lead_assignments():
+            reply = self.latest_reply_for(assignment.id)
+            if reply is not None:
+                replies.append(reply)
+        return replies
+
+    # ------------------------------------------------------------ conditions (destinations)
+    def all_lead_units_signed(self) -> bool:
+        leads = self.lead_assignments()
+        return bool(leads) and all(a.signed_at is not None and a.state != "adjustment_requested" for a in leads)
+
+    def new_lead_unit_pending(self) -> bool:
+        return any(a.role == "lead" and a.state == "pending" for a in self.proposal.assignments)
+
+    def all_lead_units_replied(self) -> bool:
+        leads = self.lead_assignments()
+        return bool(leads) and all(a.state == "replied" for a in leads)
+
+    def replies_await_rating(self) -> bool:
+        return any(self.rating_for(r) is None for r in self.replies_of_latest_round())
+
+    def any_reply_unsatisfied(self) -> bool:
+        return any(
+            (e := self.rating_for(r)) is not None and e.rating == "unsatisfied" for r in self.replies_of_latest_round()
+        )
+
+    def any_reply_in_progress(self) -> bool:
+        return any(r.category in PROMISING_CATEGORIES for r in self.replies_of_latest_round())
+
+    def rating_unsatisfied(self) -> bool:
+        return self.params.get("rating") == "unsatisfied"
+
+    def assignment_was_signed(self) -> bool:
+        return self.assignment is not None and self.assignment.signed_at is not None
+
+
+# ---------------------------------------------------------------- guards: None = allowed, else why not
+class Refusal(str):
+    """A guard's reason that names the input field it is about (forms mark it, the API reports it)."""
+
+    field: str
+
+    def __new__(cls, text: str, field: str = "") -> "Refusal":
+        refusal = super().__new__(cls, text)
+        refusal.field = field
+        return refusal
+
+
+def has_title_and_content(ctx: Context) -> Optional[str]:
+    if not ctx.proposal.title.strip() or not ctx.proposal.content.strip():
+        return "建议的标题和内容都不能为空。"
+    return None
+
+
+def is_unconfirmed_co_signer(ctx: Context) -> Optional[str]:
+    number = ctx.actor.effective_id if ctx.actor else ""
+    for co in ctx.proposal.co_signers:
+        if co.deputy.number == number:
+            return None if co.confirmed_at is None else "您已确认过联名。"
+    return "您不是本建议的联名代表。"
+
+
+def units_are_active(ctx: Context) -> Optional[str]:
+    """Every unit named exists in the roster and is in use; none is both lead and co-unit."""
+    leads, cos = ctx.params.get("lead_units", []), ctx.params.get("co_units", [])
+    if set(leads) & set(cos):
+        return Refusal("同一单位不能既主办又协办。", "co_units")
+    missing = [c for c in dict.fromkeys(ctx.named_units()) if c not in ctx.units or not ctx.units[c].active]
+    if not missing:
+        return None
+    if ctx.action == "assign":
+        return Refusal(f"找不到单位：{'、'.join(missing)}。", "lead_units")
+    return Refusal(f"找不到单位 {missing[0]}。", "to_unit" if ctx.action == "reassign" else "unit")
+
+
+def within_adjustment_window(ctx: Context) -> Optional[str]:
+    a = ctx.assignment
+    if a is not None and a.adjustment_due is not None and ctx.today > a.adjustment_due:
+        return f"申请调整的期限已于 {a.adjustment_due:%Y-%m-%d} 截止，请与人大工作人员联系。"
+    return None
+
+
+def target_unit_is_free(ctx: Context) -> Optional[str]:
+    """The unit a proposal is reassigned to does not already handle it."""
+    unit = ctx.units.get(ctx.params.get("to_unit") or "")
+    if unit is not None and any(a.unit_id == unit.id and a.state in LIVE_ASSIGNMENT_STATES
+                                for a in ctx.proposal.assignments):
+        return f"{unit.name}已在承办这件建议。"
+    return None
+
+
+def opinion_not_given(ctx: Context) -> Optional[str]:
+    if ctx.assignment is not None and ctx.assignment.opinion_given:
+        return "本单位已提交过协办意见。"
+    return None
+
+
+def contact_logged(ctx: Context) -> Optional[str]:
+    if ctx.assignment is not None and not ctx.assignment.contact_logged:
+        return "答复前须先与代表沟通，并记录沟通情况（办前/办中沟通）。"
+    return None
+
+
+def co_opinions_in_or_overdue(ctx: Context) -> Optional[str]:
+    waiting = [
+        a for a in ctx.co_assignments()
+        if not a.opinion_given and (a.opinion_due is None or ctx.today <= a.opinion_due)
+    ]
+    if waiting and ctx.proposal.round == 1:
+        names = "、".join(a.unit.name for a in waiting)
+        return f"协办单位（{names}）的意见尚未送达，且未超过协办期限，暂不能答复。"
+    return None
+
+
+def promise_date_for_b_and_c(ctx: Context) -> Optional[str]:
+    if ctx.params.get("category") in PROMISING_CATEGORIES:
+        promise = ctx.params.get("promise_date")
+        if promise is None:
+            return "B、C 类答复须填写承诺解决时间。"
+        if promise < ctx.today:
+            return "承诺解决时间不能早于今天。"
+    return None
+
+
+def reason_for_unsatisfied(ctx: Context) -> Optional[str]:
+    if ctx.params.get("rating") == "unsatisfied" and not str(ctx.params.get("reason") or "").strip():
+        return "选择“不满意”时请写明理由。"
+    return None
+
+
+def reply_awaits_rating(ctx: Context) -> Optional[str]:
+    pending = [r for r in ctx.replies_of_latest_round() if ctx.rating_for(r) is None]
+    if not pending:
+        return "答复已评价过。"
+    return None
+
+
+def due_date_after_today(ctx: Context) -> Optional[str]:
+    due = ctx.params.get("due_date")
+    if due is not None and due <= ctx.today:
+        return "答复期限应晚于今天。"
+    return None
+
+
+def contact_not_in_future(ctx: Context) -> Optional[str]:
+    when = ctx.params.get("contacted_on")
+    if when is not None and when > ctx.today:
+        return "沟通日期不能晚于今天。"
+    return None
+
+
+def within_maximum_extension(ctx: Context) -> Optional[str]:
+    due = ctx.params.get("due_date")
+    a = ctx.assignment
+    if due is None or a is None:
+        return None
+    limit = due_date(a.assigned_on, ctx.deadlines.reply_max).due
+    if due > limit:
+        return f"延期后的答复期限不能晚于交办之日起 {ctx.deadlines.reply_max}（{limit:%Y-%m-%d}）。"
+    if due <= ctx.today:
+        return "新的答复期限应晚于今天。"
+    return None
+
+
+GUARDS = {fn.__name__: fn for fn in [
+    has_title_and_content, is_unconfirmed_co_signer, units_are_active, within_adjustment_window,
+    target_unit_is_free, opinion_not_given, contact_logged, co_opinions_in_or_overdue,
+    promise_date_for_b_and_c, reason_for_unsatisfied, reply_awaits_rating, within_maximum_extension,
+    due_date_after_today, contact_not_in_future,
+]}
+# Guards that judge what was typed rather than the proposal: a refusal is bad input (400, naming the
+# field) rather than an action not open now (409). `allowed_actions` cannot judge them before the input.
+INPUT_GUARDS: dict[str, str] = {
+    "promise_date_for_b_and_c": "", "reason_for_unsatisfied": "", "within_maximum_extension": "",
+    "units_are_active": "lead_units", "target_unit_is_free": "to_unit", "due_date_after_today": "due_date",
+    "contact_not_in_future": "contacted_on",
+}

@@ -1,0 +1,313 @@
+"""The engine's one door: every action on a proposal, in one transaction with its event and outbox rows.
+
+    engine = Engine(db, settings)
+    proposal = await engine.perform("2025-012", "accept", actor, {"category": "教育"})
+
+Bot, console, API and unit links call only this (and `create_proposal`); whether an action is
+allowed is decided here, from the tables in workflow/domain/definition.py and the rules in
+workflow/domain/rules.py, which `allowed_actions` and `perform` run alike.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import Assignment, CoSigner, Event, OutboxMessage, Proposal, utcnow
+from storage.uow import UnitOfWork
+from workflow.domain.definition import (
+    ACTING_ROLES,
+    ACTIONS,
+    ACTOR_LABELS,
+    ASSIGNMENT_STATES,
+    FINAL_STATES,
+    HANDLING_ROLES,
+    LIVE_ASSIGNMENT_STATES,
+    REPLY_STATES,
+    ROLES,
+    STATES,
+    Action,
+)
+from workflow.domain.errors import Forbidden, InvalidInput, NotAllowed, NotFound
+from workflow.domain.machine import assignment_action_possible, fire_assignment, fire_proposal, proposal_action_possible
+from workflow.domain.notifications import notifications_for
+from workflow.domain.params import clean_params
+from workflow.domain.rules import GUARDS, INPUT_GUARDS, Actor, Context
+from workflow.engine import effects
+from workflow.engine.chain import append_event
+from workflow.settings import Settings
+
+CONFLICT = "这件建议刚刚被别人处理过，请刷新后再试。"
+
+
+@dataclass
+class ActionResult:
+    proposal: Proposal
+    event: Event
+    from_state: str
+    to_state: str
+
+
+@dataclass
+class Engine:
+    db: Database
+    settings: Settings
+    clock: Callable[[], dt.date] = field(default=dt.date.today)
+
+    # ------------------------------------------------------------------ public API
+    async def perform(self, ref: str, action: str, actor: Actor, raw: Mapping[str, Any] | None = None) -> ActionResult:
+        """Run one action on the proposal `ref` (number or d<id>) as `actor`."""
+        raw = dict(raw or {})
+        async with UnitOfWork(self.db, CONFLICT) as session:
+            proposal = await repo.proposal_by_ref(session, ref, for_update=True)
+            if proposal is None:
+                raise NotFound(f"找不到建议 {ref}。")
+            if proposal.state in REPLY_STATES:
+                await repo.load_replies(session, proposal)
+            return await self._apply(session, proposal, action, actor, raw)
+
+    async def create_proposal(
+        self, actor: Actor, lead_deputy: str, title: str, content: str, category: str = "",
+        co_signers: Sequence[str] = (), submit: bool = False, confidential: bool = False,
+        face_to_face: bool = False,
+    ) -> ActionResult:
+        """A new draft for `lead_deputy` (by the deputy, or entered by staff from paper: 代录), optionally submitted."""
+        if actor.kind == "staff" and actor.role not in ACTING_ROLES:
+            raise Forbidden("您的账号只能查看，不能录入建议。")
+        if actor.kind == "deputy" and actor.id != lead_deputy:
+            raise Forbidden("代表只能以本人名义起草建议。")
+        if actor.kind not in ("deputy", "staff", "system"):
+            raise Forbidden("只有代表或工作人员可以起草建议。")
+        fields = clean_params("revise", {"title": title, "content": content, "category": category},
+                              self.settings.workflow.categories)
+        if submit and (not fields.get("title") or not fields.get("content")):
+            raise InvalidInput("建议的标题和内容都不能为空。", field="title" if not fields.get("title") else "content")
+        async with UnitOfWork(self.db, CONFLICT) as session:
+            deputy = await repo.deputy_by_number(session, lead_deputy)
+            if deputy is None or not deputy.active:
+                raise InvalidInput(f"代表证号 {lead_deputy} 不在代表名册中。", field="lead_deputy")
+            numbers = [n for n in dict.fromkeys(co_signers) if n != lead_deputy]
+            found = await repo.deputies_by_numbers(session, numbers)
+            missing = [n for n in numbers if n not in found or not found[n].active]
+            if missing:
+                raise InvalidInput(f"联名代表 {'、'.join(missing)} 不在代表名册中。", field="co_signers")
+            # Staff enter a paper proposal with its signatures; co-signers in the bot confirm themselves.
+            confirmed = utcnow() if actor.kind in ("staff", "system") else None
+            proposal = Proposal(
+                year=self.clock().year, title=fields.get("title", ""), content=fields.get("content", ""),
+                category=fields.get("category", ""), lead_deputy=deputy, state="draft",
+                confidential=confidential, face_to_face=face_to_face,
+                co_signers=[CoSigner(deputy=found[n], confirmed_at=confirmed) for n in numbers],
+                assignments=[], consultations=[], replies=[], evaluations=[],
+            )
+            session.add(proposal)
+            await session.flush()
+            ctx = self._context(proposal, "create", self._as_deputy(actor, deputy.number), {})
+            payload = {"title": proposal.title, "co_signers": numbers, "lead": f"{deputy.name}代表"}
+            result = await self._record(session, ctx, "", "draft", payload)
+            if submit:
+                result = await self._apply(session, proposal, "submit", actor, {"on_behalf_of": lead_deputy})
+            return result
+
+    def allowed_actions(self, proposal: Proposal, actor: Actor, assignment: Optional[Assignment] = None) -> list[str]:
+        """The actions `actor` may take on `proposal` now (guards on parameters are not judged yet)."""
+        return [action_id for action_id, spec in ACTIONS.items()
+                if proposal_action_possible(action_id, proposal.state)
+                and self._open_to(proposal, spec, actor, assignment)]
+
+    def _open_to(self, proposal: Proposal, spec: Action, actor: Actor, assignment: Optional[Assignment],
+                 raw: Optional[dict] = None) -> bool:
+        try:
+            ctx = self._context(proposal, spec.id, actor, {})
+            ctx.actor = self._effective_actor(ctx, spec, raw or {}, assignment)
+            self._check_state(ctx, spec)
+            self._check_guards(ctx, spec, include_input=False)
+        except InvalidInput as exc:
+            # Staff must name the unit when several could be meant: open if it is open for one of them.
+            if raw is None and exc.details.get("field") == "unit":
+                return any(self._open_to(proposal, spec, actor, assignment, {"unit": a.unit.code})
+                           for a in proposal.assignments)
+            return False
+        except (NotAllowed, Forbidden):
+            return False
+        return True
+
+    # ------------------------------------------------------------------ the one transaction
+    async def _apply(self, session: AsyncSession, proposal: Proposal, action: str, actor: Actor,
+                     raw: dict) -> ActionResult:
+        spec = ACTIONS.get(action)
+        if spec is None:
+            raise NotAllowed(f"没有“{action}”这个操作。", allowed=self.allowed_actions(proposal, actor))
+        if proposal.state in FINAL_STATES:
+            raise NotAllowed(f"建议已{_state_label(proposal.state).removeprefix('已')}，不能再操作。", allowed=[])
+        ctx = self._context(proposal, action, actor, {})
+        try:
+            ctx.actor = self._effective_actor(ctx, spec, raw)
+            self._check_state(ctx, spec)
+        except NotAllowed as exc:
+            exc.allowed = self.allowed_actions(proposal, actor)
+            raise
+        ctx.params = clean_params(action, raw, self.settings.workflow.categories)
+        if ctx.named_units():  # what the unit guards read, looked up once
+            ctx.units = await repo.units_by_codes(session, ctx.named_units())
+        try:
+            self._check_guards(ctx, spec, include_input=True)
+        except NotAllowed as exc:
+            exc.allowed = self.allowed_actions(proposal, actor)
+            raise
+        payload = await effects.EFFECTS[action](session, ctx)
+        if spec.assignment_level and ctx.assignment is not None:
+            fire_assignment(ctx, action)
+        from_state, to_state = fire_proposal(ctx, action)
+        if to_state != from_state:
+            effects.on_enter(ctx, to_state, payload)
+        return await self._record(session, ctx, from_state, to_state, payload)
+
+    async def _record(self, session: AsyncSession, ctx: Context, from_state: str, to_state: str,
+                      payload: dict) -> ActionResult:
+        """The event on the chain and the notifications it causes, in the action's transaction."""
+        event = append_event(session, ctx.proposal, ctx.action, ctx.actor, {**ctx.params, **payload},
+                             from_state=from_state, to_state=to_state,
+                             assignment_id=ctx.assignment.id if ctx.assignment is not None else None)
+        session.add_all(_outbox_rows(ctx, event))
+        await session.flush()  # one round of writes; the version check happens here
+        return ActionResult(ctx.proposal, event, from_state, to_state)
+
+    # ------------------------------------------------------------------ checks
+    def _context(self, proposal: Proposal, action: str, actor: Actor, params: dict) -> Context:
+        return Context(proposal=proposal, action=action, actor=actor, params=params, today=self.clock(),
+                       deadlines=self.settings.deadlines)
+
+    @staticmethod
+    def _as_deputy(actor: Actor, number: str) -> Actor:
+        if actor.kind == "deputy":
+            return actor
+        return Actor(actor.kind, actor.id, actor.name, actor.role, on_behalf_kind="deputy", on_behalf_id=number)
+
+    def _effective_actor(self, ctx: Context, spec: Action, raw: dict, link_assignment=None) -> Actor:
+        """Check that `actor` may take this action at all, and find the assignment it acts through."""
+        actor, proposal = ctx.actor, ctx.proposal
+        if actor.kind == "system":
+            return actor
+        if actor.kind == "staff":
+            if actor.role not in ACTING_ROLES:
+                raise Forbidden("您的账号只能查看，不能办理。")
+            if "staff" in spec.actors:
+                ctx.assignment = self._assignment_by_unit(ctx, spec, raw.get("unit"), required=False)
+                return actor
+            if "deputy" in spec.actors:  # 代录: staff enter a deputy's paper form
+                number = str(raw.get("on_behalf_of") or proposal.lead_deputy.number)
+                proxy = self._as_deputy(actor, number)
+                self._check_deputy(ctx, spec, number)
+                return proxy
+            # A unit's paper form entered by staff.
+            ctx.assignment = self._assignment_by_unit(ctx, spec, raw.get("unit"), required=True)
+            return Actor(actor.kind, actor.id, actor.name, actor.role, on_behalf_kind="unit",
+                         on_behalf_id=ctx.assignment.unit.code)
+        if actor.kind == "deputy":
+            if "deputy" not in spec.actors:
+                raise NotAllowed(f"“{spec.label}”由{_who(spec)}办理。")
+            self._check_deputy(ctx, spec, actor.id)
+            return actor
+        if actor.kind == "unit":
+            if "unit" not in spec.actors:
+                raise NotAllowed(f"“{spec.label}”由{_who(spec)}办理。")
+            assignment = link_assignment or next(
+                (a for a in proposal.assignments if a.id == actor.assignment_id), None)
+            if assignment is None:
+                raise Forbidden("该链接不属于这件建议。")
+            if assignment.role not in spec.unit_roles:
+                raise NotAllowed(f"“{spec.label}”只能由{'、'.join(_role_label(r) for r in spec.unit_roles)}单位办理。")
+            ctx.assignment = assignment
+            return actor
+        raise Forbidden("无权操作。")
+
+    def _check_deputy(self, ctx: Context, spec: Action, number: str) -> None:
+        proposal = ctx.proposal
+        if spec.deputy_role == "co_signer":
+            if not any(c.deputy.number == number for c in proposal.co_signers):
+                raise NotAllowed("您不是本建议的联名代表。")
+        elif proposal.lead_deputy.number != number:
+            raise NotAllowed(f"“{spec.label}”只能由领衔代表办理。")
+
+    def _assignment_by_unit(self, ctx: Context, spec: Action, code: Any, required: bool) -> Optional[Assignment]:
+        live = [a for a in ctx.proposal.assignments if a.state in LIVE_ASSIGNMENT_STATES]
+        if spec.unit_roles:
+            live = [a for a in live if a.role in spec.unit_roles]
+        elif ctx.action != "give_advice":
+            live = [a for a in live if a.role in HANDLING_ROLES]
+        if code:
+            found = [a for a in live if a.unit.code == str(code)]
+            if not found:
+                raise InvalidInput(f"单位 {code} 没有承办这件建议。", field="unit")
+            return found[0]
+        if not spec.assignment_level or not (required or spec.id in ("extend_deadline", "reassign",
+                                                                    "reject_adjustment")):
+            return None
+        candidates = [a for a in live if a.role == "lead"] if spec.id == "extend_deadline" else live
+        if spec.id in ("reassign", "reject_adjustment"):
+            candidates = [a for a in live if a.state == "adjustment_requested"]
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise NotAllowed(f"现在没有可以“{spec.label}”的承办单位。")
+        raise InvalidInput("请用 unit 指明是哪个单位。", field="unit")
+
+    def _check_state(self, ctx: Context, spec: Action) -> None:
+        state = ctx.proposal.state
+        if not proposal_action_possible(spec.id, state):
+            raise NotAllowed(f"建议处于“{_state_label(state)}”状态，不能“{spec.label}”。")
+        a = ctx.assignment
+        if spec.assignment_level and a is not None and not assignment_action_possible(spec.id, a.state):
+            raise NotAllowed(f"本单位的交办处于“{_assignment_label(a.state)}”状态，不能“{spec.label}”。")
+        if spec.assignment_level and a is None and "staff" not in spec.actors:
+            raise NotAllowed(f"“{spec.label}”须由承办单位办理。")
+
+    def _check_guards(self, ctx: Context, spec: Action, include_input: bool) -> None:
+        for name in spec.guards:
+            if name in INPUT_GUARDS and not include_input:
+                continue
+            reason = GUARDS[name](ctx)
+            if reason and name in INPUT_GUARDS:
+                field_name = getattr(reason, "field", "") or INPUT_GUARDS[name]
+                raise InvalidInput(str(reason), **({"field": field_name} if field_name else {}))
+            if reason:
+                raise NotAllowed(reason)
+
+
+def _outbox_rows(ctx: Context, event: Event) -> list[OutboxMessage]:
+    """One row per (template, recipient) the routing table names, each with its idempotency key."""
+    rows, seen = [], set()
+    for kind, (recipient_kind, recipient_id) in notifications_for(ctx, event):
+        key = f"p{event.proposal_id}:{event.seq}:{kind}:{recipient_kind}:{recipient_id}"
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(OutboxMessage(
+            event=event, kind=kind, recipient_kind=recipient_kind, recipient_id=recipient_id,
+            idempotency_key=key,
+            payload={"proposal_id": ctx.proposal.id, "number": ctx.proposal.number, "title": ctx.proposal.title,
+                     "action": event.action, "state": event.to_state,
+                     "assignment_id": event.assignment_id, "facts": event.payload},
+        ))
+    return rows
+
+
+def _state_label(state: str) -> str:
+    return STATES.get(state, state)
+
+
+def _assignment_label(state: str) -> str:
+    return ASSIGNMENT_STATES.get(state, state)
+
+
+def _role_label(role: str) -> str:
+    return ROLES.get(role, role)
+
+
+def _who(spec: Action) -> str:
+    return "或".join(ACTOR_LABELS[a] for a in sorted(spec.actors))

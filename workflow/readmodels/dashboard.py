@@ -1,0 +1,237 @@
+"""The supervisors' dashboard: the year's tallies overall, per unit (ranked), per category, key
+supervision against the rest, proposals by state, the monthly trend and the yellow/red cards, and
+the proposals behind each figure.
+
+Every tally comes from workflow/stats.py (SQL facts, counted by workflow/tallies.py), the same
+path as GET /api/v1/stats; the cards come from workflow/reminders (open_deadlines + card_for), the
+same as the reminders sent.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import heapq
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlalchemy import func, literal_column, select
+
+from storage.db import Database
+from storage.models import Assignment, Proposal, Unit
+from workflow.domain.definition import STATES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.tallies import Stats
+from workflow.readmodels import meeting_results
+from workflow.readmodels.stats import (
+    Scope,
+    cached,
+    change_token,
+    dashboard_facts,
+    grouped_facts,
+    tally_groups,
+    unit_names,
+)
+from workflow.settings import Settings
+from workflow.usecases.reminders import DEADLINE_LABELS, Due, last_yellow_due, open_deadlines
+
+# The rates a unit may be ranked by, best first; ties fall to the next one.
+RANKINGS = {
+    "dual_satisfaction_rate": "双满意率",
+    "reply_satisfaction_rate": "答复满意率",
+    "implementation_satisfaction_rate": "落实满意率",
+    "reply_rate": "办复率",
+    "solved_rate": "解决率",
+    "contact_rate": "见面率",
+}
+SHOWN_STATES = [s for s in STATES if s != "draft"]  # a draft is the deputy's own until submitted
+
+
+@dataclass
+class UnitLine:
+    code: str
+    name: str
+    stats: Stats
+    rank: Optional[int] = None  # None: too few proposals to be ranked
+
+
+@dataclass
+class Cards:
+    """Open deadlines near (yellow) or past (red) their due date: (deadline, days overdue or left)."""
+
+    red: list[tuple[Due, int]] = field(default_factory=list)
+    yellow: list[tuple[Due, int]] = field(default_factory=list)
+
+    def by_deadline(self, card: str) -> dict[str, int]:
+        found = {name: 0 for name in DEADLINE_LABELS}
+        for due, _ in getattr(self, card):
+            found[due.deadline] += 1
+        return found
+
+    def most_urgent(self, card: str, n: Optional[int] = None) -> list[tuple[Due, int]]:
+        """The earliest due first (all of them, or the first `n` without sorting tens of thousands)."""
+        items = getattr(self, card)
+        if n is not None:
+            return heapq.nsmallest(n, items, key=_urgency)
+        return sorted(items, key=_urgency)
+
+
+def _urgency(pair: tuple[Due, int]) -> tuple:
+    return pair[0].due, pair[0].number, pair[0].deadline
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    today: dt.date
+    overall: Stats
+    states: list[tuple[str, str, int]]
+    units: list[UnitLine]  # ranked first, in rank order; then the units with too few proposals
+    min_proposals: int
+    ranking: str
+    categories: list[tuple[str, Stats]]
+    key: Stats
+    other: Stats
+    months: list[tuple[str, int, int]]  # (YYYY-MM, submitted, first replies of lead units)
+    cards: Cards
+    meetings: dict  # 集中评议: {"deputy": Counts, "public": Counts} of the year's closed items
+    years: list[int]  # the years that have proposals
+
+
+async def build(db: Database, settings: Settings, today: dt.date, scope: Scope,
+                ranking: str = "dual_satisfaction_rate") -> Dashboard:
+    """Every figure of the dashboard for `scope`. Each part is kept until a proposal changes; parts to be
+    computed run side by side on connections of their own."""
+    token = await change_token(db)
+    (by_proposal, by_unit), states, months, found, names, meetings, years = await asyncio.gather(
+        dashboard_facts(db, today, scope, token),
+        cached(db, ("states", scope), lambda: state_totals(db, scope), token),
+        cached(db, ("months", scope), lambda: monthly_trend(db, scope), token),
+        cached(db, ("cards", today, settings.deadlines), lambda: cards(db, settings, today), token),
+        unit_names(db), meeting_results.satisfaction(db, year=scope.year),
+        cached(db, ("years",), lambda: proposal_years(db), token))
+    by_category, by_key = tally_groups(by_proposal, 0), tally_groups(by_proposal, 1)
+    return Dashboard(
+        scope=scope, today=today, overall=tally_groups(by_proposal), states=states,
+        units=rank_units(settings, by_unit, names, ranking), min_proposals=settings.dashboard.min_proposals,
+        ranking=ranking,
+        categories=sorted(((name or "未分类", s) for name, s in by_category.items()), key=_category_order(settings)),
+        key=_stats_for_flag(by_key, True), other=_stats_for_flag(by_key, False), months=months, cards=found,
+        meetings=meetings, years=years)
+
+
+def _stats_for_flag(groups: dict, flag: bool) -> Stats:
+    return next((s for value, s in groups.items() if bool(value) is flag), None) or Stats()
+
+
+def _category_order(settings: Settings):
+    known = list(settings.workflow.categories)
+    return lambda pair: (known.index(pair[0]) if pair[0] in known else len(known), pair[0])
+
+
+# ------------------------------------------------------------------ per unit
+async def unit_tallies(db: Database, settings: Settings, today: dt.date, scope: Scope,
+                       ranking: str = "dual_satisfaction_rate") -> list[UnitLine]:
+    """Each unit's tally (a proposal counts for each unit that led it, by that unit's share)."""
+    rows = await grouped_facts(db, today, scope, "lead", ["unit_id"])
+    return rank_units(settings, rows, await unit_names(db), ranking)
+
+
+def rank_units(settings: Settings, rows: list, names: dict[int, tuple[str, str]],
+               ranking: str = "dual_satisfaction_rate") -> list[UnitLine]:
+    """Units with at least `dashboard.min_proposals` ranked by `ranking`, then the others unranked."""
+    groups = tally_groups(rows, 0)
+    lines = [UnitLine(names[uid][0], names[uid][1], stats) for uid, stats in groups.items()]
+    minimum = settings.dashboard.min_proposals
+    ranked = sorted((line for line in lines if line.stats.assigned >= minimum), key=_rank_key(ranking))
+    for place, line in enumerate(ranked, 1):
+        line.rank = place
+    rest = sorted((line for line in lines if line.stats.assigned < minimum), key=lambda line: line.code)
+    return ranked + rest
+
+
+def _rank_key(ranking: str):
+    order = [ranking] + [name for name in RANKINGS if name != ranking]
+
+    def key(line: UnitLine):
+        rates = [getattr(line.stats, name) for name in order]
+        return tuple((rate is None, -(rate or 0.0)) for rate in rates) + (-line.stats.assigned, line.code)
+
+    return key
+
+
+# ------------------------------------------------------------------ states and months
+def in_scope(query, scope: Scope):
+    query = query.where(*scope.proposal_clauses())
+    if scope.unit is not None:
+        query = query.where(Proposal.id.in_(select(Assignment.proposal_id).join(Unit, Unit.id == Assignment.unit_id)
+                                            .where(Unit.code == scope.unit, Assignment.role == "lead",
+                                                   Assignment.state.not_in(sorted(SUPERSEDED_ASSIGNMENT_STATES)))))
+    return query
+
+
+async def proposal_years(db: Database) -> list[int]:
+    async with db.read() as session:
+        return sorted((await session.execute(select(Proposal.year).distinct())).scalars())
+
+
+async def state_totals(db: Database, scope: Scope) -> list[tuple[str, str, int]]:
+    """(state, label, proposals) for every state but draft, in the workflow's order."""
+    query = in_scope(select(Proposal.state, func.count()).group_by(Proposal.state), scope)
+    async with db.read() as session:
+        found = dict((await session.execute(query)).all())
+    return [(state, STATES[state], int(found.get(state, 0))) for state in SHOWN_STATES]
+
+
+def month_of(db: Database, column):
+    """YYYY-MM of a stored UTC time, in Beijing time."""
+    if db.is_sqlite:
+        return func.strftime("%Y-%m", column, "+8 hours")
+    return func.to_char(column + literal_column("interval '8 hours'"), "YYYY-MM")
+
+
+async def monthly_trend(db: Database, scope: Scope) -> list[tuple[str, int, int]]:
+    """(month, proposals submitted, lead units' first replies) for each month from the first to the last."""
+    submitted_month = month_of(db, Proposal.submitted_at)
+    submitted = in_scope(select(submitted_month, func.count()).where(Proposal.submitted_at.is_not(None))
+                          .group_by(submitted_month), scope)
+    replied_month = month_of(db, Assignment.first_replied_at)
+    replied = (select(replied_month, func.count()).join(Proposal, Proposal.id == Assignment.proposal_id)
+               .where(*lead_share_clauses(scope), Assignment.first_replied_at.is_not(None))
+               .group_by(replied_month))
+    async with db.read() as session:
+        sent = dict((await session.execute(submitted)).all())
+        answered = dict((await session.execute(replied)).all())
+    months = sorted(set(sent) | set(answered))
+    if not months:
+        return []
+    return [(m, int(sent.get(m, 0)), int(answered.get(m, 0))) for m in _month_range(months[0], months[-1])]
+
+
+def lead_share_clauses(scope: Scope) -> list:
+    """Live lead assignments of the proposals in scope (joined to Proposal), of `scope.unit` if given."""
+    clauses = [Assignment.role == "lead", Assignment.state.not_in(sorted(SUPERSEDED_ASSIGNMENT_STATES)), *scope.proposal_clauses()]
+    if scope.unit is not None:
+        clauses.append(Assignment.unit_id == select(Unit.id).where(Unit.code == scope.unit).scalar_subquery())
+    return clauses
+
+
+def _month_range(first: str, last: str) -> list[str]:
+    year, month = int(first[:4]), int(first[5:7])
+    found = []
+    while f"{year:04d}-{month:02d}" <= last:
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
+
+
+# ------------------------------------------------------------------ yellow and red cards
+async def cards(db: Database, settings: Settings, today: dt.date) -> Cards:
+    """The open deadlines that carry a card today (all years: a card is about now)."""
+    window = settings.deadlines.reminder.amount
+    last_yellow = last_yellow_due(today, window)
+    found = Cards()
+    for due in await open_deadlines(db, settings, due_by=last_yellow or today):
+        if due.due < today:
+            found.red.append((due, (today - due.due).days))
+        elif last_yellow is not None and due.due <= last_yellow:
+            found.yellow.append((due, (due.due - today).days))
+    return found

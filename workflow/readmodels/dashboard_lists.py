@@ -1,0 +1,156 @@
+"""The proposals behind a figure of the dashboard: exactly those counted, a page at a time.
+
+A tally figure selects the items whose facts count for it (the same `counts_for` that counted them),
+so a list and its figure cannot disagree. Other figures: proposals in a state, submitted or first
+replied in a month, carrying a yellow or red card.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import Assignment, Deputy, Proposal, Unit
+from workflow.domain.definition import RATINGS, STATES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.errors import InvalidInput
+from workflow.domain.tallies import COUNTS, Facts
+from workflow.readmodels.dashboard import cards, in_scope, lead_share_clauses, month_of
+from workflow.readmodels.stats import FACT_COLUMNS, Scope, grouped_facts, items_query, matching_clause
+from workflow.settings import Settings
+from workflow.usecases.reminders import DEADLINE_LABELS
+
+FIGURE_LABELS = {
+    "assigned": "交办件数", "replied": "已答复", "replied_on_time": "按期答复", "solved": "已解决或正在解决（A、B 类）",
+    "reply_evaluated": "已评价答复", "reply_satisfied": "答复满意（含基本满意）",
+    "implementation_evaluated": "已评价落实", "implementation_satisfied": "落实满意（含基本满意）",
+    "dual_evaluated": "答复和落实都已评价", "dual_satisfied": "双满意",
+    "lead_assignments": "主办交办", "contacted": "已与代表见面沟通", "overdue": "逾期未答复",
+    "state": "状态", "submitted_month": "当月提交", "replied_month": "当月首次答复",
+    "card_red": "红牌（已逾期）", "card_yellow": "黄牌（临近期限）",
+}
+OTHER_FIGURES = ("state", "submitted_month", "replied_month", "card_red", "card_yellow")
+PAGE_SIZE = 100
+
+
+@dataclass
+class Line:
+    pid: int
+    number: str
+    title: str
+    category: str
+    state: str
+    state_label: str
+    key: bool
+    deputy: str
+    units: str = ""
+    facts: Optional[Facts] = None
+    note: str = ""  # e.g. the deadline of a card
+
+
+@dataclass
+class Behind:
+    figure: str
+    label: str
+    total: int
+    lines: list[Line] = field(default_factory=list)
+
+
+async def proposals_behind(db: Database, settings: Settings, today: dt.date, scope: Scope, figure: str,
+                           state: str = "", month: str = "", deadline: str = "", page: int = 1,
+                           page_size: int = PAGE_SIZE) -> Behind:
+    """The proposals counted in `figure` for `scope`, page `page` (1-based)."""
+    offset = (max(page, 1) - 1) * page_size
+    if figure in COUNTS:
+        return await _tally_figure(db, today, scope, figure, offset, page_size)
+    if figure == "state":
+        if state not in STATES:
+            raise InvalidInput("请指定一个有效的状态。", field="state")
+        query = in_scope(select(Proposal.id).where(Proposal.state == state), scope)
+        return await _listed(db, figure, f"状态：{STATES[state]}", query, offset, page_size)
+    if figure in ("submitted_month", "replied_month"):
+        if len(month) != 7 or not month[:4].isdigit() or month[4] != "-" or not month[5:].isdigit():
+            raise InvalidInput("月份应写成 2025-03 的形式。", field="month")
+        return await _listed(db, figure, f"{FIGURE_LABELS[figure]}（{month}）", _month_query(db, scope, figure, month),
+                             offset, page_size)
+    if figure in ("card_red", "card_yellow"):
+        return await _card_figure(db, settings, today, figure, deadline, offset, page_size)
+    raise InvalidInput("没有这项统计数字。", field="figure")
+
+
+async def _tally_figure(db: Database, today: dt.date, scope: Scope, figure: str, offset: int, limit: int) -> Behind:
+    level = "lead" if scope.unit else "proposal"
+    combos = await grouped_facts(db, today, scope, level)
+    items = items_query(scope, today, level)
+    where = matching_clause(items, combos, figure)
+    facts_columns = [items.c[name] for name in FACT_COLUMNS]
+    async with db.read() as session:
+        total = (await session.execute(select(func.count()).select_from(items).where(where))).scalar_one()
+        rows = (await session.execute(select(items.c.pid, *facts_columns).where(where)
+                                      .order_by(items.c.pid).offset(offset).limit(limit))).all()
+        lines = await _lines(session, [row[0] for row in rows])
+    facts = {row[0]: Facts(*[int(v or 0) for v in row[1:6]], *row[6:]) for row in rows}
+    for line in lines:
+        line.facts = facts[line.pid]
+    return Behind(figure, FIGURE_LABELS[figure], total, lines)
+
+
+def _month_query(db: Database, scope: Scope, figure: str, month: str):
+    if figure == "submitted_month":
+        return in_scope(select(Proposal.id).where(month_of(db, Proposal.submitted_at) == month), scope)
+    return (select(Proposal.id).where(Proposal.id.in_(
+        select(Assignment.proposal_id).join(Proposal, Proposal.id == Assignment.proposal_id)
+        .where(*lead_share_clauses(scope), month_of(db, Assignment.first_replied_at) == month))))
+
+
+async def _listed(db: Database, figure: str, label: str, ids_query, offset: int, limit: int) -> Behind:
+    async with db.read() as session:
+        total = (await session.execute(select(func.count()).select_from(ids_query.subquery()))).scalar_one()
+        pids = list((await session.execute(ids_query.order_by(Proposal.id).offset(offset).limit(limit))).scalars())
+        lines = await _lines(session, pids)
+    return Behind(figure, label, total, lines)
+
+
+async def _card_figure(db: Database, settings: Settings, today: dt.date, figure: str, deadline: str,
+                       offset: int, limit: int) -> Behind:
+    if deadline and deadline not in DEADLINE_LABELS:
+        raise InvalidInput("没有这种期限。", field="deadline")
+    found = await cards(db, settings, today)
+    chosen = [(due, days) for due, days in found.most_urgent("red" if figure == "card_red" else "yellow")
+              if not deadline or due.deadline == deadline]
+    label = FIGURE_LABELS[figure] + (f"：{DEADLINE_LABELS[deadline]}" if deadline else "")
+    window = chosen[offset:offset + limit]
+    async with db.read() as session:
+        lines = {line.pid: line for line in await _lines(session, sorted({due.proposal_id for due, _ in window}))}
+    shown = []
+    for due, days in window:
+        base = lines[due.proposal_id]
+        when = f"逾期 {days} 天" if figure == "card_red" else f"还有 {days} 天"
+        shown.append(Line(**{**base.__dict__, "note": f"{DEADLINE_LABELS[due.deadline]} {due.due:%Y-%m-%d}（{when}）"
+                                                      + (f" · {due.unit_name}" if due.unit_name else "")}))
+    return Behind(figure, label, len(chosen), shown)
+
+
+async def _lines(session, pids: list[int]) -> list[Line]:
+    """The proposals `pids` in that order, with their live lead units."""
+    if not pids:
+        return []
+    rows = (await session.execute(
+        select(Proposal.id, Proposal.number, Proposal.title, Proposal.category, Proposal.state,
+               Proposal.key_supervision, Deputy.name)
+        .join(Deputy, Deputy.id == Proposal.lead_deputy_id).where(Proposal.id.in_(pids)))).all()
+    units: dict[int, list[str]] = {}
+    for pid, name in (await session.execute(
+            select(Assignment.proposal_id, Unit.name).join(Unit, Unit.id == Assignment.unit_id)
+            .where(Assignment.proposal_id.in_(pids), Assignment.role == "lead", Assignment.state.not_in(sorted(SUPERSEDED_ASSIGNMENT_STATES)))
+            .order_by(Assignment.id))).all():
+        units.setdefault(pid, []).append(name)
+    found = {row[0]: Line(row[0], row[1] or "", row[2], row[3], row[4], STATES[row[4]], bool(row[5]), row[6],
+                          "、".join(units.get(row[0], []))) for row in rows}
+    return [found[pid] for pid in pids if pid in found]
+
+
+def rating_label(rating: Optional[str]) -> str:
+    return RATINGS.get(rating or "", "—")

@@ -1,0 +1,202 @@
+"""Console and API accounts: argon2-hashed passwords, API tokens kept only as hashes, roles,
+and console sign-in with a lockout after repeated failures."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import update
+
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import User, utcnow
+from workflow.domain.errors import InvalidInput, NotFound, WorkflowError
+from workflow.domain.rules import Actor
+
+ROLES = {"admin": "管理员", "staff": "工作人员", "supervisor": "督办/领导", "viewer": "只读"}
+_hasher = PasswordHasher()
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+MIN_PASSWORD = 8
+
+
+class LoginFailed(WorkflowError):
+    """Wrong user name or password (the message never says which)."""
+
+    code = "login_failed"
+    status = 401
+
+
+class AccountLocked(WorkflowError):
+    """Too many failed sign-ins: the account waits until `locked_until`."""
+
+    code = "account_locked"
+    status = 429
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_for(user: User) -> Actor:
+    return Actor("staff", user.username, user.display_name or user.username, role=user.role)
+
+
+@dataclass
+class NewUser:
+    user: User
+    token: str
+
+
+async def add_user(db: Database, username: str, role: str, password: Optional[str] = None,
+                   display_name: str = "") -> NewUser:
+    """Create an account; returns it with its API token (shown once, kept only as a hash)."""
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        raise InvalidInput("用户名不能为空，且不超过 64 个字符。")
+    if role not in ROLES:
+        raise InvalidInput(f"角色只能是：{'、'.join(ROLES)}。")
+    if password is not None:
+        _check_password(password)
+    token = secrets.token_urlsafe(32)
+    async with db.write() as session:
+        async with session.begin():
+            if await repo.user_by_name(session, username) is not None:
+                raise InvalidInput(f"用户 {username} 已存在。")
+            user = User(username=username, role=role, display_name=display_name or username,
+                        password_hash=_hasher.hash(password) if password else None, token_hash=token_hash(token))
+            session.add(user)
+    return NewUser(user, token)
+
+
+def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def user_for_token(db: Database, token: str) -> Optional[User]:
+    if not token:
+        return None
+    async with db.read() as session:
+        user = await repo.user_by_token_hash(session, token_hash(token))
+    return user if user is not None and user.active else None
+
+
+def _check_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD} 个字符。", field="password")
+    if len(password) > 256:
+        raise InvalidInput("密码太长（最多 256 个字符）。", field="password")
+
+
+def password_fingerprint(user: User) -> str:
+    """A short digest of the password hash: console sessions carry it, so a new password ends them."""
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so both answers take the same time."""
+    return _hasher.hash(secrets.token_hex(16))
+
+
+async def authenticate(db: Database, username: str, password: str, now: Optional[dt.datetime] = None) -> User:
+    """The active user whose password this is; LoginFailed or AccountLocked otherwise.
+
+    Five failures in a row lock the account for 15 minutes; a success clears the count."""
+    now = now or utcnow()
+    username = (username or "").strip()[:64]
+    async with db.read() as session:
+        user = await repo.user_by_name(session, username) if username else None
+    if user is None or not user.active or not user.password_hash:
+        await _verify_dummy(password)
+        raise LoginFailed("用户名或密码不正确。")
+    if user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked(_locked_message(user.locked_until))
+    if await asyncio.to_thread(verify_password, user, password or ""):
+        await _record_success(db, user)
+        return user
+    failures = await _record_failure(db, user, now)
+    if failures >= MAX_FAILED_LOGINS:
+        raise AccountLocked(_locked_message(now + LOCKOUT))
+    left = MAX_FAILED_LOGINS - failures
+    raise LoginFailed(f"用户名或密码不正确。再错 {left} 次，账号将被锁定 {LOCKOUT.seconds // 60} 分钟。")
+
+
+async def _verify_dummy(password: str) -> None:
+    def check():
+        try:
+            _hasher.verify(_dummy_hash(), password or "")
+        except (VerificationError, InvalidHashError):
+            pass
+    await asyncio.to_thread(check)
+
+
+def _locked_message(until: dt.datetime) -> str:
+    local = until.replace(tzinfo=dt.timezone.utc).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    return (f"登录失败次数过多，账号已锁定 {LOCKOUT.seconds // 60} 分钟，请于 {local:%H:%M}（北京时间）后再试，"
+            f"或请管理员重设密码。")
+
+
+async def _record_failure(db: Database, user: User, now: dt.datetime) -> int:
+    """Count one failure atomically; the fifth locks the account and starts the count again."""
+    async with db.write() as session:
+        async with session.begin():
+            failures = (await session.execute(
+                update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+                .returning(User.failed_logins))).scalar_one()
+            if failures >= MAX_FAILED_LOGINS:
+                await session.execute(update(User).where(User.id == user.id).values(
+                    failed_logins=0, locked_until=now + LOCKOUT))
+    return failures
+
+
+async def _record_success(db: Database, user: User) -> None:
+    if not user.failed_logins and user.locked_until is None:
+        return
+    async with db.write() as session:
+        async with session.begin():
+            await session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
+
+
+async def set_password(db: Database, username: str, password: str) -> User:
+    """A new password (which ends the user's console sessions); also lifts a lockout."""
+    _check_password(password)
+    new_hash = _hasher.hash(password)
+    async with db.write() as session:
+        async with session.begin():
+            user = await repo.user_by_name(session, (username or "").strip())
+            if user is None:
+                raise NotFound(f"找不到用户 {username}。")
+            user.password_hash, user.failed_logins, user.locked_until = new_hash, 0, None
+    return user
+
+
+async def disable_user(db: Database, username: str, active: bool = False) -> User:
+    """Switch an account off (no sign-in, no API token, open console sessions end at their next
+    request), or with `active` back on, its lockout cleared."""
+    async with db.write() as session:
+        async with session.begin():
+            user = await repo.user_by_name(session, (username or "").strip())
+            if user is None:
+                raise NotFound(f"找不到用户 {username}。")
+            user.active = active
+            if active:
+                user.failed_logins, user.locked_until = 0, None
+    return user
+
+
+async def user_by_id(db: Database, user_id: int) -> Optional[User]:
+    async with db.read() as session:
+        return await session.get(User, user_id)
