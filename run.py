@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from storage.db import Database, upgrade  # noqa: E402
-from workflow.domain.errors import WorkflowError  # noqa: E402
+from workflow.errors import USER_ERRORS  # noqa: E402
 from workflow.settings import ServerSettings, Settings, SettingsError, load_settings  # noqa: E402
 
 log = logging.getLogger("jianyi")
@@ -335,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_wechat_menu(settings, args)
         if args.command == "deputies":
             return cmd_deputy_codes(settings, args)
-    except WorkflowError as exc:
+    except USER_ERRORS as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
     return 2

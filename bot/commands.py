@@ -9,12 +9,13 @@ import re
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Optional
 
+from storage import bot_store
 from workflow.domain.definition import RATINGS, STATES
 from workflow.domain.rules import Actor
 from workflow.engine.engine import Engine
 from workflow.readmodels import desk
 from workflow.settings import Settings
-from workflow.usecases import binding as bot_support
+from workflow.usecases import binding, deputy_actions
 
 from . import texts as T
 from .dialogue import Dialogue
@@ -32,7 +33,7 @@ class Ask:
     """One message handled by a word: who sent it and what the handler may use."""
 
     openid: str
-    who: bot_support.Identity
+    who: bot_store.Identity
     engine: Engine
     settings: Settings
 
@@ -69,14 +70,14 @@ class Command:
 async def bind(ask: Ask, m: re.Match) -> Reply:
     if not m.group("code"):
         return Reply(T.ASK_CODE)
-    who = await bot_support.bind(ask.db, ask.openid, m.group("code"))
+    who = await binding.bind(ask.db, ask.openid, m.group("code"))
     if who.kind == "deputy":
         return Reply(T.bound_deputy(who.name, who.key), Dialogue())
     return Reply(T.bound_unit(who.name), Dialogue())
 
 
 async def unbind(ask: Ask, m: re.Match) -> Reply:
-    was = await bot_support.unbind(ask.db, ask.openid)
+    was = await binding.unbind(ask.db, ask.openid)
     return Reply(T.unbound(was.name), forget_dialogue=True)
 
 
@@ -103,7 +104,7 @@ async def rate(ask: Ask, m: re.Match) -> Reply:
     if parts is None:
         return Reply(T.RATE_USAGE)
     label = parts.group("rating")
-    action, result = await desk.rate(ask.engine, ask.who.key, ask.who.name, parts.group("ref"), RATING_IDS[label],
+    action, result = await deputy_actions.rate(ask.engine, ask.who.key, ask.who.name, parts.group("ref"), RATING_IDS[label],
                                      parts.group("reason").strip(), parts.group("unit") or "")
     return Reply(T.rated(action, result.proposal.ref, label, STATES[result.to_state]))
 

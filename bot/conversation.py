@@ -16,12 +16,14 @@ import weakref
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from workflow.domain.errors import NotFound, WorkflowError
+from storage import bot_store
+from storage.uow import UnitOfWork
 from workflow.domain.rules import Actor
 from workflow.engine.engine import Engine
+from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import desk
 from workflow.settings import Settings
-from workflow.usecases import binding as bot_support
+from workflow.usecases import deputy_actions
 
 from . import commands
 from . import dialogue as D
@@ -64,8 +66,8 @@ class Plan:
     msg: Inbound
     answered: Optional[Answered] = None
     route: Optional[Route] = None
-    who: Optional[bot_support.Identity] = None
-    stored: Optional[bot_support.StoredDialogue] = None
+    who: Optional[bot_store.Identity] = None
+    stored: Optional[bot_store.StoredDialogue] = None
 
 
 class Conversation:
@@ -93,40 +95,39 @@ class Conversation:
 
     async def earlier(self, key: str) -> Optional[Answered]:
         async with self.db.read() as session:
-            found = await bot_support.delivered(session, key)
+            found = await bot_store.delivered(session, key)
         return _earlier(found) if found is not None else None
 
     async def follow_up(self, msg: Inbound, text: str) -> None:
         async with self._writing():
-            await bot_support.follow_up(self.db, msg.key, msg.from_user, text)
+            await bot_store.follow_up(self.db, msg.key, msg.from_user, text)
 
     # ------------------------------------------------------------ the first transaction, shared
     async def _first_transaction(self, msgs: list[Inbound]) -> list[Plan]:
         """Claim each delivery and, where the dialogue alone answers it, step and keep the dialogue: one
         transaction for every message that arrived together. Work for the engine is left to `_finish`."""
         async with self._writing():
-            async with self.db.write() as session:
-                async with session.begin():
-                    found = await bot_support.speakers(session, [m.from_user for m in msgs])
-                    plans = [await self._plan(session, msg, *found[msg.from_user]) for msg in msgs]
-                    claims = [(p.msg.key, p.msg.from_user, _stored_answer(p)) for p in plans if p.route is not None]
-                    earlier = await bot_support.claim_messages(session, claims)
-                    changes = []
-                    for plan in plans:
-                        if plan.msg.key in earlier:
-                            plan.answered, plan.route = _earlier(earlier[plan.msg.key]), None
-                        elif isinstance(plan.route, Stepped) and plan.answered is not None:
-                            new = plan.route.step.dialogue
-                            changes.append((plan.msg.from_user, plan.stored, new.state, dict(new.data)))
-                    if await bot_support.save_dialogues(session, changes):
-                        log.warning("a dialogue changed concurrently (another process?); the newer step was kept")
+            async with UnitOfWork(self.db) as session:
+                found = await bot_store.speakers(session, [m.from_user for m in msgs])
+                plans = [await self._plan(session, msg, *found[msg.from_user]) for msg in msgs]
+                claims = [(p.msg.key, p.msg.from_user, _stored_answer(p)) for p in plans if p.route is not None]
+                earlier = await bot_store.claim_messages(session, claims)
+                changes = []
+                for plan in plans:
+                    if plan.msg.key in earlier:
+                        plan.answered, plan.route = _earlier(earlier[plan.msg.key]), None
+                    elif isinstance(plan.route, Stepped) and plan.answered is not None:
+                        new = plan.route.step.dialogue
+                        changes.append((plan.msg.from_user, plan.stored, new.state, dict(new.data)))
+                if await bot_store.save_dialogues(session, changes):
+                    log.warning("a dialogue changed concurrently (another process?); the newer step was kept")
         return plans
 
     async def _plan(self, session, msg: Inbound, who, stored) -> Plan:
         plan = Plan(msg, who=who, stored=stored)
         try:
             plan.route = await self._route(session, msg, who, stored)
-        except WorkflowError as exc:
+        except USER_ERRORS as exc:
             plan.route = Fixed(exc.message)
         except Exception:  # noqa: BLE001 - one message's bug must not fail the others of its transaction
             log.exception("routing %s failed", msg.key)
@@ -151,10 +152,9 @@ class Conversation:
             log.exception("answering %s failed", msg.key)
             new, text, forget = None, T.BUSY, False
         async with self._writing():
-            async with self.db.write() as session:
-                async with session.begin():
-                    stored = bot_support.StoredDialogue() if forget else plan.stored
-                    text = await self._keep(session, msg, stored, None if forget else new, text)
+            async with UnitOfWork(self.db) as session:
+                stored = bot_store.StoredDialogue() if forget else plan.stored
+                text = await self._keep(session, msg, stored, None if forget else new, text)
         return Answered(text)
 
     def _writing(self):
@@ -164,10 +164,10 @@ class Conversation:
     async def _keep(self, session, msg: Inbound, stored, new: Optional[D.Dialogue], text: str) -> str:
         """Store the new dialogue and the answer of a message claimed before."""
         text = T.fit(text)
-        if new is not None and not await bot_support.save_dialogue(session, msg.from_user, stored, new.state,
+        if new is not None and not await bot_store.save_dialogue(session, msg.from_user, stored, new.state,
                                                                    dict(new.data)):
             log.warning("dialogue of %s changed concurrently; message %s kept its effect", msg.from_user, msg.key)
-        await bot_support.record_answer(session, msg.key, text)
+        await bot_store.record_answer(session, msg.key, text)
         return text
 
     async def _route(self, session, msg: Inbound, who, stored) -> Route:
@@ -207,7 +207,7 @@ class Conversation:
     async def _word(self, route: Word, openid: str, who) -> tuple[Optional[D.Dialogue], str, bool]:
         try:
             reply = await route.command.handler(self._ask(openid, who), route.match)
-        except WorkflowError as exc:
+        except USER_ERRORS as exc:
             return None, exc.message, False
         return reply.dialogue, reply.text, reply.forget_dialogue
 
@@ -230,7 +230,7 @@ class Conversation:
                                                       list(intent.co_signers))
                 ref = result.proposal.ref
                 for photo in intent.photos:
-                    await desk.attach_photo(self.db, who.key, ref, photo["media_id"], photo["url"], photo["msg_id"])
+                    await deputy_actions.attach_photo(self.db, who.key, ref, photo["media_id"], photo["url"], photo["msg_id"])
                 return D.Done(intent, {"ref": ref})
             if isinstance(intent, D.Revise):
                 await engine.perform(intent.ref, "revise", actor, dict(intent.fields))
@@ -241,7 +241,7 @@ class Conversation:
                 return D.Done(intent, {"number": result.proposal.number, "title": result.proposal.title})
             elif isinstance(intent, D.Attach):
                 photo = intent.photo
-                count = await desk.attach_photo(self.db, who.key, intent.ref, photo.media_id, photo.url, photo.msg_id)
+                count = await deputy_actions.attach_photo(self.db, who.key, intent.ref, photo.media_id, photo.url, photo.msg_id)
                 return D.Done(intent, {"count": count})
             elif isinstance(intent, D.Resume):
                 async with self.db.read() as session:
@@ -249,7 +249,7 @@ class Conversation:
                 if not view.editable:
                     return D.Failed(intent, T.draft_gone(view))
                 return D.Done(intent, {"ref": view.ref})
-        except WorkflowError as exc:
+        except USER_ERRORS as exc:
             return D.Failed(intent, exc.message)
         return D.Done(intent, {})
 
@@ -263,7 +263,7 @@ class Conversation:
         self._last_purge = now
         try:
             async with self._writing():
-                removed = await bot_support.purge_messages(self.db)
+                removed = await bot_store.purge_messages(self.db)
         except Exception:  # noqa: BLE001 - housekeeping only; tried again later
             log.exception("purging old delivery records failed")
             return
@@ -278,12 +278,12 @@ def _stored_answer(plan: Plan) -> Optional[str]:
     return plan.answered.text or ""
 
 
-def _earlier(found: bot_support.Delivered) -> Answered:
+def _earlier(found: bot_store.Delivered) -> Answered:
     return Answered(found.answer or None, earlier=True, in_progress=found.answer is None,
                     followed_up=found.followed_up)
 
 
-def _said(msg: Inbound, who: bot_support.Identity) -> Union[D.Said, Fixed]:
+def _said(msg: Inbound, who: bot_store.Identity) -> Union[D.Said, Fixed]:
     """What a delivery says: a text, a photo, a menu word, or an answer known without a step."""
     if msg.msg_type == "text":
         return D.Text(msg.content.strip())

@@ -19,6 +19,25 @@ import re
 from typing import Optional, Union
 
 from . import texts as T
+from .steps import (  # noqa: F401 - the vocabulary, re-exported for the runner
+    IDLE,
+    Attach,
+    Consult,
+    CreateDraft,
+    Dialogue,
+    Done,
+    Facts,
+    Failed,
+    Intent,
+    Needs,
+    Photo,
+    Resume,
+    Revise,
+    Said,
+    Step,
+    Submit,
+    Text,
+)
 
 TITLE, CONTENT, CATEGORY, COSIGNERS, PICK = "title", "content", "category", "cosigners", "pick"
 REVIEW, EDIT_TITLE, EDIT_CONTENT, EDIT_CATEGORY = "review", "edit_title", "edit_content", "edit_category"
@@ -40,26 +59,6 @@ _FORM_KEYS = {"标题": "title", "题目": "title", "内容": "content", "类别
               "联名代表": "co_signers", "联名": "co_signers"}
 _NAME_SPLIT = re.compile(r"[、,，;；\s]+")
 
-
-from .steps import (  # noqa: F401 - the vocabulary, re-exported for the runner
-    IDLE,
-    Attach,
-    Consult,
-    CreateDraft,
-    Dialogue,
-    Done,
-    Facts,
-    Failed,
-    Intent,
-    Needs,
-    Photo,
-    Resume,
-    Revise,
-    Said,
-    Step,
-    Submit,
-    Text,
-)
 
 
 # ---------------------------------------------------------------- what to look up

@@ -75,7 +75,7 @@ def render(kind: str, payload: dict, url: str = "", extra: dict | None = None) -
     happened, next_step = TEXTS.get(kind, ("建议有新的进展。", "请打开链接查看。"))
     facts = _Blank({**_facts(payload), **(extra or {})})
     happened, next_step = happened.format_map(facts), next_step.format_map(facts)
-    if kind == "chat_reply":  # the bot's answer sent later: payload {"text": ...} (bot_support.chat_reply)
+    if kind == "chat_reply":  # the bot's answer sent later: payload {"text": ...} (storage/bot_store.py chat_reply)
         happened = str(payload.get("text") or happened)
         return Rendered(happened, _clip(happened), (), url)
     number, title = payload.get("number") or "草稿", payload.get("title") or ""

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select, update
 
 from storage.db import Database
 from storage.models import Assignment, Deputy, OutboxMessage, Unit, UnitLiaison, User, utcnow
+from storage.uow import UnitOfWork
 
 STAFF_ROLES = ("admin", "staff")
 
@@ -41,10 +42,9 @@ async def pending_for_relay(db: Database, limit: int, redeliver_after: dt.timede
 async def mark_relayed(db: Database, ids: Sequence[int]) -> None:
     if not ids:
         return
-    async with db.write() as session:
-        async with session.begin():
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(list(ids)))
-                                  .values(relayed_at=utcnow()))
+    async with UnitOfWork(db) as session:
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(list(ids)))
+                              .values(relayed_at=utcnow()))
 
 
 async def load(db: Database, ids: Sequence[int]) -> dict[int, OutboxMessage]:
@@ -103,35 +103,33 @@ async def finish(db: Database, outcomes: dict[int, tuple[str, str, str]]) -> Non
     for row_id, outcome in outcomes.items():
         groups.setdefault(outcome, []).append(row_id)
     now = utcnow()
-    async with db.write() as session:
-        async with session.begin():
-            for (status, channel, error), ids in groups.items():
-                await session.execute(
-                    update(OutboxMessage).where(and_(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending"))
-                    .values(status=status, channel=channel, last_error=error[:500],
-                            delivered_at=now if status in ("delivered", "skipped") else None,
-                            attempts=OutboxMessage.attempts + 1))
+    async with UnitOfWork(db) as session:
+        for (status, channel, error), ids in groups.items():
+            await session.execute(
+                update(OutboxMessage).where(and_(OutboxMessage.id.in_(ids), OutboxMessage.status == "pending"))
+                .values(status=status, channel=channel, last_error=error[:500],
+                        delivered_at=now if status in ("delivered", "skipped") else None,
+                        attempts=OutboxMessage.attempts + 1))
 
 
 async def record_failure(db: Database, row_id: int, error: str, max_attempts: int) -> int:
     """Count a failed attempt; parks the row as dead after `max_attempts`. Returns the attempts so far."""
-    async with db.write() as session:
-        async with session.begin():
-            row = await session.get(OutboxMessage, row_id)
-            if row is None or row.status != "pending":
-                return max_attempts
-            row.attempts += 1
-            row.last_error = error[:500]
-            if row.attempts >= max_attempts:
-                row.status = "dead"
-                if row.kind != "dead_letter":  # staff hear of it (but a failed alarm raises no alarm)
-                    session.add(OutboxMessage(
-                        kind="dead_letter", recipient_kind="staff", recipient_id="*",
-                        idempotency_key=f"dead:{row.id}:{row.attempts}",
-                        payload={"proposal_id": (row.payload or {}).get("proposal_id"),
-                                 "number": (row.payload or {}).get("number"), "title": (row.payload or {}).get("title"),
-                                 "facts": {"count": 1, "dead_id": row.id}}))
-            return row.attempts
+    async with UnitOfWork(db) as session:
+        row = await session.get(OutboxMessage, row_id)
+        if row is None or row.status != "pending":
+            return max_attempts
+        row.attempts += 1
+        row.last_error = error[:500]
+        if row.attempts >= max_attempts:
+            row.status = "dead"
+            if row.kind != "dead_letter":  # staff hear of it (but a failed alarm raises no alarm)
+                session.add(OutboxMessage(
+                    kind="dead_letter", recipient_kind="staff", recipient_id="*",
+                    idempotency_key=f"dead:{row.id}:{row.attempts}",
+                    payload={"proposal_id": (row.payload or {}).get("proposal_id"),
+                             "number": (row.payload or {}).get("number"), "title": (row.payload or {}).get("title"),
+                             "facts": {"count": 1, "dead_id": row.id}}))
+        return row.attempts
 
 
 async def dead_letters(db: Database, limit: int = 200) -> list[OutboxMessage]:
@@ -142,10 +140,9 @@ async def dead_letters(db: Database, limit: int = 200) -> list[OutboxMessage]:
 
 async def resend(db: Database, row_id: int) -> bool:
     """Put a dead (or skipped) notification back in the queue; False if there is no such row."""
-    async with db.write() as session:
-        async with session.begin():
-            row = await session.get(OutboxMessage, row_id)
-            if row is None or row.status not in ("dead", "skipped"):
-                return False
-            row.status, row.attempts, row.relayed_at, row.last_error = "pending", 0, None, ""
-            return True
+    async with UnitOfWork(db) as session:
+        row = await session.get(OutboxMessage, row_id)
+        if row is None or row.status not in ("dead", "skipped"):
+            return False
+        row.status, row.attempts, row.relayed_at, row.last_error = "pending", 0, None, ""
+        return True

@@ -9,15 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from .models import (
-    Assignment,
-    Deputy,
-    Event,
-    Proposal,
-    ProposalCounter,
-    Unit,
-    User,
-)
+from .models import Assignment, Deputy, Event, Proposal, ProposalCounter, Unit, User
 
 _DRAFT_REF = re.compile(r"^d(\d{1,12})$")
 _NUMBER = re.compile(r"^\d{4}-\d{1,6}$")

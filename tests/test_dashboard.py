@@ -13,13 +13,13 @@ import pytest
 from storage.models import Reply, utcnow
 from tests.console_support import PASSWORD, csrf_of, signed_in
 from web.charts import Bar, Series, bar_chart, line_chart
+from workflow.domain.cards import card_for, last_yellow_due
 from workflow.domain.tallies import COUNTS, ITEM_FIGURES, tally
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.dashboard_lists import proposals_behind
 from workflow.readmodels.stats import Scope, cached, lead_records, stats_for
 from workflow.settings import DashboardSettings
 from workflow.usecases.accounts import add_user
-from workflow.usecases.reminders import card_for, last_yellow_due
 
 from .dashboard_support import TODAY, as_text, read_figures
 from .helpers import CHINESE

@@ -8,7 +8,7 @@ parameters, or a jump of the clock (to cross adjustment windows and co-unit dead
 step:
 
 - the proposal's state is one of STATES, and a final state is never left;
-- the events hash chain verifies (workflow.domain.chain.verify_all);
+- the events hash chain verifies (workflow.usecases.audit.verify_all);
 - a successful action wrote exactly one event, raised proposal.version, and reports the stored state;
 - a refused action (WorkflowError) changed no row of any table;
 - in a final state nobody is offered any action and every action is refused;

@@ -10,9 +10,11 @@ from sqlalchemy import select, update
 from notify.runner import Scheduler
 from storage.models import Assignment, Meta, OutboxMessage, ReminderSent
 from tests.test_notify_pipeline import STAFF, seed, unit_actor
+from workflow.domain.cards import card_for
 from workflow.domain.deadlines import due_date
 from workflow.engine.engine import Engine
-from workflow.usecases.reminders import CALENDAR_KEY, card_for, recompute_if_calendar_changed
+from workflow.readmodels.deadlines import CALENDAR_KEY
+from workflow.usecases.reminders import recompute_if_calendar_changed
 
 
 async def assigned_proposal(engine: Engine) -> str:
@@ -111,7 +113,8 @@ async def test_only_deadlines_close_enough_for_a_card_are_read(db, settings, clo
     await seed(db)
     engine = Engine(db, settings, clock=clock)
     await assigned_proposal(engine)
-    from workflow.usecases.reminders import last_yellow_due, open_deadlines
+    from workflow.domain.cards import last_yellow_due
+    from workflow.readmodels.deadlines import open_deadlines
     everything = await open_deadlines(db, settings)
     assert {d.deadline for d in everything} == {"sign", "opinion", "reply"}
     near = await open_deadlines(db, settings, due_by=last_yellow_due(clock(), 3))

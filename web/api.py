@@ -10,11 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
-from workflow.domain.errors import Forbidden, InvalidInput, NotFound, WorkflowError
+from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
 from workflow.readmodels import meeting_results
 from workflow.readmodels.stats import stats_for
-from workflow.usecases import accounts
-from workflow.usecases import rosters as identity
+from workflow.usecases import accounts, binding, rosters
 from workflow.usecases.links import reissue_link
 
 from .forms import json_object
@@ -157,33 +156,33 @@ async def list_deputies(request: web.Request) -> web.Response:
     await _user(request, READ_ROLES)
     async with request.app[DB].read() as session:
         rows = (await session.execute(select(Deputy).order_by(Deputy.number))).scalars()
-        return ok({"items": [identity.deputy_dict(d) for d in rows]})
+        return ok({"items": [rosters.deputy_dict(d) for d in rows]})
 
 
 async def create_deputy(request: web.Request) -> web.Response:
     await _user(request, WRITE_ROLES)
-    deputy = await identity.add_deputy(request.app[DB], await _body(request))
-    return ok(identity.deputy_dict(deputy), 201)
+    deputy = await rosters.add_deputy(request.app[DB], await _body(request))
+    return ok(rosters.deputy_dict(deputy), 201)
 
 
 async def list_units(request: web.Request) -> web.Response:
     await _user(request, READ_ROLES)
     async with request.app[DB].read() as session:
         rows = (await session.execute(select(Unit).order_by(Unit.code))).scalars()
-        return ok({"items": [identity.unit_dict(u) for u in rows]})
+        return ok({"items": [rosters.unit_dict(u) for u in rows]})
 
 
 async def create_unit(request: web.Request) -> web.Response:
     await _user(request, WRITE_ROLES)
-    unit = await identity.add_unit(request.app[DB], await _body(request))
-    return ok(identity.unit_dict(unit), 201)
+    unit = await rosters.add_unit(request.app[DB], await _body(request))
+    return ok(rosters.unit_dict(unit), 201)
 
 
 async def binding_code(request: web.Request) -> web.Response:
     user = await _user(request, WRITE_ROLES)
     kind = "deputy" if "deputies" in request.path else "unit"
     key = request.match_info["key"]
-    code, expires = await identity.new_binding_code(request.app[DB], user.username, **{kind: key})
+    code, expires = await binding.new_binding_code(request.app[DB], user.username, **{kind: key})
     return ok({"code": code, "expires_at": expires}, 201)
 
 

@@ -9,8 +9,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from workflow.domain.errors import NotAllowed, WorkflowError
 from workflow.engine.engine import Engine
+from workflow.errors import USER_ERRORS, NotAllowed, WorkflowError
 from workflow.settings import Settings
 
 from .keys import DB, ENGINE, SETTINGS
@@ -38,7 +38,7 @@ async def errors_middleware(request: web.Request, handler):
     """Map the engine's error types to HTTP in one place: JSON for programs, a page for people."""
     try:
         return await handler(request)
-    except WorkflowError as exc:
+    except USER_ERRORS as exc:
         if wants_json(request):
             return web.json_response(error_body(exc), status=exc.status, dumps=_dumps)
         return aiohttp_jinja2.render_template("message.html", request, {"title": "无法完成", "message": exc.message},

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from storage import repositories as repo
 from storage.models import Deputy, Unit
 from workflow.domain.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
-from workflow.domain.errors import NotFound, WorkflowError
+from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import meeting_results
 from workflow.usecases import accounts
 from workflow.usecases.links import reissue_link
@@ -118,7 +118,7 @@ async def act(request: web.Request) -> web.Response:
                                                    raw_params(action, form))
     except NotFound as exc:
         return refuse(request, 404, exc.message, title="找不到")
-    except WorkflowError as exc:
+    except USER_ERRORS as exc:
         return await _page(request, ref, error=exc.message, failed=action, values=form, status=exc.status)
     return redirect(f"/console/proposals/{result.proposal.ref}?done={action}#top")
 
@@ -170,7 +170,7 @@ async def create(request: web.Request) -> web.Response:
             accounts.actor_for(user_of(request)), text["lead_deputy"].strip(), text["title"], text["content"],
             text["category"], co_signers, submit=form.get("submit") == "on",
             confidential=form.get("confidential") == "on", face_to_face=form.get("face_to_face") == "on")
-    except WorkflowError as exc:
+    except USER_ERRORS as exc:
         return await _new_page(request, form, exc.message, status=exc.status)
     return redirect(f"/console/proposals/{result.proposal.ref}?done=created")
 

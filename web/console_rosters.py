@@ -10,18 +10,17 @@ from aiohttp import web
 from sqlalchemy import func, or_, select
 
 from storage.models import Deputy, Unit, UnitLiaison
-from workflow.domain.errors import WorkflowError
-from workflow.usecases import roster_import
-from workflow.usecases import rosters as identity
+from workflow.errors import USER_ERRORS
+from workflow.usecases import binding, roster_import, rosters
 
 from .keys import DB
 from .session import ACT_ROLES, can_act, render, require, user_of
 
 PAGE_SIZE = 100
 KINDS = {"deputies": {"model": Deputy, "key": "number", "label": "代表名册", "noun": "代表",
-                      "search": ("number", "name", "delegation"), "fields": identity.DEPUTY_FIELDS},
+                      "search": ("number", "name", "delegation"), "fields": rosters.DEPUTY_FIELDS},
          "units": {"model": Unit, "key": "code", "label": "承办单位名册", "noun": "承办单位",
-                   "search": ("code", "name", "contact_name"), "fields": identity.UNIT_FIELDS}}
+                   "search": ("code", "name", "contact_name"), "fields": rosters.UNIT_FIELDS}}
 
 
 async def _roster_page(request: web.Request, kind: str, issued: Optional[dict] = None, error: str = "",
@@ -37,7 +36,7 @@ async def _roster_page(request: web.Request, kind: str, issued: Optional[dict] =
         total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
         rows = (await session.execute(query.order_by(getattr(model, spec["key"])).limit(PAGE_SIZE)
                                       .offset((page - 1) * PAGE_SIZE))).scalars()
-        items = [identity.deputy_dict(r) if kind == "deputies" else identity.unit_dict(r) for r in rows]
+        items = [rosters.deputy_dict(r) if kind == "deputies" else rosters.unit_dict(r) for r in rows]
         if kind == "units":
             bound = await _bound_units(session)
             for item in items:
@@ -65,8 +64,8 @@ async def binding_code(request: web.Request) -> web.Response:
     kind, key = request.match_info["kind"], request.match_info["key"]
     who = {"deputy": key} if kind == "deputies" else {"unit": key}
     try:
-        code, expires = await identity.new_binding_code(request.app[DB], user_of(request).username, **who)
-    except WorkflowError as exc:
+        code, expires = await binding.new_binding_code(request.app[DB], user_of(request).username, **who)
+    except USER_ERRORS as exc:
         return await _roster_page(request, kind, error=exc.message, status=exc.status)
     return await _roster_page(request, kind, issued={"key": key, "code": code, "expires": expires})
 

@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from workflow.domain.cards import DEADLINE_LABELS
 from workflow.domain.definition import REPLY_CATEGORIES, STATES
 from workflow.domain.tallies import RATES
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.dashboard_lists import FIGURE_LABELS, PAGE_SIZE, proposals_behind, rating_label
-from workflow.usecases.reminders import DEADLINE_LABELS
 
 from . import exports, replies
 from .charts import Bar, Series, bar_chart, line_chart

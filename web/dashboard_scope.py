@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from workflow.domain.errors import InvalidInput
+from workflow.errors import InvalidInput
 from workflow.readmodels.stats import Scope
 
 from .keys import ENGINE

@@ -13,8 +13,8 @@ from aiohttp import web
 from workflow.domain.tallies import Stats
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.ledger import ASSIGNMENT_COLUMNS, PROPOSAL_COLUMNS, ledger_chunks, local, reply_category_label
+from workflow.readmodels.replies import stream_public_replies
 from workflow.readmodels.stats import Scope
-from workflow.usecases.publication import stream_public_replies
 
 from .dashboard_scope import scope_of
 from .keys import DB, ENGINE, SETTINGS

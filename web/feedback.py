@@ -12,8 +12,8 @@ from aiohttp import web
 
 from storage import repositories as repo
 from workflow.domain.definition import RATINGS
-from workflow.domain.errors import NotAllowed
 from workflow.domain.rules import Actor
+from workflow.errors import NotAllowed
 from workflow.usecases.links import LinkInvalid, read_feedback_token
 
 from .forms import posted

@@ -5,7 +5,7 @@ import json
 
 from aiohttp import web
 
-from workflow.domain.errors import InvalidInput
+from workflow.errors import InvalidInput
 
 
 async def json_object(request: web.Request) -> dict:

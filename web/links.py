@@ -12,8 +12,8 @@ from aiohttp import web
 
 from storage import repositories as repo
 from workflow.domain.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, STATES
-from workflow.domain.errors import InvalidInput
 from workflow.domain.rules import Actor
+from workflow.errors import InvalidInput
 from workflow.usecases.links import check_current, read_token
 
 from .forms import posted

@@ -19,7 +19,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from workflow.domain.definition import RATINGS
-from workflow.domain.errors import NotFound, WorkflowError
+from workflow.domain.meetings import Voter
+from workflow.errors import USER_ERRORS, NotFound
+from workflow.readmodels import meetings as meeting_views
 from workflow.usecases import meetings as service
 
 from .keys import DB, SETTINGS
@@ -101,11 +103,11 @@ def _in_wechat(request: web.Request) -> bool:
 # ------------------------------------------------------------------ the page
 async def _render(request: web.Request, token: str, cookie: str, error: str = "", status: int = 200):
     openid = wechat_openid(request, cookie) or ""
-    view = await service.meeting_view(request.app[DB], token=token)
-    voter = service.Voter(cookie, openid)
+    view = await meeting_views.meeting_view(request.app[DB], token=token)
+    voter = Voter(cookie, openid)
     context = {
-        "m": view, "voted": await service.votes_of(request.app[DB], token, voter) if cookie else {},
-        "deputy": await service.deputy_name(request.app[DB], openid), "ratings": RATINGS, "error": error,
+        "m": view, "voted": await meeting_views.votes_of(request.app[DB], token, voter) if cookie else {},
+        "deputy": await meeting_views.deputy_name(request.app[DB], openid), "ratings": RATINGS, "error": error,
         "check": _sign(request, "vote", cookie), "done": request.query.get("done", ""), "token": token,
         "current": view.open_item.id if view.open_item else "",
     }
@@ -146,10 +148,10 @@ async def vote(request: web.Request) -> web.StreamResponse:
         return await _refuse(request, token, cookie, "页面已过期，请刷新后再评分。没有记录评分。", 403)
     if not item.isdigit():
         return await _refuse(request, token, cookie, "请选择要评分的事项。", 400)
-    voter = service.Voter(cookie, wechat_openid(request, cookie) or "")
+    voter = Voter(cookie, wechat_openid(request, cookie) or "")
     try:
         await service.cast_vote(request.app[DB], token, int(item), voter, rating)
-    except WorkflowError as exc:
+    except USER_ERRORS as exc:
         return await _refuse(request, token, cookie, exc.message, exc.status)
     return _finish(request, _redirect(f"/v/{token}?done={item}"))
 
@@ -180,7 +182,7 @@ async def wechat_return(request: web.Request) -> web.StreamResponse:
 async def state(request: web.Request) -> web.Response:
     """GET /v/{token}/state.json: which item is open (the page reloads when it changes)."""
     try:
-        item_id = await service.open_item_id(request.app[DB], request.match_info["token"])
+        item_id = await meeting_views.open_item_id(request.app[DB], request.match_info["token"])
     except NotFound:
         return web.json_response({"open": None}, status=404)
     response = web.json_response({"open": item_id})

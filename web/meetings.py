@@ -10,8 +10,9 @@ from typing import Optional
 
 from aiohttp import web
 
-from workflow.domain.errors import NotFound, WorkflowError
 from workflow.domain.meetings import ITEM_STATES, VOTER_KINDS
+from workflow.errors import USER_ERRORS, NotFound
+from workflow.readmodels import meetings as meeting_views
 from workflow.usecases import accounts
 from workflow.usecases import meetings as service
 
@@ -40,7 +41,7 @@ def _meeting_id(request: web.Request) -> int:
 
 # ------------------------------------------------------------------ the list
 async def _index(request: web.Request, error: str = "", values: Optional[dict] = None, status: int = 200):
-    meetings = await service.list_meetings(request.app[DB])
+    meetings = await meeting_views.list_meetings(request.app[DB])
     today = request.app[ENGINE].clock()
     return render(request, "meetings/index.html", {
         "meetings": meetings, "error": error, "can_act": can_act(user_of(request)),
@@ -62,7 +63,7 @@ async def create(request: web.Request) -> web.Response:
     try:
         meeting_id = await service.create_meeting(request.app[DB], _actor(request), values["title"],
                                                   values["held_on"])
-    except WorkflowError as exc:
+    except USER_ERRORS as exc:
         return await _index(request, exc.message, values, status=exc.status)
     return redirect(f"/meetings/{meeting_id}?done=created")
 
@@ -71,14 +72,14 @@ async def create(request: web.Request) -> web.Response:
 async def _page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     db = request.app[DB]
     try:
-        view = await service.meeting_view(db, _meeting_id(request), with_log=True)
+        view = await meeting_views.meeting_view(db, _meeting_id(request), with_log=True)
     except NotFound as exc:
         return refuse(request, 404, exc.message, title="找不到")
     user = user_of(request)
     link = vote_url(request, view.vote_token)
     return render(request, "meetings/meeting.html", {
         "m": view, "vote_url": link, "qr": qr_svg(link), "error": error, "can_act": can_act(user),
-        "candidates": await service.candidates(db, view.id) if can_act(user) else [],
+        "candidates": await meeting_views.candidates(db, view.id) if can_act(user) else [],
         "done": DONE.get(request.query.get("done", ""), ""), "kinds": VOTER_KINDS}, status=status)
 
 
@@ -96,7 +97,7 @@ async def add_item(request: web.Request) -> web.Response:
     try:
         await service.add_item(request.app[DB], _actor(request), _meeting_id(request),
                                ref.strip() if isinstance(ref, str) else "")
-    except WorkflowError as exc:
+    except USER_ERRORS as exc:
         return await _page(request, exc.message, status=exc.status)
     return redirect(f"/meetings/{_meeting_id(request)}?done=add#agenda")
 
@@ -118,7 +119,7 @@ async def item_operation(request: web.Request) -> web.Response:
             await service.open_item(db, actor, meeting_id, item_id)
         else:
             await service.close_item(db, actor, meeting_id, item_id)
-    except WorkflowError as exc:
+    except USER_ERRORS as exc:
         return await _page(request, exc.message, status=exc.status)
     return redirect(f"/meetings/{meeting_id}?done={op}#item-{item_id}")
 
@@ -129,7 +130,7 @@ def _text(form, name: str) -> str:
 
 
 # ------------------------------------------------------------------ the room's screen
-def _current(view: service.MeetingView) -> Optional[service.ItemView]:
+def _current(view: meeting_views.MeetingView) -> Optional[meeting_views.ItemView]:
     """What the screen shows: the item open now, else the one closed last, else the first waiting."""
     if view.open_item is not None:
         return view.open_item
@@ -139,7 +140,7 @@ def _current(view: service.MeetingView) -> Optional[service.ItemView]:
     return view.items[0] if view.items else None
 
 
-def screen_body(view: service.MeetingView, link: str) -> dict:
+def screen_body(view: meeting_views.MeetingView, link: str) -> dict:
     current = _current(view)
     return {"meeting": {"id": view.id, "title": view.title, "held_on": view.held_on.isoformat()},
             "vote_url": link, "current": current.id if current else None,
@@ -151,7 +152,7 @@ def screen_body(view: service.MeetingView, link: str) -> dict:
 async def screen(request: web.Request) -> web.Response:
     """GET /meetings/{id}/screen: the live tally for the room's screen (refreshes itself)."""
     try:
-        view = await service.meeting_view(request.app[DB], _meeting_id(request))
+        view = await meeting_views.meeting_view(request.app[DB], _meeting_id(request))
     except NotFound as exc:
         return refuse(request, 404, exc.message, title="找不到")
     link = vote_url(request, view.vote_token)
@@ -163,7 +164,7 @@ async def screen(request: web.Request) -> web.Response:
 @require()
 async def screen_json(request: web.Request) -> web.Response:
     """GET /meetings/{id}/screen.json: what the screen polls."""
-    view = await service.meeting_view(request.app[DB], _meeting_id(request))
+    view = await meeting_views.meeting_view(request.app[DB], _meeting_id(request))
     response = web.json_response(screen_body(view, vote_url(request, view.vote_token)))
     response.headers["Cache-Control"] = "no-store"
     return response

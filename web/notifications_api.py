@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from storage import outbox
 from storage.models import OutboxMessage
-from workflow.domain.errors import InvalidInput, NotFound
+from workflow.errors import InvalidInput, NotFound
 
 from .api import READ_ROLES, WRITE_ROLES, _int, _user, ok
 from .keys import DB

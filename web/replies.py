@@ -2,7 +2,7 @@
 (the console form /dashboard/replies, and POST /api/v1/replies/{id}/publish).
 
 Whether a reply may be published (never for a confidential proposal) is decided in
-workflow/publication.py; these handlers only translate.
+workflow/usecases/publication.py (publishing) and workflow/readmodels/replies.py (the lists); these handlers only translate.
 """
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from workflow.domain.definition import REPLY_CATEGORIES
-from workflow.domain.errors import InvalidInput, NotFound
+from workflow.errors import InvalidInput, NotFound
+from workflow.readmodels.replies import public_replies, public_years, replies_for_review
 from workflow.readmodels.stats import BEIJING
 from workflow.usecases import accounts
-from workflow.usecases.publication import public_replies, public_years, replies_for_review, set_published
+from workflow.usecases.publication import set_published
 
 from .api import WRITE_ROLES, _body, _user, ok
 from .dashboard_scope import parse_year

@@ -25,9 +25,9 @@ from sqlalchemy import select
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from storage.models import Deputy
-from workflow.domain.errors import InvalidInput
+from workflow.errors import InvalidInput
 from workflow.settings import WechatSettings
-from workflow.usecases import rosters as identity
+from workflow.usecases import binding
 
 from .keys import DB, SETTINGS
 
@@ -149,7 +149,7 @@ async def send(request: web.Request) -> web.Response:
 async def binding_code(request: web.Request) -> web.Response:
     """A one-time binding code for a demo deputy, so the page can bind without the console."""
     body = await _json(request)
-    code, expires = await identity.new_binding_code(request.app[DB], "simulator", deputy=str(body.get("deputy", "")))
+    code, expires = await binding.new_binding_code(request.app[DB], "simulator", deputy=str(body.get("deputy", "")))
     return web.json_response({"code": code, "expires_at": expires.isoformat()})
 
 

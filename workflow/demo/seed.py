@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from storage import repositories as repo
 from storage.models import Deputy, Proposal, Unit, User
+from storage.uow import UnitOfWork
 from workflow.demo.data import DELEGATIONS, DEPUTY_NAMES, PROPOSALS, SHOWCASE, TERM, UNITS, DemoProposal
 from workflow.domain.definition import SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.rules import Actor
@@ -62,14 +63,13 @@ async def _is_empty(engine: Engine) -> bool:
 
 
 async def _seed_rosters(engine: Engine) -> None:
-    async with engine.db.write() as session:
-        async with session.begin():
-            for code, name, contact, phone, _head in UNITS:
-                session.add(Unit(code=code, name=name, contact_name=contact, contact_phone=phone))
-            for index, name in enumerate(DEPUTY_NAMES):
-                session.add(Deputy(number=deputy_number(index), name=name, term=TERM,
-                                   delegation=DELEGATIONS[index % len(DELEGATIONS)],
-                                   phone=f"1397346{index + 1:04d}"))
+    async with UnitOfWork(engine.db) as session:
+        for code, name, contact, phone, _head in UNITS:
+            session.add(Unit(code=code, name=name, contact_name=contact, contact_phone=phone))
+        for index, name in enumerate(DEPUTY_NAMES):
+            session.add(Deputy(number=deputy_number(index), name=name, term=TERM,
+                               delegation=DELEGATIONS[index % len(DELEGATIONS)],
+                               phone=f"1397346{index + 1:04d}"))
 
 
 async def _seed_accounts(engine: Engine) -> list[tuple[str, str, str]]:

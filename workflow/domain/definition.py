@@ -27,7 +27,9 @@ STATES: dict[str, str] = {
 FINAL_STATES = frozenset({"closed", "referred", "withdrawn"})  # nothing more happens
 OPEN_STATES = [s for s in STATES if s not in FINAL_STATES]
 PRE_SUBMISSION_STATES = ("draft", "consulting")  # still the deputy's own (草稿、提出前沟通)
-SUPERVISABLE = ["accepted", "assigned", "handling", "replied", "rehandling", "implementing"]
+# In the units' hands: assigned and not yet finished.
+HANDLED_STATES = ("assigned", "handling", "replied", "rehandling", "implementing")
+SUPERVISABLE = ["accepted", *HANDLED_STATES]  # may be marked for key supervision
 # States whose rules read replies and ratings; before them a proposal has none.
 REPLY_STATES = frozenset({"handling", "rehandling", "replied", "implementing"})
 

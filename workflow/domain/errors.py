@@ -1,4 +1,7 @@
-"""The engine's errors, as types. Front ends map each to one HTTP status and one chat answer."""
+"""The domain's refusals, as types. Front ends map each to one HTTP status and one chat answer.
+
+A write that lost a race is storage's `Conflict` (storage/uow.py); workflow/errors.py names both.
+"""
 from __future__ import annotations
 
 
@@ -38,10 +41,3 @@ class NotAllowed(WorkflowError):
     def __init__(self, message: str, allowed: list[str] | None = None, **details):
         super().__init__(message, **details)
         self.allowed = allowed or []
-
-
-class Conflict(WorkflowError):
-    """Someone else changed the proposal at the same moment: try again."""
-
-    code = "conflict"
-    status = 409

@@ -9,13 +9,7 @@ from __future__ import annotations
 
 from transitions import Machine, MachineError
 
-from workflow.domain.definition import (
-    ACTIONS,
-    ASSIGNMENT_STATES,
-    ASSIGNMENT_TRANSITIONS,
-    PROPOSAL_TRANSITIONS,
-    STATES,
-)
+from workflow.domain.definition import ACTIONS, ASSIGNMENT_STATES, ASSIGNMENT_TRANSITIONS, PROPOSAL_TRANSITIONS, STATES
 from workflow.domain.rules import Context
 
 

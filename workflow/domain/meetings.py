@@ -11,6 +11,7 @@ reads and writes the rows is workflow/meeting_service.py.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -19,7 +20,6 @@ from workflow.domain.errors import InvalidInput, NotAllowed
 
 ITEM_STATES = {"waiting": "未开始", "open": "评议中", "closed": "已结束"}
 VOTER_KINDS = {"deputy": "代表", "public": "群众"}
-ACTING_ROLES = ("admin", "staff")
 TITLE_MAX = 200
 REPORT_MAX = 20000
 LEADER_MAX = 64
@@ -144,3 +144,23 @@ def result_payload(meeting_title: str, held_on: dt.date, counts: dict[str, Count
     return {"meeting": f"{meeting_title}（{held_on:%Y-%m-%d}）",
             "deputy_result": counts["deputy"].summary(), "public_result": counts["public"].summary(),
             "scores": {kind: c.as_dict() for kind, c in counts.items()}}
+
+
+@dataclass(frozen=True)
+class Voter:
+    """Who scores: the phone's long random cookie, and the WeChat openid when WeChat told us."""
+
+    cookie: str
+    openid: str = ""
+
+    @property
+    def key(self) -> str:
+        return _digest("voter", self.cookie)
+
+    @property
+    def openid_key(self) -> Optional[str]:
+        return _digest("openid", self.openid) if self.openid else None
+
+
+def _digest(purpose: str, value: str) -> str:
+    return hashlib.sha256(f"{purpose}:{value}".encode()).hexdigest()

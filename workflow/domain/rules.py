@@ -13,21 +13,11 @@ from typing import Any, Optional
 
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import LIVE_ASSIGNMENT_STATES, PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
-from workflow.domain.records import (
-    AssignmentRecord as Assignment,
-)
-from workflow.domain.records import (
-    EvaluationRecord as Evaluation,
-)
-from workflow.domain.records import (
-    ProposalRecord as Proposal,
-)
-from workflow.domain.records import (
-    ReplyRecord as Reply,
-)
-from workflow.domain.records import (
-    UnitRecord as Unit,
-)
+from workflow.domain.records import AssignmentRecord as Assignment
+from workflow.domain.records import EvaluationRecord as Evaluation
+from workflow.domain.records import ProposalRecord as Proposal
+from workflow.domain.records import ReplyRecord as Reply
+from workflow.domain.records import UnitRecord as Unit
 from workflow.settings import DeadlineSettings
 
 

@@ -10,16 +10,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
-from storage.models import (
-    Assignment,
-    Consultation,
-    ContactLog,
-    Evaluation,
-    Opinion,
-    ProgressReport,
-    Reply,
-    utcnow,
-)
+from storage.models import Assignment, Consultation, ContactLog, Evaluation, Opinion, ProgressReport, Reply, utcnow
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import FINAL_STATES, LIVE_ASSIGNMENT_STATES, PROMISING_CATEGORIES
 from workflow.domain.errors import InvalidInput, NotAllowed

@@ -18,9 +18,11 @@ from sqlalchemy import func, literal_column, select
 
 from storage.db import Database
 from storage.models import Assignment, Proposal, Unit
+from workflow.domain.cards import DEADLINE_LABELS, Due, last_yellow_due
 from workflow.domain.definition import STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.tallies import Stats
 from workflow.readmodels import meeting_results
+from workflow.readmodels.deadlines import open_deadlines
 from workflow.readmodels.stats import (
     Scope,
     cached,
@@ -31,7 +33,6 @@ from workflow.readmodels.stats import (
     unit_names,
 )
 from workflow.settings import Settings
-from workflow.usecases.reminders import DEADLINE_LABELS, Due, last_yellow_due, open_deadlines
 
 # The rates a unit may be ranked by, best first; ties fall to the next one.
 RANKINGS = {

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import Assignment, Deputy, Proposal, Unit
+from workflow.domain.cards import DEADLINE_LABELS
 from workflow.domain.definition import RATINGS, STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.errors import InvalidInput
 from workflow.domain.tallies import COUNTS, Facts
 from workflow.readmodels.dashboard import cards, in_scope, lead_share_clauses, month_of
 from workflow.readmodels.stats import FACT_COLUMNS, Scope, grouped_facts, items_query, matching_clause
 from workflow.settings import Settings
-from workflow.usecases.reminders import DEADLINE_LABELS
 
 FIGURE_LABELS = {
     "assigned": "交办件数", "replied": "已答复", "replied_on_time": "按期答复", "solved": "已解决或正在解决（A、B 类）",

@@ -14,7 +14,6 @@ from typing import Optional, Sequence
 from sqlalchemy import func, or_, select
 
 from storage import repositories as repo
-from storage.db import Database
 from storage.models import Assignment, CoSigner, Deputy, Proposal, ProposalAttachment, Unit
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
@@ -26,7 +25,7 @@ from workflow.domain.definition import (
     STATES,
     SUPERSEDED_ASSIGNMENT_STATES,
 )
-from workflow.domain.errors import NotAllowed, NotFound
+from workflow.domain.errors import NotFound
 from workflow.domain.rules import Actor
 from workflow.settings import Settings
 from workflow.usecases.links import make_token
@@ -130,7 +129,7 @@ async def find_deputies(session, tokens: Sequence[str]) -> dict[str, tuple[Perso
 
 
 # ---------------------------------------------------------------- drafts
-async def _own(session, number: str, ref: str, lead_only: bool = True) -> Proposal:
+async def own_proposal(session, number: str, ref: str, lead_only: bool = True) -> Proposal:
     proposal = await repo.proposal_by_ref(session, ref)
     if proposal is None or not _involves(proposal, number, lead_only):
         raise NotFound(f"找不到您的建议 {ref}。")
@@ -145,7 +144,7 @@ def _involves(proposal: Proposal, number: str, lead_only: bool) -> bool:
 
 async def draft_view(session, number: str, ref: str) -> DraftView:
     """The deputy's own draft `ref` (NotFound if it is not theirs)."""
-    p = await _own(session, number, ref)
+    p = await own_proposal(session, number, ref)
     photos = (await session.execute(select(func.count()).select_from(ProposalAttachment)
                                     .where(ProposalAttachment.proposal_id == p.id))).scalar_one()
     return DraftView(
@@ -161,20 +160,6 @@ async def open_drafts(session, number: str) -> list[DraftView]:
         select(Proposal.id, Proposal.number).join(Deputy, Proposal.lead_deputy_id == Deputy.id)
         .where(Deputy.number == number, Proposal.state.in_(PRE_SUBMISSION_STATES)).order_by(Proposal.id.desc()))).all()
     return [await draft_view(session, number, n or f"d{i}") for i, n in refs]
-
-
-async def attach_photo(db: Database, number: str, ref: str, media_id: str, url: str, msg_id: str) -> int:
-    """Keep a photo sent in the chat as evidence of the deputy's draft; returns how many it has now."""
-    async with db.write() as session:
-        async with session.begin():
-            p = await _own(session, number, ref)
-            if p.state not in PRE_SUBMISSION_STATES:
-                raise NotAllowed(f"建议已{STATES[p.state]}，不能再添加照片。")
-            session.add(ProposalAttachment(proposal_id=p.id, deputy_id=p.lead_deputy.id, kind="image",
-                                           media_id=media_id[:256], url=url[:1024], msg_id=msg_id[:64]))
-            await session.flush()
-            return (await session.execute(select(func.count()).select_from(ProposalAttachment)
-                                          .where(ProposalAttachment.proposal_id == p.id))).scalar_one()
 
 
 # ---------------------------------------------------------------- lists and progress
@@ -211,7 +196,7 @@ def next_due(settings: Settings, p: Proposal) -> tuple[str, Optional[dt.date]]:
 
 async def progress(session, engine, number: str, ref: str) -> ProgressView:
     """One proposal the deputy leads or co-signs: where it stands, who handles it, replies, what is next."""
-    p = await _own(session, number, ref, lead_only=False)
+    p = await own_proposal(session, number, ref, lead_only=False)
     actor = Actor("deputy", number)
     units = tuple(UnitLine(a.unit.name, ROLES[a.role], ASSIGNMENT_STATES[a.state], a.reply_due)
                   for a in p.assignments if a.role in ("lead", "co") and a.state not in SUPERSEDED_ASSIGNMENT_STATES)
@@ -237,23 +222,6 @@ async def pending_cosigns(session, number: str) -> list[tuple[str, str, str]]:
         p = await repo.proposal_by_id(session, proposal_id)
         found.append((p.ref, p.title, p.lead_deputy.name))
     return found
-
-
-async def rate(engine, number: str, name: str, ref: str, rating: str, reason: str = "", unit: str = ""):
-    """Rate whichever stage is open now: the reply (evaluate_reply) or what was done (evaluate_implementation)."""
-    actor = Actor("deputy", number, name)
-    async with engine.db.read() as session:
-        p = await _own(session, number, ref, lead_only=False)
-        allowed = engine.allowed_actions(p, actor)
-    action = next((a for a in ("evaluate_reply", "evaluate_implementation") if a in allowed), None)
-    if action is None:
-        if p.lead_deputy.number != number:
-            raise NotAllowed("评价由领衔代表进行。", allowed=list(allowed))
-        raise NotAllowed(f"建议 {p.ref} 目前{STATES[p.state]}，没有待评价的答复或落实情况。", allowed=list(allowed))
-    params = {"rating": rating, "reason": reason}
-    if unit and action == "evaluate_reply":
-        params["unit"] = unit
-    return action, await engine.perform(p.ref, action, actor, params)
 
 
 # ---------------------------------------------------------------- unit liaisons

@@ -13,7 +13,7 @@ from storage.db import Database
 from storage.models import Assignment, Meeting, MeetingItem, MeetingVote, Proposal, Unit
 from workflow.domain import meetings as rules
 from workflow.domain.definition import SUPERSEDED_ASSIGNMENT_STATES
-from workflow.usecases.meetings import counts_of_items
+from workflow.readmodels.meetings import counts_of_items
 
 
 async def proposal_scores(session, proposal_id: int) -> list[dict]:

@@ -39,7 +39,7 @@ from storage.models import Assignment, Evaluation, Meta, Proposal, Reply, Unit
 from workflow.domain.definition import AWAITING_REPLY_STATES, FINAL_STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.errors import InvalidInput
 from workflow.domain.tallies import Facts, LeadRecord, Stats, counts_for, tally_facts
-from workflow.usecases.reminders import CALENDAR_KEY
+from workflow.readmodels.deadlines import CALENDAR_KEY
 
 GROUPS = {"unit", "category", "year", "key"}
 PUBLIC_FIELDS = ("assigned", "replied", "reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate",
@@ -244,7 +244,7 @@ async def _dashboard_facts(db: Database, today: dt.date, scope: Scope):
 # Every change to what the figures count (a proposal's state, assignments, replies, ratings) is an
 # action of the engine, and every action updates the proposal's row, whose version then goes up; new
 # proposals add rows. So the count and the sum of versions change whenever a figure may have; due dates
-# also move when the holiday calendar is updated (reminders.CALENDAR_KEY). Figures depend on the day too
+# also move when the holiday calendar is updated (readmodels/deadlines.py CALENDAR_KEY). Figures depend on the day too
 # (overdue), which is part of each key. Kept per Database, a few dozen entries.
 _CACHES: "weakref.WeakKeyDictionary[Database, _Kept]" = weakref.WeakKeyDictionary()
 CACHE_ENTRIES = 64

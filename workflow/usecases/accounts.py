@@ -17,6 +17,7 @@ from sqlalchemy import update
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import User, utcnow
+from storage.uow import UnitOfWork
 from workflow.domain.errors import InvalidInput, NotFound, WorkflowError
 from workflow.domain.rules import Actor
 
@@ -66,13 +67,12 @@ async def add_user(db: Database, username: str, role: str, password: Optional[st
     if password is not None:
         _check_password(password)
     token = secrets.token_urlsafe(32)
-    async with db.write() as session:
-        async with session.begin():
-            if await repo.user_by_name(session, username) is not None:
-                raise InvalidInput(f"用户 {username} 已存在。")
-            user = User(username=username, role=role, display_name=display_name or username,
-                        password_hash=_hasher.hash(password) if password else None, token_hash=token_hash(token))
-            session.add(user)
+    async with UnitOfWork(db) as session:
+        if await repo.user_by_name(session, username) is not None:
+            raise InvalidInput(f"用户 {username} 已存在。")
+        user = User(username=username, role=role, display_name=display_name or username,
+                    password_hash=_hasher.hash(password) if password else None, token_hash=token_hash(token))
+        session.add(user)
     return NewUser(user, token)
 
 
@@ -151,49 +151,45 @@ def _locked_message(until: dt.datetime) -> str:
 
 async def _record_failure(db: Database, user: User, now: dt.datetime) -> int:
     """Count one failure atomically; the fifth locks the account and starts the count again."""
-    async with db.write() as session:
-        async with session.begin():
-            failures = (await session.execute(
-                update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-                .returning(User.failed_logins))).scalar_one()
-            if failures >= MAX_FAILED_LOGINS:
-                await session.execute(update(User).where(User.id == user.id).values(
-                    failed_logins=0, locked_until=now + LOCKOUT))
+    async with UnitOfWork(db) as session:
+        failures = (await session.execute(
+            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins))).scalar_one()
+        if failures >= MAX_FAILED_LOGINS:
+            await session.execute(update(User).where(User.id == user.id).values(
+                failed_logins=0, locked_until=now + LOCKOUT))
     return failures
 
 
 async def _record_success(db: Database, user: User) -> None:
     if not user.failed_logins and user.locked_until is None:
         return
-    async with db.write() as session:
-        async with session.begin():
-            await session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
+    async with UnitOfWork(db) as session:
+        await session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
 
 
 async def set_password(db: Database, username: str, password: str) -> User:
     """A new password (which ends the user's console sessions); also lifts a lockout."""
     _check_password(password)
     new_hash = _hasher.hash(password)
-    async with db.write() as session:
-        async with session.begin():
-            user = await repo.user_by_name(session, (username or "").strip())
-            if user is None:
-                raise NotFound(f"找不到用户 {username}。")
-            user.password_hash, user.failed_logins, user.locked_until = new_hash, 0, None
+    async with UnitOfWork(db) as session:
+        user = await repo.user_by_name(session, (username or "").strip())
+        if user is None:
+            raise NotFound(f"找不到用户 {username}。")
+        user.password_hash, user.failed_logins, user.locked_until = new_hash, 0, None
     return user
 
 
 async def disable_user(db: Database, username: str, active: bool = False) -> User:
     """Switch an account off (no sign-in, no API token, open console sessions end at their next
     request), or with `active` back on, its lockout cleared."""
-    async with db.write() as session:
-        async with session.begin():
-            user = await repo.user_by_name(session, (username or "").strip())
-            if user is None:
-                raise NotFound(f"找不到用户 {username}。")
-            user.active = active
-            if active:
-                user.failed_logins, user.locked_until = 0, None
+    async with UnitOfWork(db) as session:
+        user = await repo.user_by_name(session, (username or "").strip())
+        if user is None:
+            raise NotFound(f"找不到用户 {username}。")
+        user.active = active
+        if active:
+            user.failed_logins, user.locked_until = 0, None
     return user
 
 

@@ -1,37 +1,29 @@
-"""What the WeChat bot needs from the domain besides actions: who a WeChat user is, the stored dialogue,
-the log of delivered messages (one effect per message), and chat answers sent later through the outbox.
+"""Binding: a WeChat user becomes a deputy or a unit liaison with a one-time code.
 
-Binding rules: a WeChat user is nobody until bound with a one-time code (identity.new_binding_code);
-codes expire and are single-use; failed tries are counted per WeChat user and refused past
-BIND_FAILURES_PER_HOUR in an hour, so guessing a code is hopeless. One WeChat user is one identity:
-a deputy or a unit liaison, never both; `解绑` undoes it.
+A WeChat user is nobody until bound with a one-time code (`new_binding_code`, printed by
+`run.py deputies codes` or given by the API); codes expire and are single-use, and only their hash is
+kept; failed tries are counted per WeChat user and refused past BIND_FAILURES_PER_HOUR in an hour, so
+guessing a code is hopeless. One WeChat user is one identity: a deputy or a unit liaison, never both;
+`解绑` undoes it. Who a WeChat user is, is read from storage/bot_store.py.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+import hashlib
+import secrets
+from typing import Optional
 
-from sqlalchemy import String, bindparam, delete, func, literal, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, func, select, update
 
+from storage import repositories as repo
+from storage.bot_store import NOBODY, Identity, drop_dialogue, identify
 from storage.db import Database
-from storage.models import (
-    BindingAttempt,
-    BotDialogue,
-    BotInbound,
-    Deputy,
-    OutboxMessage,
-    Unit,
-    UnitLiaison,
-    utcnow,
-)
-from workflow.domain.errors import InvalidInput
-from workflow.usecases.rosters import find_binding_code, new_binding_code
+from storage.models import BindingAttempt, BindingCode, Deputy, Unit, UnitLiaison, utcnow
+from storage.uow import UnitOfWork
+from workflow.domain.errors import InvalidInput, NotFound
 
 BIND_FAILURES_PER_HOUR = 5
 BIND_WINDOW = dt.timedelta(hours=1)
-INBOUND_KEEP = dt.timedelta(days=2)  # WeChat retries within ~15 s; keep far longer than the 60 s needed
 
 
 class TooManyAttempts(InvalidInput):
@@ -39,65 +31,15 @@ class TooManyAttempts(InvalidInput):
     status = 429
 
 
-@dataclass(frozen=True)
-class Identity:
-    """Who a WeChat user is to us: nobody, a deputy (by number) or a unit liaison (by unit code)."""
-
-    kind: str = ""  # "" | deputy | unit
-    key: str = ""  # deputy number | unit code
-    name: str = ""  # deputy name | unit name
-
-    @property
-    def bound(self) -> bool:
-        return bool(self.kind)
-
-
-NOBODY = Identity()
-
-
-async def identify(session, openid: str) -> Identity:
-    return (await speakers(session, [openid]))[openid][0]
-
-
-async def speakers(session, openids: Sequence[str]) -> dict[str, tuple[Identity, "StoredDialogue"]]:
-    """Who each openid is and where their dialogue stands, in one query (the hot path of every message)."""
-    openids = list(dict.fromkeys(openids))
-    # Padded to a few sizes so that SQLAlchemy's statement cache sees a few shapes, not one per batch size.
-    size = next(n for n in (1, 4, 16, 64, len(openids)) if n >= len(openids))
-    padded = openids + openids[-1:] * (size - len(openids))
-    me = union_all(*(select(literal(o, String).label("openid")) for o in padded)).subquery() if size > 1 \
-        else select(literal(openids[0], String).label("openid")).subquery()
-    rows = (await session.execute(
-        select(me.c.openid, Deputy.number, Deputy.name, Deputy.active, Unit.code, Unit.name.label("unit_name"),
-               Unit.active.label("unit_active"), BotDialogue.state, BotDialogue.data, BotDialogue.version)
-        .select_from(me)
-        .outerjoin(Deputy, Deputy.openid == me.c.openid)
-        .outerjoin(UnitLiaison, UnitLiaison.openid == me.c.openid)
-        .outerjoin(Unit, Unit.id == UnitLiaison.unit_id)
-        .outerjoin(BotDialogue, BotDialogue.openid == me.c.openid))).all()
-    found = {}
-    for row in rows:
-        if row.number is not None:
-            who = Identity("deputy", row.number, row.name) if row.active else NOBODY
-        elif row.code is not None and row.unit_active:
-            who = Identity("unit", row.code, row.unit_name)
-        else:
-            who = NOBODY
-        stored = StoredDialogue(row.state, dict(row.data or {}), row.version) if row.version else StoredDialogue()
-        found[row.openid] = (who, stored)
-    return found
-
-
 # ---------------------------------------------------------------- binding
 async def bind(db: Database, openid: str, code: str, now: Optional[dt.datetime] = None) -> Identity:
     """Bind `openid` with a one-time `code`; InvalidInput (or TooManyAttempts) says why not, in Chinese."""
     now = now or utcnow()
-    async with db.write() as session:
-        async with session.begin():
-            refusal = await _bind_refusal(session, openid, now)
-            if refusal is None:
-                refusal, identity = await _use_code(session, openid, code, now)
-                session.add(BindingAttempt(openid=openid, succeeded=refusal is None, created_at=now))
+    async with UnitOfWork(db) as session:
+        refusal = await _bind_refusal(session, openid, now)
+        if refusal is None:
+            refusal, identity = await _use_code(session, openid, code, now)
+            session.add(BindingAttempt(openid=openid, succeeded=refusal is None, created_at=now))
     if refusal is not None:
         raise refusal
     return identity
@@ -132,7 +74,7 @@ async def _use_code(session, openid: str, code: str, now: dt.datetime) -> tuple[
             return InvalidInput("该代表已不在代表名册中，无法绑定。"), NOBODY
         row.used_at = now
         if deputy.openid and deputy.openid != openid:
-            await _drop_dialogue(session, deputy.openid)  # the code was issued anew: the new phone takes over
+            await drop_dialogue(session, deputy.openid)  # the code was issued anew: the new phone takes over
         deputy.openid = openid
         return None, Identity("deputy", deputy.number, deputy.name)
     unit = await session.get(Unit, row.unit_id)
@@ -145,132 +87,21 @@ async def _use_code(session, openid: str, code: str, now: dt.datetime) -> tuple[
 
 async def unbind(db: Database, openid: str) -> Identity:
     """Forget who `openid` is (and its dialogue); returns who it was."""
-    async with db.write() as session:
-        async with session.begin():
-            was = await identify(session, openid)
-            await session.execute(update(Deputy).where(Deputy.openid == openid).values(openid=None))
-            await session.execute(delete(UnitLiaison).where(UnitLiaison.openid == openid))
-            await _drop_dialogue(session, openid)
+    async with UnitOfWork(db) as session:
+        was = await identify(session, openid)
+        await session.execute(update(Deputy).where(Deputy.openid == openid).values(openid=None))
+        await session.execute(delete(UnitLiaison).where(UnitLiaison.openid == openid))
+        await drop_dialogue(session, openid)
     return was
 
 
 # ---------------------------------------------------------------- the stored dialogue
-@dataclass
-class StoredDialogue:
-    """A dialogue as kept between messages; `version` guards against two writers."""
-
-    state: str = "idle"
-    data: dict[str, Any] = field(default_factory=dict)
-    version: int = 0  # 0: no row yet
-
-
-async def save_dialogue(session, openid: str, before: StoredDialogue, state: str, data: dict) -> bool:
-    """Store the new state if nobody else changed it since `before` was loaded; False on a conflict."""
-    return await save_dialogues(session, [(openid, before, state, data)]) == 0
-
-
-async def save_dialogues(session, changes: Sequence[tuple[str, StoredDialogue, str, dict]]) -> int:
-    """Store several users' new states (each only if unchanged since loaded); returns how many conflicted."""
-    now = utcnow()
-    changes = [c for c in changes if not (c[1].version and c[2] == c[1].state and c[3] == c[1].data)]
-    fresh = [dict(openid=o, state=st, data=d, version=1, updated_at=now) for o, before, st, d in changes
-             if before.version == 0]
-    known = [dict(o=o, v=before.version, state=st, data=d, version=before.version + 1, updated_at=now)
-             for o, before, st, d in changes if before.version]
-    conflicts = 0
-    if fresh:
-        table = BotDialogue.__table__
-        statement = _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.openid]).returning(
-            table.c.openid)
-        conflicts += len(fresh) - len((await session.execute(statement, fresh)).all())
-    if known:
-        connection = await session.connection() if hasattr(session, "get_bind") else session
-        statement = (update(BotDialogue).where(BotDialogue.openid == bindparam("o"), BotDialogue.version == bindparam("v"))
-                     .values(state=bindparam("state"), data=bindparam("data"), version=bindparam("version"),
-                             updated_at=bindparam("updated_at")))
-        result = await connection.execute(statement, known)
-        conflicts += len(known) - result.rowcount if result.rowcount >= 0 else 0
-    return conflicts
-
-
-def _insert(session):
-    """INSERT with ON CONFLICT for this session's (or connection's) database."""
-    dialect = session.dialect if hasattr(session, "dialect") else session.bind.dialect
-    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-
-
-async def _drop_dialogue(session, openid: str) -> None:
-    await session.execute(delete(BotDialogue).where(BotDialogue.openid == openid))
 
 
 # ---------------------------------------------------------------- delivered messages (dedupe)
-@dataclass(frozen=True)
-class Delivered:
-    """An earlier delivery of the same message: its answer (None while it is still being worked on)."""
-
-    answer: Optional[str]
-    followed_up: bool
-
-
-async def claim_message(session, key: str, openid: str, answer: Optional[str] = None) -> Optional[Delivered]:
-    """Record message `key` (with its `answer` when it is known already); None if this is its first
-    delivery, else what the first one was answered (the caller then rolls back whatever it did)."""
-    return (await claim_messages(session, [(key, openid, answer)])).get(key)
-
-
-async def claim_messages(session, claims: Sequence[tuple[str, str, Optional[str]]]) -> dict[str, Delivered]:
-    """Record several (key, openid, answer); returns the earlier deliveries of the keys already recorded."""
-    if not claims:
-        return {}
-    now = utcnow()
-    rows = [dict(key=k, openid=o, answer=a, followed_up=False, created_at=now, answered_at=now if a is not None else None)
-            for k, o, a in claims]
-    table = BotInbound.__table__
-    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.key)
-    new = set((await session.execute(statement, rows)).scalars())
-    repeated = [k for k, _, _ in claims if k not in new]
-    if not repeated:
-        return {}
-    found = (await session.execute(select(BotInbound.key, BotInbound.answer, BotInbound.followed_up)
-                                   .where(BotInbound.key.in_(repeated)))).all()
-    return {row.key: Delivered(row.answer, row.followed_up) for row in found}
-
-
-async def delivered(session, key: str) -> Optional[Delivered]:
-    row = (await session.execute(
-        select(BotInbound.answer, BotInbound.followed_up).where(BotInbound.key == key))).first()
-    return Delivered(row.answer, row.followed_up) if row is not None else None
-
-
-async def record_answer(session, key: str, answer: str, followed_up: bool = False) -> None:
-    await session.execute(update(BotInbound).where(BotInbound.key == key).values(
-        answer=answer, followed_up=followed_up, answered_at=utcnow()))
-
-
-async def purge_messages(db: Database, keep: dt.timedelta = INBOUND_KEEP) -> int:
-    async with db.write() as session:
-        async with session.begin():
-            result = await session.execute(delete(BotInbound).where(BotInbound.created_at < utcnow() - keep))
-    return result.rowcount or 0
 
 
 # ---------------------------------------------------------------- answers sent later
-def chat_reply(openid: str, key: str, text: str) -> OutboxMessage:
-    """An outbox row that the notification sender delivers as a customer-service message."""
-    return OutboxMessage(event_id=None, kind="chat_reply", recipient_kind="openid", recipient_id=openid,
-                         idempotency_key=f"chat_reply:{key}"[:128], payload={"text": text})
-
-
-async def follow_up(db: Database, key: str, openid: str, text: str) -> None:
-    """The answer to message `key` was ready too late for WeChat's 5 s: send it as a message (once)."""
-    async with db.write() as session:
-        async with session.begin():
-            row = (await session.execute(select(BotInbound).where(BotInbound.key == key))).scalars().first()
-            if row is not None and row.followed_up:
-                return
-            session.add(chat_reply(openid, key, text))
-            if row is not None:
-                row.answer, row.followed_up, row.answered_at = text, True, utcnow()
 
 
 # ---------------------------------------------------------------- codes for many deputies at once
@@ -292,3 +123,38 @@ async def binding_codes(db: Database, numbers: Optional[list[str]] = None, inclu
         code, expires = await new_binding_code(db, created_by, deputy=number)
         issued.append((number, name, code, expires))
     return issued
+
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed on a phone
+
+
+CODE_TTL = dt.timedelta(days=7)
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+async def new_binding_code(db: Database, created_by: str, deputy: Optional[str] = None,
+                           unit: Optional[str] = None) -> tuple[str, dt.datetime]:
+    """A one-time code for `deputy` (number) or `unit` (code); only its hash is kept."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    async with UnitOfWork(db) as session:
+        row = BindingCode(code_hash=_hash(code), created_by=created_by, expires_at=utcnow() + CODE_TTL)
+        if deputy is not None:
+            found = await repo.deputy_by_number(session, deputy)
+            if found is None:
+                raise NotFound(f"找不到代表 {deputy}。")
+            row.deputy_id = found.id
+        else:
+            found = (await repo.units_by_codes(session, [unit or ""])).get(unit or "")
+            if found is None:
+                raise NotFound(f"找不到单位 {unit}。")
+            row.unit_id = found.id
+        session.add(row)
+    return code, row.expires_at
+
+
+async def find_binding_code(session, code: str) -> Optional[BindingCode]:
+    query = select(BindingCode).where(BindingCode.code_hash == _hash(code))
+    return (await session.execute(query)).scalars().first()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from storage.db import Database
 from storage.models import Assignment, utcnow
+from storage.uow import UnitOfWork
 from workflow.domain.definition import SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.errors import NotFound, WorkflowError
 
@@ -74,13 +75,12 @@ def check_current(claim: LinkClaim, assignment: Assignment | None) -> Assignment
 
 async def reissue_link(db: Database, assignment_id: int) -> None:
     """Revoke every link of the assignment and start a new one (a new version, a new issue time)."""
-    async with db.write() as session:
-        async with session.begin():
-            assignment = await session.get(Assignment, assignment_id)
-            if assignment is None:
-                raise NotFound("找不到该交办记录。")
-            assignment.link_version += 1
-            assignment.link_issued_at = utcnow()
+    async with UnitOfWork(db) as session:
+        assignment = await session.get(Assignment, assignment_id)
+        if assignment is None:
+            raise NotFound("找不到该交办记录。")
+        assignment.link_version += 1
+        assignment.link_issued_at = utcnow()
 
 
 # ---------------------------------------------------------------- deputy feedback links (/f/<token>)

@@ -10,26 +10,21 @@ or 单位代码) is already on the roster updates that record; empty cells never
 """
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Deputy, Unit
+from storage.uow import Conflict, UnitOfWork
 from workflow.domain.errors import InvalidInput
+from workflow.usecases.roster_files import HEADER_SEARCH_ROWS, FileProblem, read_bytes, read_table
 from workflow.usecases.rosters import DEPUTY_FIELDS, UNIT_FIELDS, clean_record
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 50_000
-HEADER_SEARCH_ROWS = 10  # a title line or two ("XX县第十八届人大代表名册") may sit above the header
 SHOWN_ERRORS = 50
 
 KINDS = {
@@ -50,10 +45,6 @@ KINDS = {
 PHONE_FIELDS = {"phone", "contact_phone"}
 _PHONE = re.compile(r"^[0-9+\-()（）\s/、,，;；转]*$")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９－＋", "0123456789-+")
-
-
-class FileProblem(Exception):
-    """The file as a whole cannot be read as a roster (Chinese message for people)."""
 
 
 @dataclass
@@ -110,7 +101,7 @@ async def import_file(db: Database, kind: str, path: Path, dry_run: bool = False
     """Import the roster file at `path` into `db`: every row, or (with any problem) none."""
     path = Path(path)
     try:
-        data = _read_bytes(path)
+        data = read_bytes(path)
     except FileProblem as exc:
         return ImportReport(kind, path.name, problem=str(exc))
     return await import_bytes(db, kind, data, path.name, dry_run=dry_run)
@@ -123,7 +114,7 @@ async def import_bytes(db: Database, kind: str, data: bytes, filename: str, dry_
         return report
     try:
         await _apply(db, report, write=not dry_run)
-    except IntegrityError:
+    except Conflict:
         report.problem = "导入时名册正被别人同时修改，请稍后重新导入。"
         report.created = report.updated = report.unchanged = 0
     return report
@@ -145,7 +136,7 @@ def parse_roster(kind: str, data: bytes, filename: str) -> ImportReport:
         report.problem = "只能导入代表名册（deputies）或承办单位名册（units）。"
         return report
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, is_header=_looks_like_header)
         header_row, columns, report.ignored_columns = _find_header(kind, table)
     except FileProblem as exc:
         report.problem = str(exc)
@@ -155,121 +146,6 @@ def parse_roster(kind: str, data: bytes, filename: str) -> ImportReport:
 
 
 # ---------------------------------------------------------------------------- reading the file
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise FileProblem(f"找不到文件 {path}。")
-    if not path.is_file():
-        raise FileProblem(f"{path} 不是文件。")
-    if path.stat().st_size > MAX_BYTES:
-        raise FileProblem(f"文件太大（超过 {MAX_BYTES // 1024 // 1024} MB），名册文件通常不会这么大。")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise FileProblem(f"无法读取文件：{exc.strerror or exc}。") from None
-
-
-def read_table(data: bytes, filename: str) -> list[tuple[int, list[str]]]:
-    """The file's rows as (row number, cells as text), from .xlsx or from CSV text in any usual encoding."""
-    if not data.strip():
-        raise FileProblem("文件是空的。")
-    if len(data) > MAX_BYTES:
-        raise FileProblem(f"文件太大（超过 {MAX_BYTES // 1024 // 1024} MB）。")
-    if data.startswith(b"PK\x03\x04"):
-        return _xlsx_rows(data)
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileProblem("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 或 CSV 后再导入。")
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise FileProblem("文件扩展名是 .xlsx，但内容不是有效的 Excel 文件（可能已损坏或只是改了扩展名）。")
-    return _csv_rows(_decode(data))
-
-
-def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                sheets = [book.active] + [s for s in book.worksheets if s is not book.active]
-                tables = [_sheet_rows(sheet) for sheet in sheets if sheet is not None]
-            finally:
-                book.close()
-    except FileProblem:
-        raise
-    # openpyxl raises many kinds of errors on a damaged file (zip, XML, KeyError for missing parts...);
-    # whichever it is, the person importing needs the same answer.
-    except Exception:  # noqa: BLE001
-        raise FileProblem("无法读取这个 Excel 文件：文件已损坏，或不是 .xlsx 格式。"
-                          "请用 Excel 打开后“另存为” .xlsx 或 CSV 再导入。") from None
-    for table in tables:  # the first sheet that has a recognisable roster header
-        if any(_looks_like_header(cells) for _, cells in table[:HEADER_SEARCH_ROWS]):
-            return table
-    return tables[0] if tables else []
-
-
-def _sheet_rows(sheet) -> list[tuple[int, list[str]]]:
-    rows = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        if number > MAX_ROWS + HEADER_SEARCH_ROWS:
-            raise FileProblem(f"行数太多（超过 {MAX_ROWS} 行）。")
-        cells = [_cell_text(v) for v in values]
-        if any(cells):
-            rows.append((number, cells))
-    return rows
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel keeps 13800000000 and 18001 as numbers
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _decode(data: bytes) -> str:
-    """CSV text: UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030 (Excel on Chinese Windows)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise FileProblem("文件编码无法识别，请另存为 CSV（UTF-8）或 .xlsx 后再导入。") from None
-    if b"\x00" in data:
-        raise FileProblem("这不是表格文件（内容是二进制数据）。请导入 .xlsx 或 .csv 文件。")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileProblem("文件编码无法识别，请另存为 CSV（UTF-8）或 .xlsx 后再导入。")
-    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n")
-    if controls:
-        raise FileProblem("这不是表格文件（含有无法识别的控制字符）。请导入 .xlsx 或 .csv 文件。")
-    return text
-
-
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = max([",", "\t", ";"], key=first.count)
-    rows = []
-    try:
-        for number, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-            if number > MAX_ROWS + HEADER_SEARCH_ROWS:
-                raise FileProblem(f"行数太多（超过 {MAX_ROWS} 行）。")
-            cells = [v.strip() for v in values]
-            if any(cells):
-                rows.append((number, cells))
-    except csv.Error as exc:
-        raise FileProblem(f"CSV 格式有误（{exc}），请用 Excel 打开后重新“另存为” CSV。") from None
-    return rows
 
 
 # ---------------------------------------------------------------------------- the header
@@ -367,30 +243,36 @@ def _phone_ok(value: str) -> bool:
 # ---------------------------------------------------------------------------- writing
 async def _apply(db: Database, report: ImportReport, write: bool) -> None:
     """Create or update every record in one transaction (or, for a preview, only count)."""
+    if write:
+        async with UnitOfWork(db) as session:
+            await _stage(session, report, write=True)
+    else:
+        async with db.read() as session:
+            await _stage(session, report, write=False)
+    report.written = write
+
+
+async def _stage(session: AsyncSession, report: ImportReport, write: bool) -> None:
     spec = KINDS[report.kind]
     model, key = spec["model"], spec["key"]
-    session = db.write() if write else db.read()
-    async with session:
-        async with session.begin():
-            existing = await _existing(session, model, key, [r[key] for r in report.records])
-            for record in report.records:
-                row = existing.get(record[key])
-                if row is None:
-                    report.created += 1
-                    if write:
-                        session.add(model(**{name: record.get(name, "") for name in spec["fields"]}))
-                    continue
-                changes = {k: v for k, v in record.items() if v and getattr(row, k) != v}
-                if not changes:
-                    report.unchanged += 1
-                    continue
-                report.updated += 1
-                if write:
-                    for name, value in changes.items():
-                        setattr(row, name, value)
+    existing = await _existing(session, model, key, [r[key] for r in report.records])
+    for record in report.records:
+        row = existing.get(record[key])
+        if row is None:
+            report.created += 1
             if write:
-                await session.flush()
-    report.written = write
+                session.add(model(**{name: record.get(name, "") for name in spec["fields"]}))
+            continue
+        changes = {k: v for k, v in record.items() if v and getattr(row, k) != v}
+        if not changes:
+            report.unchanged += 1
+            continue
+        report.updated += 1
+        if write:
+            for name, value in changes.items():
+                setattr(row, name, value)
+    if write:
+        await session.flush()
 
 
 async def _existing(session, model, key: str, keys: list[str]) -> dict[str, Any]:

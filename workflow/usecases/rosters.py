@@ -1,20 +1,13 @@
-"""Rosters (deputies, units) and one-time binding codes that tie a WeChat user to a deputy or a unit."""
+"""Rosters: deputies and handling units entered one by one (the API and console), checked field by field."""
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import secrets
-from typing import Any, Mapping, Optional
-
-from sqlalchemy import select
+from typing import Any, Mapping
 
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import BindingCode, Deputy, Unit, utcnow
-from workflow.domain.errors import InvalidInput, NotFound
-
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed on a phone
-CODE_TTL = dt.timedelta(days=7)
+from storage.models import Deputy, Unit
+from storage.uow import UnitOfWork
+from workflow.domain.errors import InvalidInput
 
 DEPUTY_FIELDS = {"number": ("代表证号", 32, True), "name": ("姓名", 64, True), "delegation": ("代表团/选区", 128, False),
                  "phone": ("电话", 32, False), "term": ("届次", 32, False)}
@@ -48,51 +41,25 @@ def unit_dict(u: Unit) -> dict:
 
 async def add_deputy(db: Database, raw: Mapping[str, Any]) -> Deputy:
     values = clean_record(DEPUTY_FIELDS, raw)
-    async with db.write() as session:
-        async with session.begin():
-            if await repo.deputy_by_number(session, values["number"]):
-                raise InvalidInput(f"代表证号 {values['number']} 已存在。", field="number")
-            deputy = Deputy(**values)
-            session.add(deputy)
+    async with UnitOfWork(db) as session:
+        if await repo.deputy_by_number(session, values["number"]):
+            raise InvalidInput(f"代表证号 {values['number']} 已存在。", field="number")
+        deputy = Deputy(**values)
+        session.add(deputy)
     return deputy
 
 
 async def add_unit(db: Database, raw: Mapping[str, Any]) -> Unit:
     values = clean_record(UNIT_FIELDS, raw)
-    async with db.write() as session:
-        async with session.begin():
-            if (await repo.units_by_codes(session, [values["code"]])):
-                raise InvalidInput(f"单位代码 {values['code']} 已存在。", field="code")
-            unit = Unit(**values)
-            session.add(unit)
+    async with UnitOfWork(db) as session:
+        if (await repo.units_by_codes(session, [values["code"]])):
+            raise InvalidInput(f"单位代码 {values['code']} 已存在。", field="code")
+        unit = Unit(**values)
+        session.add(unit)
     return unit
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
-async def new_binding_code(db: Database, created_by: str, deputy: Optional[str] = None,
-                           unit: Optional[str] = None) -> tuple[str, dt.datetime]:
-    """A one-time code for `deputy` (number) or `unit` (code); only its hash is kept."""
-    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    async with db.write() as session:
-        async with session.begin():
-            row = BindingCode(code_hash=_hash(code), created_by=created_by, expires_at=utcnow() + CODE_TTL)
-            if deputy is not None:
-                found = await repo.deputy_by_number(session, deputy)
-                if found is None:
-                    raise NotFound(f"找不到代表 {deputy}。")
-                row.deputy_id = found.id
-            else:
-                found = (await repo.units_by_codes(session, [unit or ""])).get(unit or "")
-                if found is None:
-                    raise NotFound(f"找不到单位 {unit}。")
-                row.unit_id = found.id
-            session.add(row)
-    return code, row.expires_at
 
 
-async def find_binding_code(session, code: str) -> Optional[BindingCode]:
-    query = select(BindingCode).where(BindingCode.code_hash == _hash(code))
-    return (await session.execute(query)).scalars().first()

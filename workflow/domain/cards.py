@@ -1,0 +1,54 @@
+"""Yellow and red cards (黄牌/红牌): when an open deadline carries one, and who is told.
+
+A deadline carries a yellow card within the reminder window (working days) before it falls due and a
+red card once it is past; a red card goes to supervisors and staff as well as to the unit."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Optional
+
+from workflow.domain.deadlines import working_days_between
+
+DEADLINE_LABELS = {"sign": "签收期限", "opinion": "协办意见期限", "reply": "答复期限", "evaluation": "代表评价期限"}
+
+
+@dataclass
+class Due:
+    deadline: str
+    due: dt.date
+    proposal_id: int
+    number: str
+    title: str
+    assignment_id: int | None = None
+    unit: str = ""
+    unit_name: str = ""
+    deputy: str = ""
+
+
+def card_for(due: dt.date, today: dt.date, reminder_working_days: int) -> str | None:
+    """'yellow' within the reminder window before `due`, 'red' after it, else None."""
+    if today > due:
+        return "red"
+    if working_days_between(today, due) <= reminder_working_days:
+        return "yellow"
+    return None
+
+
+def last_yellow_due(today: dt.date, window: int) -> Optional[dt.date]:
+    """The latest due date that carries a yellow card today (card_for is yellow from today up to it)."""
+    day, last = today, None
+    while card_for(day, today, window) == "yellow":
+        last, day = day, day + dt.timedelta(days=1)
+    return last
+
+
+def card_recipients(item: Due, card: str) -> list[tuple[str, str, str]]:
+    """(message kind, recipient kind, recipient id)."""
+    if item.deadline == "evaluation":
+        if card == "yellow":
+            return [("evaluation_reminder", "deputy", item.deputy)]
+        return [("reminder_red", "staff", "*")]
+    if card == "yellow":
+        return [("reminder_yellow", "unit", item.unit)]
+    return [("reminder_red", "supervisor", "*"), ("reminder_red", "staff", "*"), ("reminder_yellow", "unit", item.unit)]

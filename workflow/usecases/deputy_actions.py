@@ -1,0 +1,43 @@
+"""What a deputy does from the bot besides the workflow's own actions: photos attached to a draft, and a
+rating said in words (评价 2025-012 满意) turned into the evaluation it means."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import ProposalAttachment
+from storage.uow import UnitOfWork
+from workflow.domain.definition import PRE_SUBMISSION_STATES, STATES
+from workflow.domain.errors import NotAllowed
+from workflow.domain.rules import Actor
+from workflow.readmodels.desk import own_proposal
+
+
+async def attach_photo(db: Database, number: str, ref: str, media_id: str, url: str, msg_id: str) -> int:
+    """Keep a photo sent in the chat as evidence of the deputy's draft; returns how many it has now."""
+    async with UnitOfWork(db) as session:
+        p = await own_proposal(session, number, ref)
+        if p.state not in PRE_SUBMISSION_STATES:
+            raise NotAllowed(f"建议已{STATES[p.state]}，不能再添加照片。")
+        session.add(ProposalAttachment(proposal_id=p.id, deputy_id=p.lead_deputy.id, kind="image",
+                                       media_id=media_id[:256], url=url[:1024], msg_id=msg_id[:64]))
+        await session.flush()
+        return (await session.execute(select(func.count()).select_from(ProposalAttachment)
+                                      .where(ProposalAttachment.proposal_id == p.id))).scalar_one()
+
+
+async def rate(engine, number: str, name: str, ref: str, rating: str, reason: str = "", unit: str = ""):
+    """Rate whichever stage is open now: the reply (evaluate_reply) or what was done (evaluate_implementation)."""
+    actor = Actor("deputy", number, name)
+    async with engine.db.read() as session:
+        p = await own_proposal(session, number, ref, lead_only=False)
+        allowed = engine.allowed_actions(p, actor)
+    action = next((a for a in ("evaluate_reply", "evaluate_implementation") if a in allowed), None)
+    if action is None:
+        if p.lead_deputy.number != number:
+            raise NotAllowed("评价由领衔代表进行。", allowed=list(allowed))
+        raise NotAllowed(f"建议 {p.ref} 目前{STATES[p.state]}，没有待评价的答复或落实情况。", allowed=list(allowed))
+    params = {"rating": rating, "reason": reason}
+    if unit and action == "evaluate_reply":
+        params["unit"] = unit
+    return action, await engine.perform(p.ref, action, actor, params)
