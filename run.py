@@ -89,11 +89,11 @@ def build_app(settings: Settings, engine, notifications: bool = False, demo: boo
     """The whole web application: JSON API, unit links and pages (web/), the bot (bot/), and with
     `notifications` the relay, senders and deadline scheduler (notify/) running alongside; with
     `demo` the /simulator page that plays a deputy on WeChat."""
-    import bot
+    from bot.routes import setup as setup_webhook
     from web.app import init_app
 
     app = init_app(settings, engine)
-    bot.setup(app, settings, engine)
+    setup_webhook(app, settings, engine)
     if demo:
         from web.simulator import setup_routes as simulator_routes
         simulator_routes(app)
@@ -176,7 +176,7 @@ def cmd_serve(settings: Settings, args) -> int:
 
 
 def cmd_user(settings: Settings, args) -> int:
-    from workflow.usecases.accounts import add_user, disable_user, set_password
+    from workflow.usecases.accounts import add_user, disable_user, enable_user, set_password
 
     if args.action == "passwd":
         password = args.password if args.password is not None else _ask_password()
@@ -188,7 +188,7 @@ def cmd_user(settings: Settings, args) -> int:
         print(f"已停用用户 {args.name}：不能再登录，API 令牌也已失效。")
         return 0
     if args.action == "enable":
-        asyncio.run(_with_db(settings, lambda db: disable_user(db, args.name, active=True)))
+        asyncio.run(_with_db(settings, lambda db: enable_user(db, args.name)))
         print(f"已启用用户 {args.name}，可以重新登录（原有 API 令牌恢复有效）。")
         return 0
     if not args.role:

@@ -1,45 +1,11 @@
 """The WeChat bot: deputies bind, draft, consult, submit, follow and rate by chatting.
 
-    bot.setup(app, settings, engine)   # adds GET/POST /wechat to an aiohttp app
+    from bot.routes import setup
+    setup(app, settings, engine)   # adds GET/POST /wechat to an aiohttp app
 
 webhook.py speaks WeChat's protocol; conversation.py answers one delivery (group_commit.py lets the
 messages that arrive together share a transaction); dialogue.py is the guided drafting as a pure step
 function over the vocabulary of steps.py; commands.py maps words and menu keys to workflow services;
-texts.py holds every text shown; menu.py pushes the custom menu.
+texts.py holds every text shown; menu.py pushes the custom menu; routes.py adds the webhook to the app.
+This file stays empty of code, so that importing the pure bot.dialogue loads no framework.
 """
-from __future__ import annotations
-
-import time
-from typing import Callable
-
-from aiohttp import web
-
-from workflow.engine.engine import Engine
-from workflow.settings import Settings, SettingsError
-
-from .conversation import Conversation
-from .webhook import REPLY_BUDGET, Webhook
-
-WEBHOOK = web.AppKey("wechat_webhook", Webhook)
-
-
-def setup(app: web.Application, settings: Settings, engine: Engine, budget: float = REPLY_BUDGET,
-          clock: Callable[[], float] = time.time) -> Webhook:
-    """Add GET/POST /wechat; `budget` is how long an answer may take before it is sent later instead,
-    `clock` the time timestamps are checked against."""
-    wechat = settings.wechat
-    if wechat.encoding_aes_key and not wechat.app_id:
-        raise SettingsError("安全模式（wechat.encoding_aes_key）需要填写 wechat.app_id。"
-                            " / safe mode (wechat.encoding_aes_key) needs wechat.app_id.")
-    conversation = Conversation(engine, settings)
-    hook = Webhook(wechat, conversation.answer, conversation.earlier, conversation.follow_up, budget=budget,
-                   clock=clock)
-    app[WEBHOOK] = hook
-    app.router.add_get("/wechat", hook.get)
-    app.router.add_post("/wechat", hook.post)
-
-    async def finish_answers(_app: web.Application) -> None:
-        await hook.drain()
-
-    app.on_shutdown.append(finish_answers)
-    return hook

@@ -10,7 +10,6 @@ import asyncio
 import logging
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
 from workflow.settings import Settings
 
@@ -58,10 +57,3 @@ async def open_redis(settings: Settings) -> RedisHandle:
                                            socket_timeout=10)
     client = aioredis.Redis(connection_pool=pool)
     return RedisHandle(client, url, embedded)
-
-
-async def redis_alive(client: aioredis.Redis) -> bool:
-    try:
-        return bool(await client.ping())
-    except (RedisError, OSError):
-        return False

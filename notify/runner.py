@@ -90,11 +90,3 @@ class Notifier:
         if self.redis is not None:
             with contextlib.suppress(RedisError, OSError):  # closing: a Redis already gone is fine
                 await self.redis.close()
-
-
-async def notifier_context(app, db: Database, settings: Settings, **kwargs):
-    """An aiohttp cleanup_ctx body: the notifier runs as long as the application."""
-    notifier = Notifier(db, settings, **kwargs)
-    await notifier.start()
-    yield notifier
-    await notifier.stop()

@@ -6,7 +6,6 @@ repositories), `read()` is for pages and reports.
 """
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from sqlalchemy import event
@@ -98,7 +97,3 @@ def upgrade(url: str) -> None:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(config, "head")
-
-
-async def upgrade_async(url: str) -> None:
-    await asyncio.to_thread(upgrade, url)

@@ -132,12 +132,6 @@ async def record_failure(db: Database, row_id: int, error: str, max_attempts: in
         return row.attempts
 
 
-async def dead_letters(db: Database, limit: int = 200) -> list[OutboxMessage]:
-    async with db.read() as session:
-        query = select(OutboxMessage).where(OutboxMessage.status == "dead").order_by(OutboxMessage.id.desc())
-        return list((await session.execute(query.limit(limit))).scalars())
-
-
 async def resend(db: Database, row_id: int) -> bool:
     """Put a dead (or skipped) notification back in the queue; False if there is no such row."""
     async with UnitOfWork(db) as session:

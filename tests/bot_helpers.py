@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from sqlalchemy import text
 
-import bot
+from bot import routes as bot_routes
+from bot.webhook import REPLY_BUDGET
 from tests.wechat_protocol import WechatSide
 from web.app import init_app
 
@@ -23,12 +24,12 @@ def mode_settings(settings, mode: str):
     return settings
 
 
-async def bot_client(aiohttp_client, settings, engine, mode: str = "plain", budget: float = bot.REPLY_BUDGET,
+async def bot_client(aiohttp_client, settings, engine, mode: str = "plain", budget: float = REPLY_BUDGET,
                      clock=time.time):
     """(HTTP client, WeChat's side, webhook) over the same web app as `serve`, with the bot's knobs."""
     settings = mode_settings(settings, mode)
     app = init_app(settings, engine)
-    hook = bot.setup(app, settings, engine, budget=budget, clock=clock)
+    hook = bot_routes.setup(app, settings, engine, budget=budget, clock=clock)
     client = await aiohttp_client(app)
     wechat = WechatSide(client, settings.wechat.token, settings.wechat.encoding_aes_key, settings.wechat.app_id)
     return client, wechat, hook

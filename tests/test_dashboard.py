@@ -12,7 +12,7 @@ import pytest
 
 from storage.models import Reply, utcnow
 from tests.console_support import PASSWORD, csrf_of, signed_in
-from web.charts import Bar, Series, bar_chart, line_chart
+from web.dashboard.charts import Bar, Series, bar_chart, line_chart
 from workflow.domain.cards import card_for, last_yellow_due
 from workflow.domain.tallies import COUNTS, ITEM_FIGURES, tally
 from workflow.readmodels import dashboard as figures

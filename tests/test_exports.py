@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from storage.models import Event, Reply
 from tests.console_support import PASSWORD, csrf_of, signed_in
-from web.exports import STATS_COLUMNS
-from web.xlsx import _cells
+from web.dashboard.exports import STATS_COLUMNS
+from web.dashboard.xlsx import _cells
 from workflow.readmodels.ledger import ledger_chunks
 from workflow.usecases.accounts import add_user
 from workflow.usecases.audit import verify_all

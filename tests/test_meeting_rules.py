@@ -1,4 +1,4 @@
-"""集中评议's rules, pure (workflow/meetings.py): the voting window, one score per voter, the counting."""
+"""集中评议's rules, pure (workflow/domain/meetings.py): the voting window, one score per voter, the counting."""
 from __future__ import annotations
 
 import datetime as dt

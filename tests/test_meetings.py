@@ -17,7 +17,7 @@ from tests.bot_helpers import code_for
 from tests.console_support import csrf_of, post_form, signed_in
 from tests.helpers import Api
 from tests.wechat_protocol import WechatSide
-from web.meeting_vote import VOTER_COOKIE, sign
+from web.meetings.vote import VOTER_COOKIE, sign
 from workflow.engine.engine import Engine
 from workflow.usecases.accounts import add_user, set_password
 from workflow.usecases.audit import verify_all

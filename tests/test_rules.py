@@ -1,4 +1,4 @@
-"""Guards and conditions of workflow/rules.py, on transient model objects (no session, no server)."""
+"""Guards and conditions of workflow/domain/rules.py, on transient model objects (no session, no server)."""
 from __future__ import annotations
 
 import datetime as dt

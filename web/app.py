@@ -9,11 +9,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from web.keys import DB, ENGINE, SETTINGS
 from workflow.engine.engine import Engine
 from workflow.errors import USER_ERRORS, NotAllowed, WorkflowError
 from workflow.settings import Settings
-
-from .keys import DB, ENGINE, SETTINGS
 
 log = logging.getLogger("jianyi.web")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -57,7 +56,12 @@ def _dumps(value) -> str:
 
 def init_app(settings: Settings, engine: Engine) -> web.Application:
     """The web application: JSON API, unit links, health and metrics."""
-    from . import api, console, dashboard, feedback, links, meetings, notifications_api, system
+    from web import feedback, links, system
+    from web.api import notifications as notifications_api
+    from web.api import routes as api
+    from web.console import routes as console
+    from web.dashboard import routes as dashboard
+    from web.meetings import routes as meetings
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
     app[SETTINGS] = settings

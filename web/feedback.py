@@ -11,14 +11,13 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from storage import repositories as repo
+from web.forms import posted
+from web.json_shapes import proposal_detail
+from web.keys import DB, ENGINE, SETTINGS
 from workflow.domain.definition import RATINGS
 from workflow.domain.rules import Actor
 from workflow.errors import NotAllowed
 from workflow.usecases.links import LinkInvalid, read_feedback_token
-
-from .forms import posted
-from .keys import DB, ENGINE, SETTINGS
-from .views import proposal_detail
 
 EVALUATIONS = ("evaluate_reply", "evaluate_implementation")
 

@@ -32,9 +32,8 @@ from aiohttp import web
 from markupsafe import Markup
 
 from storage.models import User
+from web.keys import DB, SETTINGS
 from workflow.usecases import accounts
-
-from .keys import DB, SETTINGS
 
 COOKIE = "jianyi_session"
 SESSION_SECONDS = 12 * 3600

@@ -25,11 +25,10 @@ from sqlalchemy import select
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from storage.models import Deputy
+from web.keys import DB, SETTINGS
 from workflow.errors import InvalidInput
 from workflow.settings import WechatSettings
 from workflow.usecases import binding
-
-from .keys import DB, SETTINGS
 
 ACCOUNT = "gh_simulator00"
 # The keys of the custom menu as pushed by `run.py wechat menu` (what WeChat sends on a click).

@@ -6,8 +6,7 @@ from aiohttp import web
 from sqlalchemy import func, select, text
 
 from storage.models import OutboxMessage, Proposal
-
-from .keys import DB
+from web.keys import DB
 
 
 async def healthz(request: web.Request) -> web.Response:

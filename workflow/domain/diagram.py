@@ -59,8 +59,8 @@ def markdown() -> str:
         rows.append(f"| `{action.id}` | {action.label} | {'、'.join(who[a] for a in sorted(action.actors))} | {params} |")
     return "\n".join([
         "# 办理流程 / Workflow", "",
-        "本页由 `python run.py workflow diagram` 根据 `workflow/definition.py` 自动生成，请勿手工修改。",
-        "Generated from workflow/definition.py by `python run.py workflow diagram`; do not edit by hand.", "",
+        "本页由 `python run.py workflow diagram` 根据 `workflow/domain/definition.py` 自动生成，请勿手工修改。",
+        "Generated from workflow/domain/definition.py by `python run.py workflow diagram`; do not edit by hand.", "",
         "## 建议的状态 / Proposal states", "", "```mermaid", mermaid_proposal(), "```", "",
         "## 交办（每个承办单位一份）的状态 / Assignment states", "", "```mermaid", mermaid_assignment(), "```", "",
         "## 操作 / Actions", "", *rows, "",

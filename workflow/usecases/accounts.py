@@ -180,9 +180,17 @@ async def set_password(db: Database, username: str, password: str) -> User:
     return user
 
 
-async def disable_user(db: Database, username: str, active: bool = False) -> User:
-    """Switch an account off (no sign-in, no API token, open console sessions end at their next
-    request), or with `active` back on, its lockout cleared."""
+async def disable_user(db: Database, username: str) -> User:
+    """Switch an account off: no sign-in, no API token; open console sessions end at their next request."""
+    return await _set_active(db, username, False)
+
+
+async def enable_user(db: Database, username: str) -> User:
+    """Switch an account back on, its lockout cleared (its API token works again)."""
+    return await _set_active(db, username, True)
+
+
+async def _set_active(db: Database, username: str, active: bool) -> User:
     async with UnitOfWork(db) as session:
         user = await repo.user_by_name(session, (username or "").strip())
         if user is None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from storage.models import User
-from workflow.usecases import accounts
-
-from .keys import DB
-from .session import (
+from web.keys import DB
+from web.session import (
     commit_session,
     csrf_ok,
     current_user,
@@ -19,6 +17,7 @@ from .session import (
     safe_next,
     start_session,
 )
+from workflow.usecases import accounts
 
 
 def home(request: web.Request, user: User) -> str:

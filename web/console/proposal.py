@@ -11,16 +11,15 @@ from sqlalchemy import select
 
 from storage import repositories as repo
 from storage.models import Deputy, Unit
+from web.console.forms import GROUPS, FormContext, build_forms, raw_params
+from web.json_shapes import proposal_detail
+from web.keys import DB, ENGINE, SETTINGS
+from web.session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
 from workflow.domain.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
 from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import meeting_results
 from workflow.usecases import accounts
 from workflow.usecases.links import reissue_link
-
-from .console_forms import GROUPS, FormContext, build_forms, raw_params
-from .keys import DB, ENGINE, SETTINGS
-from .session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
-from .views import proposal_detail
 
 ACTOR_KINDS = {"deputy": "代表", "staff": "工作人员", "unit": "承办单位", "system": "系统"}
 EXTRA_LABELS = {"reply_due": "答复期限", "sign_due": "签收期限", "unit": "单位",

@@ -1,7 +1,7 @@
 """The supervisors' dashboard (/dashboard): the year's tallies with SVG charts, every figure a link
 to the proposals behind it (/dashboard/proposals), and the .xlsx exports.
 
-Pages only show what workflow/dashboard.py computes (the same figures as GET /api/v1/stats).
+Pages only show what workflow/readmodels/dashboard.py computes (the same figures as GET /api/v1/stats).
 """
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from web.dashboard import exports, replies
+from web.dashboard.charts import Bar, Series, bar_chart, line_chart
+from web.dashboard.scope import linker, scope_of, scope_params
+from web.keys import DB, ENGINE, SETTINGS
+from web.session import render, require
 from workflow.domain.cards import DEADLINE_LABELS
 from workflow.domain.definition import REPLY_CATEGORIES, STATES
 from workflow.domain.tallies import RATES
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.dashboard_lists import FIGURE_LABELS, PAGE_SIZE, proposals_behind, rating_label
-
-from . import exports, replies
-from .charts import Bar, Series, bar_chart, line_chart
-from .dashboard_scope import linker, scope_of, scope_params
-from .keys import DB, ENGINE, SETTINGS
-from .session import render, require
 
 RATE_LABELS = {
     "reply_rate": "办复率", "reply_satisfaction_rate": "答复满意率", "implementation_satisfaction_rate": "落实满意率",

@@ -2,7 +2,7 @@
 
 Pages only translate: what a proposal allows is `Engine.allowed_actions`, every change is one
 `Engine.perform` (or `create_proposal`) with the signed-in staff member as the actor, so the event
-carries their name. Rosters and imports are in console_rosters.py, the 交办单 in console_sheet.py.
+carries their name. Rosters and imports are in rosters.py, the 交办单 in sheet.py.
 """
 from __future__ import annotations
 
@@ -12,14 +12,17 @@ from aiohttp import web
 from sqlalchemy import func, or_, select
 
 from storage.models import Proposal
+from web import session
+from web.console import auth as console_auth
+from web.console import proposal as console_proposal
+from web.console import rosters as console_rosters
+from web.console import sheet as console_sheet
+from web.keys import DB, ENGINE
+from web.session import render, require
 from workflow.domain.definition import STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.readmodels.work_queue import BUCKETS, BY_KEY, LIMIT, counts, due_of, proposals_in
 
-from . import console_auth, console_proposal, console_rosters, console_sheet, session
-from .keys import DB, ENGINE
-from .session import render, require
-
-STATIC = Path(__file__).resolve().parent / "static"
+STATIC = Path(__file__).resolve().parent.parent / "static"
 PAGE_SIZE = 50
 
 

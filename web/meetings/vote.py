@@ -18,14 +18,13 @@ from typing import Optional
 import aiohttp_jinja2
 from aiohttp import web
 
+from web.keys import DB, SETTINGS
+from web.meetings.wechat_oauth import OAuthFailed, authorize_url, openid_for_code
 from workflow.domain.definition import RATINGS
 from workflow.domain.meetings import Voter
 from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import meetings as meeting_views
 from workflow.usecases import meetings as service
-
-from .keys import DB, SETTINGS
-from .wechat_oauth import OAuthFailed, authorize_url, openid_for_code
 
 log = logging.getLogger("jianyi.web.meetings")
 VOTER_COOKIE = "jianyi_voter"

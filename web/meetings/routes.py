@@ -1,8 +1,8 @@
 """集中评议 in the console: meetings, their agenda, the voting window, and the room's screen.
 
-Staff pages only translate: every change is one call of workflow/meeting_service.py with the signed-in
+Staff pages only translate: every change is one call of workflow/usecases/meetings.py with the signed-in
 staff member as the actor (so the meeting's log carries their name). The public scoring page is
-web/meeting_vote.py.
+web/meetings/vote.py.
 """
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ from typing import Optional
 
 from aiohttp import web
 
+from web.console.sheet import qr_svg
+from web.keys import DB, ENGINE, SETTINGS
+from web.meetings import vote as meeting_vote
+from web.session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
 from workflow.domain.meetings import ITEM_STATES, VOTER_KINDS
 from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import meetings as meeting_views
 from workflow.usecases import accounts
 from workflow.usecases import meetings as service
-
-from . import meeting_vote
-from .console_sheet import qr_svg
-from .keys import DB, ENGINE, SETTINGS
-from .session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
 
 ITEM_OPERATIONS = ("report", "up", "down", "remove", "open", "close")
 DONE = {"created": "会议已创建，请添加评议事项。", "add": "已列入议程。", "report": "汇报已保存。", "up": "顺序已调整。",

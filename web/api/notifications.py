@@ -6,10 +6,9 @@ from sqlalchemy import func, select
 
 from storage import outbox
 from storage.models import OutboxMessage
+from web.api.routes import READ_ROLES, WRITE_ROLES, _int, _user, ok
+from web.keys import DB
 from workflow.errors import InvalidInput, NotFound
-
-from .api import READ_ROLES, WRITE_ROLES, _int, _user, ok
-from .keys import DB
 
 STATUSES = ("pending", "delivered", "skipped", "dead")
 

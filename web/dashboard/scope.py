@@ -7,10 +7,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from web.keys import ENGINE
 from workflow.errors import InvalidInput
 from workflow.readmodels.stats import Scope
-
-from .keys import ENGINE
 
 
 def parse_year(raw: Optional[str], default: int) -> int:

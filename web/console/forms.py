@@ -1,4 +1,4 @@
-"""Forms for the actions open on a proposal, generated from the actions table (workflow/definition.py).
+"""Forms for the actions open on a proposal, generated from the actions table (workflow/domain/definition.py).
 
 One form per allowed action, one field per `Param`: choice -> select, category -> the settings'
 categories, date -> date input (assign's due date defaulted from the deadline settings on the

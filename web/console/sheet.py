@@ -7,11 +7,10 @@ from aiohttp import web
 from markupsafe import Markup
 
 from storage import repositories as repo
+from web.json_shapes import assignment_dict, unit_link
+from web.keys import DB, ENGINE, SETTINGS
+from web.session import ACT_ROLES, refuse, render, require
 from workflow.domain.definition import ROLES, SUPERSEDED_ASSIGNMENT_STATES
-
-from .keys import DB, ENGINE, SETTINGS
-from .session import ACT_ROLES, refuse, render, require
-from .views import assignment_dict, unit_link
 
 DUTIES = {
     "lead": ["收到后请在签收期限内扫码签收（逐件签收）。",

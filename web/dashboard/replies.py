@@ -11,17 +11,16 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
+from web.api.routes import WRITE_ROLES, _body, _user, ok
+from web.dashboard.scope import parse_year
+from web.keys import DB, ENGINE
+from web.session import can_act, redirect, render, require, user_of
 from workflow.domain.definition import REPLY_CATEGORIES
 from workflow.errors import InvalidInput, NotFound
 from workflow.readmodels.replies import public_replies, public_years, replies_for_review
 from workflow.readmodels.stats import BEIJING
 from workflow.usecases import accounts
 from workflow.usecases.publication import set_published
-
-from .api import WRITE_ROLES, _body, _user, ok
-from .dashboard_scope import parse_year
-from .keys import DB, ENGINE
-from .session import can_act, redirect, render, require, user_of
 
 PUBLIC_PAGE = 20
 REVIEW_PAGE = 50

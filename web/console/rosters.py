@@ -10,11 +10,10 @@ from aiohttp import web
 from sqlalchemy import func, or_, select
 
 from storage.models import Deputy, Unit, UnitLiaison
+from web.keys import DB
+from web.session import ACT_ROLES, can_act, render, require, user_of
 from workflow.errors import USER_ERRORS
 from workflow.usecases import binding, roster_import, rosters
-
-from .keys import DB
-from .session import ACT_ROLES, can_act, render, require, user_of
 
 PAGE_SIZE = 100
 KINDS = {"deputies": {"model": Deputy, "key": "number", "label": "代表名册", "noun": "代表",

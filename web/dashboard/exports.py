@@ -1,6 +1,6 @@
 """The dashboard's .xlsx exports: the year's ledger (台账), the tally sheet, the public list of replies.
 
-Each is streamed (web/xlsx.py): rows come from the database in chunks and leave as the zip is
+Each is streamed (web/dashboard/xlsx.py): rows come from the database in chunks and leave as the zip is
 written, so memory does not grow with the year's size. The tally sheet's figures come from
 workflow.readmodels.dashboard.build, the function the dashboard page shows, so the two agree.
 """
@@ -10,16 +10,15 @@ from typing import AsyncIterator, Optional
 
 from aiohttp import web
 
+from web.dashboard.scope import scope_of
+from web.dashboard.xlsx import Sheet, stream_workbook
+from web.keys import DB, ENGINE, SETTINGS
+from web.session import require
 from workflow.domain.tallies import Stats
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.ledger import ASSIGNMENT_COLUMNS, PROPOSAL_COLUMNS, ledger_chunks, local, reply_category_label
 from workflow.readmodels.replies import stream_public_replies
 from workflow.readmodels.stats import Scope
-
-from .dashboard_scope import scope_of
-from .keys import DB, ENGINE, SETTINGS
-from .session import require
-from .xlsx import Sheet, stream_workbook
 
 PERCENT = "0.0%"
 # (header, Stats field, width); rates are fractions shown as percentages

@@ -10,16 +10,15 @@ from sqlalchemy.orm import selectinload
 
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
+from web.api.openapi import openapi_document
+from web.forms import json_object
+from web.json_shapes import assignment_dict, proposal_detail, proposal_summary
+from web.keys import DB, ENGINE, SETTINGS
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
 from workflow.readmodels import meeting_results
 from workflow.readmodels.stats import stats_for
 from workflow.usecases import accounts, binding, rosters
 from workflow.usecases.links import reissue_link
-
-from .forms import json_object
-from .keys import DB, ENGINE, SETTINGS
-from .openapi import openapi_document
-from .views import assignment_dict, proposal_detail, proposal_summary
 
 USER = web.RequestKey("user", User)
 READ_ROLES = {"admin", "staff", "supervisor", "viewer"}

@@ -1,0 +1,37 @@
+"""Adds the WeChat webhook (GET/POST /wechat) to an aiohttp app: `bot.routes.setup(app, settings, engine)`."""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from aiohttp import web
+
+from workflow.engine.engine import Engine
+from workflow.settings import Settings, SettingsError
+
+from .conversation import Conversation
+from .webhook import REPLY_BUDGET, Webhook
+
+WEBHOOK = web.AppKey("wechat_webhook", Webhook)
+
+
+def setup(app: web.Application, settings: Settings, engine: Engine, budget: float = REPLY_BUDGET,
+          clock: Callable[[], float] = time.time) -> Webhook:
+    """Add GET/POST /wechat; `budget` is how long an answer may take before it is sent later instead,
+    `clock` the time timestamps are checked against."""
+    wechat = settings.wechat
+    if wechat.encoding_aes_key and not wechat.app_id:
+        raise SettingsError("安全模式（wechat.encoding_aes_key）需要填写 wechat.app_id。"
+                            " / safe mode (wechat.encoding_aes_key) needs wechat.app_id.")
+    conversation = Conversation(engine, settings)
+    hook = Webhook(wechat, conversation.answer, conversation.earlier, conversation.follow_up, budget=budget,
+                   clock=clock)
+    app[WEBHOOK] = hook
+    app.router.add_get("/wechat", hook.get)
+    app.router.add_post("/wechat", hook.post)
+
+    async def finish_answers(_app: web.Application) -> None:
+        await hook.drain()
+
+    app.on_shutdown.append(finish_answers)
+    return hook
