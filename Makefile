@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test bench bench-dashboard diagram clean browser
+.PHONY: run test lint bench bench-dashboard diagram clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ browser:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; \
 	fi
 
+# Lint (ruff, the small rule set in pyproject.toml), then the whole suite: tests/unit (pure, seconds),
+# tests/integration (real database and Redis), tests/e2e (HTTP, the WeChat protocol, the browser).
 test: $(STAMP) browser
+	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
 
 # Figures, not pass/fail. The dashboard benchmark (100k proposals) is separate: it takes minutes.
 bench: $(STAMP)

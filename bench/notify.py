@@ -25,8 +25,8 @@ import redis.asyncio as aioredis  # noqa: E402
 from notify.runner import Notifier  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
-from tests.fake_wechat import FakeWechat  # noqa: E402
-from tests.notify_support import RedisProcess, all_settled, wait_until, with_wechat  # noqa: E402
+from tests.support.fake_wechat import FakeWechat  # noqa: E402
+from tests.support.notify import RedisProcess, all_settled, wait_until, with_wechat  # noqa: E402
 from workflow.settings import load_settings  # noqa: E402
 
 
@@ -60,7 +60,7 @@ class FakeProcess:
 
     def __init__(self):
         import subprocess
-        self.process = subprocess.Popen([sys.executable, "-m", "tests.fake_wechat"], cwd=ROOT,
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.support.fake_wechat"], cwd=ROOT,
                                         stdout=subprocess.PIPE, text=True)
         self.base_url = self.process.stdout.readline().strip()
         defaults = FakeWechat()
@@ -94,7 +94,7 @@ async def end_to_end(url: str, redis_url: str, n: int, workers: int, processes: 
     if processes:
         import subprocess
 
-        from tests.notify_support import env_for_subprocess
+        from tests.support.notify import env_for_subprocess
         env = env_for_subprocess(settings)
         workers_ = [subprocess.Popen([sys.executable, str(ROOT / "run.py"), "serve", "--role", "worker"], cwd=ROOT,
                                      env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

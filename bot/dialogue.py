@@ -19,7 +19,10 @@ import re
 from typing import Optional, Union
 
 from . import texts as T
-from .steps import (  # noqa: F401 - the vocabulary, re-exported for the runner
+from .quick_form import PROPOSE, is_form, parse_form
+
+# The vocabulary of steps.py, re-exported for the runner.
+from .steps import (  # noqa: F401
     IDLE,
     Attach,
     Consult,
@@ -51,14 +54,9 @@ ABANDON_WORDS = {"放弃", "取消", "不写了"}
 VIEW_WORDS = {"查看", "预览", "查看草稿"}
 YES_WORDS = {"确定", "是", "是的", "确认", "好", "放弃"}
 SKIP_WORDS = {"跳过", "不确定", "不知道"}
-PROPOSE = "提建议"
 _RESUME = re.compile(r"^继续\s*(d\d{1,12}|\d{4}-\d{1,6})?$")
 _EDIT = re.compile(r"^修改\s*(标题|内容|类别)\s*[：:]?\s*(.*)$", re.S)
-_FORM_LINE = re.compile(r"^\s*(标题|题目|内容|类别|分类|联名代表|联名)\s*[：:]\s*(.*)$")
-_FORM_KEYS = {"标题": "title", "题目": "title", "内容": "content", "类别": "category", "分类": "category",
-              "联名代表": "co_signers", "联名": "co_signers"}
 _NAME_SPLIT = re.compile(r"[、,，;；\s]+")
-
 
 
 # ---------------------------------------------------------------- what to look up
@@ -68,7 +66,7 @@ def needs(d: Dialogue, said: Said) -> Needs:
         return Needs(draft=has_ref)
     text, word = said.text, _word(said.text)
     names: tuple[str, ...] = ()
-    if text.startswith(PROPOSE) and _is_form(text):
+    if text.startswith(PROPOSE) and is_form(text):
         names = tuple(_names((parse_form(text) or {}).get("co_signers", "")))
     elif d.state == COSIGNERS and not _is_word(word):
         names = tuple(_names(text))
@@ -86,7 +84,7 @@ def step(d: Dialogue, said: Said, facts: Facts) -> Step:
     if isinstance(said, Photo):
         return _photo(d, said, facts)
     text, word = said.text.strip(), _word(said.text)
-    if word == PROPOSE or (text.startswith(PROPOSE) and (d.state == IDLE or _is_form(text))):
+    if word == PROPOSE or (text.startswith(PROPOSE) and (d.state == IDLE or is_form(text))):
         return _propose(d, text, facts)
     if word in SUBMIT_WORDS and d.state not in (ABANDON, CHOOSE):
         return _submit(d, facts)
@@ -139,32 +137,6 @@ def _propose(d: Dialogue, text: str, facts: Facts) -> Step:
         return Step(Dialogue(CHOOSE, {"ref": newest.ref, "back": REVIEW}),
                     T.choose(f" {newest.ref}《{T.clip(newest.title, 30)}》"))
     return Step(Dialogue(TITLE, {}), T.ASK_TITLE)
-
-
-def _is_form(text: str) -> bool:
-    return any(_FORM_LINE.match(line) for line in text.splitlines())
-
-
-def parse_form(text: str) -> Optional[dict[str, str]]:
-    """The one-message form (提建议 + lines 标题：… 内容：… 类别：… 联名：…), or None for a bare 提建议."""
-    lines = text.strip().splitlines()
-    first = lines[0].strip()[len(PROPOSE):].strip(" ：:")
-    body = ([first] if first else []) + lines[1:]
-    if not any(line.strip() for line in body):
-        return None
-    fields: dict[str, str] = {}
-    current = None
-    for line in body:
-        match = _FORM_LINE.match(line)
-        if match:
-            current = _FORM_KEYS[match.group(1)]
-            fields[current] = match.group(2).strip()
-        elif current == "content":
-            fields["content"] += "\n" + line.rstrip()
-        elif line.strip():
-            fields.setdefault("_loose", line.strip())
-    fields = {k: v.strip() for k, v in fields.items()}
-    return fields
 
 
 def _form(d: Dialogue, form: dict[str, str], facts: Facts) -> Step:

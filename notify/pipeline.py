@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storage import outbox
 from storage.db import Database
+from workflow.domain.links import make_feedback_token, make_token
 from workflow.settings import Settings
-from workflow.usecases.links import make_feedback_token, make_token
 
 from .texts import render
 from .wechat_api import Outgoing, WechatError, WechatSender

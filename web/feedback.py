@@ -15,9 +15,9 @@ from web.forms import posted
 from web.json_shapes import proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
 from workflow.domain.definition import RATINGS
+from workflow.domain.links import LinkInvalid, read_feedback_token
 from workflow.domain.rules import Actor
 from workflow.errors import NotAllowed
-from workflow.usecases.links import LinkInvalid, read_feedback_token
 
 EVALUATIONS = ("evaluate_reply", "evaluate_implementation")
 

@@ -15,8 +15,8 @@ from workflow.domain.definition import (
     SUPERSEDED_ASSIGNMENT_STATES,
     action_label,
 )
+from workflow.domain.links import make_token
 from workflow.settings import Settings
-from workflow.usecases.links import make_token
 
 
 def unit_link(settings: Settings, assignment: Assignment) -> str:

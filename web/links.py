@@ -15,9 +15,9 @@ from web.forms import posted
 from web.json_shapes import assignment_dict, proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
 from workflow.domain.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, STATES
+from workflow.domain.links import check_current, read_token
 from workflow.domain.rules import Actor
 from workflow.errors import InvalidInput
-from workflow.usecases.links import check_current, read_token
 
 CHOICE_LABELS = {**RATINGS, **{k: f"{k} 类：{v}" for k, v in REPLY_CATEGORIES.items()}}
 

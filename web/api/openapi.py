@@ -34,109 +34,121 @@ def _error() -> dict:
     return {"description": "错误", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
+def _json_body(ref: str) -> dict:
+    return {"content": {"application/json": {"schema": {"$ref": ref}}}}
+
+
+def _ok(ref: str, text: str = "成功") -> dict:
+    return {"description": text, **_json_body(ref)}
+
+
 def openapi_document(settings: Settings) -> dict:
-    json_body = lambda ref: {"content": {"application/json": {"schema": {"$ref": ref}}}}  # noqa: E731
-    ok = lambda ref, text="成功": {"description": text, **json_body(ref)}  # noqa: E731
-    errors = {str(s): _error() for s in (400, 401, 403, 404, 409)}
-    number = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"},
-              "description": "建议编号（如 2025-012），草稿用 d<id>"}
+    """The OpenAPI 3 description served at /api/v1/openapi.json, generated from the actions table."""
     return {
         "openapi": "3.0.3",
         "info": {"title": "代表建议办理 API", "version": "1", "description": "所有错误都返回中文 message 和固定的 error 代码。"},
         "servers": [{"url": settings.server.public_url.rstrip("/")}],
         "security": [{"bearer": []}],
-        "paths": {
-            "/api/v1/proposals": {
-                "get": {"summary": "建议列表", "parameters": [
-                    {"name": n, "in": "query", "schema": {"type": t}} for n, t in
-                    [("year", "integer"), ("state", "string"), ("unit", "string"), ("deputy", "string"),
-                     ("q", "string"), ("limit", "integer"), ("offset", "integer")]],
-                    "responses": {"200": ok("#/components/schemas/ProposalList"), **errors}},
-                "post": {"summary": "录入建议（工作人员代录，默认直接提交）",
-                         "requestBody": {"required": True, **json_body("#/components/schemas/NewProposal")},
-                         "responses": {"201": ok("#/components/schemas/Proposal"), **errors}},
-            },
-            "/api/v1/proposals/{number}": {"get": {"summary": "建议详情", "parameters": [number],
-                                                   "responses": {"200": ok("#/components/schemas/Proposal"), **errors}}},
-            "/api/v1/proposals/{number}/actions": {"post": {
-                "summary": "办理操作", "parameters": [number],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "oneOf": [{"$ref": f"#/components/schemas/Action_{a}"} for a in ACTIONS]}}}},
-                "responses": {"200": ok("#/components/schemas/Proposal"), **errors}}},
-            "/api/v1/assignments/{id}/revoke-link": {"post": {
-                "summary": "作废单位链接并重新生成", "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "新的交办记录与链接"}, **errors}}},
-            "/api/v1/deputies": {
-                "get": {"summary": "代表名册", "responses": {"200": {"description": "代表列表"}, **errors}},
-                "post": {"summary": "新增代表", "requestBody": {"required": True, **json_body("#/components/schemas/Deputy")},
-                         "responses": {"201": ok("#/components/schemas/Deputy"), **errors}}},
-            "/api/v1/units": {
-                "get": {"summary": "承办单位", "responses": {"200": {"description": "单位列表"}, **errors}},
-                "post": {"summary": "新增单位", "requestBody": {"required": True, **json_body("#/components/schemas/Unit")},
-                         "responses": {"201": ok("#/components/schemas/Unit"), **errors}}},
-            "/api/v1/deputies/{number}/binding-code": {"post": {
-                "summary": "生成代表绑定码", "parameters": [dict(number, description="代表证号")],
-                "responses": {"201": ok("#/components/schemas/BindingCode"), **errors}}},
-            "/api/v1/units/{code}/binding-code": {"post": {
-                "summary": "生成单位联络员绑定码",
-                "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {"201": ok("#/components/schemas/BindingCode"), **errors}}},
-            "/api/v1/stats": {"get": {"summary": "统计", "parameters": [
-                {"name": "year", "in": "query", "schema": {"type": "integer"}},
-                {"name": "unit", "in": "query", "schema": {"type": "string"}},
-                {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["unit", "category", "year", "key"]}}],
-                "responses": {"200": ok("#/components/schemas/Stats"), **errors}}},
+        "paths": _paths(),
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": _schemas()},
+    }
+
+
+def _paths() -> dict:
+    errors = {str(s): _error() for s in (400, 401, 403, 404, 409)}
+    number = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"},
+              "description": "建议编号（如 2025-012），草稿用 d<id>"}
+    return {
+        "/api/v1/proposals": {
+            "get": {"summary": "建议列表", "parameters": [
+                {"name": n, "in": "query", "schema": {"type": t}} for n, t in
+                [("year", "integer"), ("state", "string"), ("unit", "string"), ("deputy", "string"),
+                 ("q", "string"), ("limit", "integer"), ("offset", "integer")]],
+                "responses": {"200": _ok("#/components/schemas/ProposalList"), **errors}},
+            "post": {"summary": "录入建议（工作人员代录，默认直接提交）",
+                     "requestBody": {"required": True, **_json_body("#/components/schemas/NewProposal")},
+                     "responses": {"201": _ok("#/components/schemas/Proposal"), **errors}},
         },
-        "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {"type": "object", "required": ["error", "message"], "properties": {
-                    "error": {"type": "string"}, "message": {"type": "string"},
-                    "allowed_actions": {"type": "array", "items": {"type": "string"}}}},
-                "NewProposal": {"type": "object", "required": ["lead_deputy", "title", "content"], "properties": {
-                    "lead_deputy": {"type": "string"}, "title": {"type": "string"}, "content": {"type": "string"},
-                    "category": {"type": "string"}, "co_signers": {"type": "array", "items": {"type": "string"}},
-                    "submit": {"type": "boolean", "default": True}, "confidential": {"type": "boolean"},
-                    "face_to_face": {"type": "boolean"}}},
-                "ProposalList": {"type": "object", "properties": {
-                    "items": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer"}}},
-                "Proposal": {"type": "object", "properties": {
-                    "number": {"type": "string", "nullable": True}, "state": {"type": "string", "enum": list(STATES)},
-                    "title": {"type": "string"}, "content": {"type": "string"}, "key_supervision": {"type": "boolean"},
-                    "allowed_actions": {"type": "array", "items": {"type": "string"}},
-                    "assignments": {"type": "array", "items": {"type": "object", "properties": {
-                        "unit": {"type": "string"}, "role": {"type": "string", "enum": ["lead", "co", "consult"]},
-                        "state": {"type": "string"}, "due_date": {"type": "string", "nullable": True},
-                        "link": {"type": "string", "nullable": True}}}},
-                    "replies": {"type": "array", "items": {"type": "object", "properties": {
-                        "category": {"type": "string", "enum": list(REPLY_CATEGORIES)}}}},
-                    "evaluations": {"type": "array", "items": {"type": "object"}},
-                    "events": {"type": "array", "items": {"type": "object"}},
-                    "attachments": {"type": "array", "description": "代表在微信中发来的佐证图片", "items": {
-                        "type": "object", "properties": {k: {"type": "string"} for k in ("kind", "url", "media_id", "at")}}},
-                    "meeting_scores": {"type": "array", "items": {"type": "object", "properties": {
-                        "meeting": {"type": "string"}, "held_on": {"type": "string"}, "state": {"type": "string"},
-                        "deputies": {"$ref": "#/components/schemas/MeetingScores"},
-                        "public": {"$ref": "#/components/schemas/MeetingScores"}}}}}},
-                "Deputy": {"type": "object", "required": ["number", "name"], "properties": {
-                    k: {"type": "string"} for k in ("number", "name", "delegation", "phone", "term")}},
-                "Unit": {"type": "object", "required": ["code", "name"], "properties": {
-                    k: {"type": "string"} for k in ("code", "name", "contact_name", "contact_phone")}},
-                "BindingCode": {"type": "object", "properties": {"code": {"type": "string"},
-                                                                 "expires_at": {"type": "string"}}},
-                "Stats": {"type": "object", "properties": {
-                    **{k: {"type": "integer"} for k in ("assigned", "replied", "overdue")},
-                    **{k: {"type": "number", "nullable": True} for k in (
-                        "reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate",
-                        "dual_satisfaction_rate", "solved_rate", "contact_rate")},
-                    "meeting_satisfaction": {"type": "object", "description": "集中评议：已结束评议事项的评分，代表与群众分列",
-                                             "properties": {k: {"$ref": "#/components/schemas/MeetingScores"}
-                                                            for k in ("deputies", "public")}}}},
-                "MeetingScores": {"type": "object", "properties": {
-                    **{k: {"type": "integer"} for k in ("satisfied", "basically_satisfied", "unsatisfied", "votes")},
-                    "satisfaction_rate": {"type": "number", "nullable": True}}},
-                **{f"Action_{a.id}": _action_schema(a) for a in ACTIONS.values()},
-            },
-        },
+        "/api/v1/proposals/{number}": {"get": {"summary": "建议详情", "parameters": [number],
+                                               "responses": {"200": _ok("#/components/schemas/Proposal"), **errors}}},
+        "/api/v1/proposals/{number}/actions": {"post": {
+            "summary": "办理操作", "parameters": [number],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "oneOf": [{"$ref": f"#/components/schemas/Action_{a}"} for a in ACTIONS]}}}},
+            "responses": {"200": _ok("#/components/schemas/Proposal"), **errors}}},
+        "/api/v1/assignments/{id}/revoke-link": {"post": {
+            "summary": "作废单位链接并重新生成", "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "新的交办记录与链接"}, **errors}}},
+        "/api/v1/deputies": {
+            "get": {"summary": "代表名册", "responses": {"200": {"description": "代表列表"}, **errors}},
+            "post": {"summary": "新增代表", "requestBody": {"required": True, **_json_body("#/components/schemas/Deputy")},
+                     "responses": {"201": _ok("#/components/schemas/Deputy"), **errors}}},
+        "/api/v1/units": {
+            "get": {"summary": "承办单位", "responses": {"200": {"description": "单位列表"}, **errors}},
+            "post": {"summary": "新增单位", "requestBody": {"required": True, **_json_body("#/components/schemas/Unit")},
+                     "responses": {"201": _ok("#/components/schemas/Unit"), **errors}}},
+        "/api/v1/deputies/{number}/binding-code": {"post": {
+            "summary": "生成代表绑定码", "parameters": [dict(number, description="代表证号")],
+            "responses": {"201": _ok("#/components/schemas/BindingCode"), **errors}}},
+        "/api/v1/units/{code}/binding-code": {"post": {
+            "summary": "生成单位联络员绑定码",
+            "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"201": _ok("#/components/schemas/BindingCode"), **errors}}},
+        "/api/v1/stats": {"get": {"summary": "统计", "parameters": [
+            {"name": "year", "in": "query", "schema": {"type": "integer"}},
+            {"name": "unit", "in": "query", "schema": {"type": "string"}},
+            {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["unit", "category", "year", "key"]}}],
+            "responses": {"200": _ok("#/components/schemas/Stats"), **errors}}},
+    }
+
+
+def _schemas() -> dict:
+    return {
+        "Error": {"type": "object", "required": ["error", "message"], "properties": {
+            "error": {"type": "string"}, "message": {"type": "string"},
+            "allowed_actions": {"type": "array", "items": {"type": "string"}}}},
+        "NewProposal": {"type": "object", "required": ["lead_deputy", "title", "content"], "properties": {
+            "lead_deputy": {"type": "string"}, "title": {"type": "string"}, "content": {"type": "string"},
+            "category": {"type": "string"}, "co_signers": {"type": "array", "items": {"type": "string"}},
+            "submit": {"type": "boolean", "default": True}, "confidential": {"type": "boolean"},
+            "face_to_face": {"type": "boolean"}}},
+        "ProposalList": {"type": "object", "properties": {
+            "items": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer"}}},
+        "Proposal": {"type": "object", "properties": {
+            "number": {"type": "string", "nullable": True}, "state": {"type": "string", "enum": list(STATES)},
+            "title": {"type": "string"}, "content": {"type": "string"}, "key_supervision": {"type": "boolean"},
+            "allowed_actions": {"type": "array", "items": {"type": "string"}},
+            "assignments": {"type": "array", "items": {"type": "object", "properties": {
+                "unit": {"type": "string"}, "role": {"type": "string", "enum": ["lead", "co", "consult"]},
+                "state": {"type": "string"}, "due_date": {"type": "string", "nullable": True},
+                "link": {"type": "string", "nullable": True}}}},
+            "replies": {"type": "array", "items": {"type": "object", "properties": {
+                "category": {"type": "string", "enum": list(REPLY_CATEGORIES)}}}},
+            "evaluations": {"type": "array", "items": {"type": "object"}},
+            "events": {"type": "array", "items": {"type": "object"}},
+            "attachments": {"type": "array", "description": "代表在微信中发来的佐证图片", "items": {
+                "type": "object", "properties": {k: {"type": "string"} for k in ("kind", "url", "media_id", "at")}}},
+            "meeting_scores": {"type": "array", "items": {"type": "object", "properties": {
+                "meeting": {"type": "string"}, "held_on": {"type": "string"}, "state": {"type": "string"},
+                "deputies": {"$ref": "#/components/schemas/MeetingScores"},
+                "public": {"$ref": "#/components/schemas/MeetingScores"}}}}}},
+        "Deputy": {"type": "object", "required": ["number", "name"], "properties": {
+            k: {"type": "string"} for k in ("number", "name", "delegation", "phone", "term")}},
+        "Unit": {"type": "object", "required": ["code", "name"], "properties": {
+            k: {"type": "string"} for k in ("code", "name", "contact_name", "contact_phone")}},
+        "BindingCode": {"type": "object", "properties": {"code": {"type": "string"},
+                                                         "expires_at": {"type": "string"}}},
+        "Stats": {"type": "object", "properties": {
+            **{k: {"type": "integer"} for k in ("assigned", "replied", "overdue")},
+            **{k: {"type": "number", "nullable": True} for k in (
+                "reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate",
+                "dual_satisfaction_rate", "solved_rate", "contact_rate")},
+            "meeting_satisfaction": {"type": "object", "description": "集中评议：已结束评议事项的评分，代表与群众分列",
+                                     "properties": {k: {"$ref": "#/components/schemas/MeetingScores"}
+                                                    for k in ("deputies", "public")}}}},
+        "MeetingScores": {"type": "object", "properties": {
+            **{k: {"type": "integer"} for k in ("satisfied", "basically_satisfied", "unsatisfied", "votes")},
+            "satisfaction_rate": {"type": "number", "nullable": True}}},
+        **{f"Action_{a.id}": _action_schema(a) for a in ACTIONS.values()},
     }

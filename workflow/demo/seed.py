@@ -16,11 +16,11 @@ from storage.models import Deputy, Proposal, Unit, User
 from storage.uow import UnitOfWork
 from workflow.demo.data import DELEGATIONS, DEPUTY_NAMES, PROPOSALS, SHOWCASE, TERM, UNITS, DemoProposal
 from workflow.domain.definition import SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.links import make_token
 from workflow.domain.rules import Actor
 from workflow.engine.engine import ActionResult, Engine
 from workflow.usecases import meetings as meeting_service
 from workflow.usecases.accounts import add_user
-from workflow.usecases.links import make_token
 
 STAFF = Actor("staff", "demo", "演示工作人员", role="staff")
 ACCOUNTS = [("demo", "staff", "demo12345", "演示工作人员"), ("admin", "admin", "admin12345", "系统管理员")]

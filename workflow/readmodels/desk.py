@@ -26,9 +26,9 @@ from workflow.domain.definition import (
     SUPERSEDED_ASSIGNMENT_STATES,
 )
 from workflow.domain.errors import NotFound
+from workflow.domain.links import make_token
 from workflow.domain.rules import Actor
 from workflow.settings import Settings
-from workflow.usecases.links import make_token
 
 
 @dataclass(frozen=True)

@@ -1,76 +1,11 @@
-"""Unit links (/u/<token>): HMAC-signed, scoped to one assignment, expiring, revocable.
-
-token = "<assignment id>.<link version>.<expiry, unix seconds>.<signature>"; raising the assignment's
-link version revokes every earlier token of it.
-"""
+"""Revoking a unit link: a new link version (and issue time) for the assignment; the token rules are
+workflow/domain/links.py."""
 from __future__ import annotations
-
-import base64
-import datetime as dt
-import hashlib
-import hmac
-from dataclasses import dataclass
 
 from storage.db import Database
 from storage.models import Assignment, utcnow
 from storage.uow import UnitOfWork
-from workflow.domain.definition import SUPERSEDED_ASSIGNMENT_STATES
-from workflow.domain.errors import NotFound, WorkflowError
-
-
-class LinkInvalid(WorkflowError):
-    code = "link_invalid"
-    status = 403
-
-
-class LinkExpired(WorkflowError):
-    code = "link_expired"
-    status = 410
-
-
-@dataclass(frozen=True)
-class LinkClaim:
-    assignment_id: int
-    version: int
-    expires: int
-
-
-def _signature(secret: str, body: str) -> str:
-    digest = hmac.new(secret.encode(), b"unit-link:" + body.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode().rstrip("=")
-
-
-def make_token(secret: str, assignment: Assignment, ttl_days: int) -> str:
-    issued = assignment.link_issued_at or assignment.created_at
-    expires = int((issued + dt.timedelta(days=ttl_days)).replace(tzinfo=dt.timezone.utc).timestamp())
-    body = f"{assignment.id}.{assignment.link_version}.{expires}"
-    return f"{body}.{_signature(secret, body)}"
-
-
-def read_token(secret: str, token: str, now: dt.datetime | None = None) -> LinkClaim:
-    """The claim of a well-signed token; LinkInvalid if forged or malformed, LinkExpired if too old."""
-    parts = (token or "").split(".")
-    if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]) or len(token) > 200:
-        raise LinkInvalid("链接无效：请使用人大工作人员发给您的完整链接。")
-    body = ".".join(parts[:3])
-    if not hmac.compare_digest(_signature(secret, body), parts[3]):
-        raise LinkInvalid("链接无效或已被改动：请使用人大工作人员发给您的完整链接。")
-    claim = LinkClaim(int(parts[0]), int(parts[1]), int(parts[2]))
-    now = now or dt.datetime.now(dt.timezone.utc)
-    if claim.expires < now.timestamp():
-        raise LinkExpired("链接已过期，请联系人大工作人员重新发送。")
-    return claim
-
-
-def check_current(claim: LinkClaim, assignment: Assignment | None) -> Assignment:
-    """The assignment the claim opens, if the link has not been revoked or replaced."""
-    if assignment is None:
-        raise LinkInvalid("链接无效：找不到对应的交办记录。")
-    if assignment.link_version != claim.version:
-        raise LinkExpired("此链接已作废（已重新发送新链接），请使用最新的链接。")
-    if assignment.state in SUPERSEDED_ASSIGNMENT_STATES:
-        raise LinkExpired("这件建议已改派给其他单位，此链接已失效。")
-    return assignment
+from workflow.domain.errors import NotFound
 
 
 async def reissue_link(db: Database, assignment_id: int) -> None:
@@ -81,38 +16,3 @@ async def reissue_link(db: Database, assignment_id: int) -> None:
             raise NotFound("找不到该交办记录。")
         assignment.link_version += 1
         assignment.link_issued_at = utcnow()
-
-
-# ---------------------------------------------------------------- deputy feedback links (/f/<token>)
-@dataclass(frozen=True)
-class FeedbackClaim:
-    proposal_id: int
-    deputy: str
-    expires: int
-
-
-def make_feedback_token(secret: str, proposal_id: int, deputy_number: str, ttl_days: int,
-                        now: dt.datetime | None = None) -> str:
-    """A link for one deputy to read one proposal's replies and rate them with one tap."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    expires = int((now + dt.timedelta(days=ttl_days)).timestamp())
-    deputy = base64.urlsafe_b64encode(deputy_number.encode()).decode().rstrip("=")
-    body = f"{proposal_id}.{deputy}.{expires}"
-    return f"{body}.{_signature(secret, 'feedback:' + body)}"
-
-
-def read_feedback_token(secret: str, token: str, now: dt.datetime | None = None) -> FeedbackClaim:
-    parts = (token or "").split(".")
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit() or len(token) > 200:
-        raise LinkInvalid("链接无效：请使用微信消息中的完整链接。")
-    body = ".".join(parts[:3])
-    if not hmac.compare_digest(_signature(secret, "feedback:" + body), parts[3]):
-        raise LinkInvalid("链接无效或已被改动：请使用微信消息中的完整链接。")
-    try:
-        deputy = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise LinkInvalid("链接无效：请使用微信消息中的完整链接。") from None
-    claim = FeedbackClaim(int(parts[0]), deputy, int(parts[2]))
-    if claim.expires < (now or dt.datetime.now(dt.timezone.utc)).timestamp():
-        raise LinkExpired("链接已过期，请在公众号中发送“进度 建议编号”查看。")
-    return claim
