@@ -19,7 +19,7 @@ $(STAMP): $(PY) pyproject.toml
 run: $(STAMP)
 	$(PY) run.py serve --demo
 
-# The browser tests (tests/test_browser.py) drive Debian's Chromium with Chinese fonts; install them
+# The browser tests (tests/e2e/test_browser.py) drive Debian's Chromium with Chinese fonts; install them
 # from Debian's packages when missing (as root, as CI runs). Playwright never downloads a browser.
 browser:
 	@if [ ! -x $(CHROMIUM) ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \

@@ -16,6 +16,8 @@ import weakref
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from storage import bot_store
 from storage.uow import UnitOfWork
 from workflow.domain.rules import Actor
@@ -123,7 +125,7 @@ class Conversation:
                     log.warning("a dialogue changed concurrently (another process?); the newer step was kept")
         return plans
 
-    async def _plan(self, session, msg: Inbound, who, stored) -> Plan:
+    async def _plan(self, session: AsyncSession, msg: Inbound, who, stored) -> Plan:
         plan = Plan(msg, who=who, stored=stored)
         try:
             plan.route = await self._route(session, msg, who, stored)
@@ -161,7 +163,7 @@ class Conversation:
         """On SQLite, this process's writers take turns here rather than in SQLite's busy-wait (which sleeps)."""
         return self._sqlite_writes if self._sqlite_writes is not None else contextlib.nullcontext()
 
-    async def _keep(self, session, msg: Inbound, stored, new: Optional[D.Dialogue], text: str) -> str:
+    async def _keep(self, session: AsyncSession, msg: Inbound, stored, new: Optional[D.Dialogue], text: str) -> str:
         """Store the new dialogue and the answer of a message claimed before."""
         text = T.fit(text)
         if new is not None and not await bot_store.save_dialogue(session, msg.from_user, stored, new.state,
@@ -170,7 +172,7 @@ class Conversation:
         await bot_store.record_answer(session, msg.key, text)
         return text
 
-    async def _route(self, session, msg: Inbound, who, stored) -> Route:
+    async def _route(self, session: AsyncSession, msg: Inbound, who, stored) -> Route:
         said = _said(msg, who)
         if isinstance(said, Fixed):
             return said
@@ -190,7 +192,7 @@ class Conversation:
     def _ask(self, openid: str, who) -> commands.Ask:
         return commands.Ask(openid, who, self.engine, self.settings)
 
-    async def _facts(self, session, who, current: D.Dialogue, said, ref: Optional[str] = None) -> D.Facts:
+    async def _facts(self, session: AsyncSession, who, current: D.Dialogue, said, ref: Optional[str] = None) -> D.Facts:
         need = D.needs(current, said)
         ref = ref or (current.data.get("ref") if need.draft else None)
         draft = None

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 from sqlalchemy import String, bindparam, delete, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
 from storage.models import BotDialogue, BotInbound, Deputy, OutboxMessage, Unit, UnitLiaison, utcnow
 from storage.uow import UnitOfWork
 
+# The bot's batched writes run on a session or straight on a connection (bench/webhook.py).
+Executor = Union[AsyncSession, AsyncConnection]
 INBOUND_KEEP = dt.timedelta(days=2)  # WeChat retries within ~15 s; keep far longer than the 60 s needed
 
 
@@ -36,11 +39,11 @@ class Identity:
 NOBODY = Identity()
 
 
-async def identify(session, openid: str) -> Identity:
+async def identify(session: AsyncSession, openid: str) -> Identity:
     return (await speakers(session, [openid]))[openid][0]
 
 
-async def speakers(session, openids: Sequence[str]) -> dict[str, tuple[Identity, "StoredDialogue"]]:
+async def speakers(session: AsyncSession, openids: Sequence[str]) -> dict[str, tuple[Identity, "StoredDialogue"]]:
     """Who each openid is and where their dialogue stands, in one query (the hot path of every message)."""
     openids = list(dict.fromkeys(openids))
     # Padded to a few sizes so that SQLAlchemy's statement cache sees a few shapes, not one per batch size.
@@ -78,12 +81,12 @@ class StoredDialogue:
     version: int = 0  # 0: no row yet
 
 
-async def save_dialogue(session, openid: str, before: StoredDialogue, state: str, data: dict) -> bool:
+async def save_dialogue(session: AsyncSession, openid: str, before: StoredDialogue, state: str, data: dict) -> bool:
     """Store the new state if nobody else changed it since `before` was loaded; False on a conflict."""
     return await save_dialogues(session, [(openid, before, state, data)]) == 0
 
 
-async def save_dialogues(session, changes: Sequence[tuple[str, StoredDialogue, str, dict]]) -> int:
+async def save_dialogues(session: Executor, changes: Sequence[tuple[str, StoredDialogue, str, dict]]) -> int:
     """Store several users' new states (each only if unchanged since loaded); returns how many conflicted."""
     now = utcnow()
     changes = [c for c in changes if not (c[1].version and c[2] == c[1].state and c[3] == c[1].data)]
@@ -107,13 +110,13 @@ async def save_dialogues(session, changes: Sequence[tuple[str, StoredDialogue, s
     return conflicts
 
 
-def _insert(session):
+def _insert(session: Executor):
     """INSERT with ON CONFLICT for this session's (or connection's) database."""
     dialect = session.dialect if hasattr(session, "dialect") else session.bind.dialect
     return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
 
-async def drop_dialogue(session, openid: str) -> None:
+async def drop_dialogue(session: AsyncSession, openid: str) -> None:
     await session.execute(delete(BotDialogue).where(BotDialogue.openid == openid))
 
 
@@ -125,7 +128,7 @@ class Delivered:
     followed_up: bool
 
 
-async def claim_messages(session, claims: Sequence[tuple[str, str, Optional[str]]]) -> dict[str, Delivered]:
+async def claim_messages(session: AsyncSession, claims: Sequence[tuple[str, str, Optional[str]]]) -> dict[str, Delivered]:
     """Record several (key, openid, answer); returns the earlier deliveries of the keys already recorded."""
     if not claims:
         return {}
@@ -143,13 +146,13 @@ async def claim_messages(session, claims: Sequence[tuple[str, str, Optional[str]
     return {row.key: Delivered(row.answer, row.followed_up) for row in found}
 
 
-async def delivered(session, key: str) -> Optional[Delivered]:
+async def delivered(session: AsyncSession, key: str) -> Optional[Delivered]:
     row = (await session.execute(
         select(BotInbound.answer, BotInbound.followed_up).where(BotInbound.key == key))).first()
     return Delivered(row.answer, row.followed_up) if row is not None else None
 
 
-async def record_answer(session, key: str, answer: str, followed_up: bool = False) -> None:
+async def record_answer(session: AsyncSession, key: str, answer: str, followed_up: bool = False) -> None:
     await session.execute(update(BotInbound).where(BotInbound.key == key).values(
         answer=answer, followed_up=followed_up, answered_at=utcnow()))
 

@@ -16,6 +16,8 @@ from storage.db import Database
 from storage.models import Assignment, Deputy, OutboxMessage, Unit, UnitLiaison, User, utcnow
 from storage.uow import UnitOfWork
 
+# Accounts that receive notifications addressed to ("staff", "*"): the roles that act (workflow's
+# ACTING_ROLES; storage does not import workflow, and a test holds the two together).
 STAFF_ROLES = ("admin", "staff")
 
 

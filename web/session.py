@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from storage.models import User
 from web.keys import DB, SETTINGS
+from workflow.domain.definition import ACTING_ROLES
 from workflow.usecases import accounts
 
 COOKIE = "jianyi_session"
@@ -40,7 +41,7 @@ SESSION_SECONDS = 12 * 3600
 CSRF_FIELD = "csrf_token"
 ROLES = accounts.ROLES
 READ_ROLES = ("admin", "staff", "supervisor", "viewer")
-ACT_ROLES = ("admin", "staff")
+ACT_ROLES = tuple(sorted(ACTING_ROLES))
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

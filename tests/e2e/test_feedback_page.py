@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.test_notify_pipeline import STAFF, seed, unit_actor
+from tests.support.notify import STAFF, seed, unit_actor
 from workflow.domain.links import make_feedback_token
 from workflow.engine.engine import Engine
 

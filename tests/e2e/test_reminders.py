@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from notify.runner import Scheduler
 from storage.models import Assignment, Meta, OutboxMessage, ReminderSent
-from tests.test_notify_pipeline import STAFF, seed, unit_actor
+from tests.support.notify import STAFF, seed, unit_actor
 from workflow.domain.cards import card_for
 from workflow.domain.deadlines import due_date
 from workflow.engine.engine import Engine

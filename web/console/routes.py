@@ -19,7 +19,7 @@ from web.console import rosters as console_rosters
 from web.console import sheet as console_sheet
 from web.keys import DB, ENGINE
 from web.session import render, require
-from workflow.domain.definition import STATES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.definition import HANDLING_ROLES, STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.readmodels.work_queue import BUCKETS, BY_KEY, LIMIT, counts, due_of, proposals_in
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -46,7 +46,7 @@ def _line(p: Proposal, today) -> dict:
             "state": STATES[p.state], "category": p.category, "key": p.key_supervision,
             "key_proposed": p.key_proposed and not p.key_supervision,
             "units": "、".join(a.unit.name + ("" if a.role == "lead" else "（协办）") for a in p.assignments
-                              if a.role in ("lead", "co") and a.state not in SUPERSEDED_ASSIGNMENT_STATES),
+                              if a.role in HANDLING_ROLES and a.state not in SUPERSEDED_ASSIGNMENT_STATES),
             "due_what": what, "due": when, "late": late,
             "adjusting": any(a.state == "adjustment_requested" for a in p.assignments),
             "updated_at": p.updated_at}

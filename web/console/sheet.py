@@ -10,7 +10,7 @@ from storage import repositories as repo
 from web.json_shapes import assignment_dict, unit_link
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import ACT_ROLES, refuse, render, require
-from workflow.domain.definition import ROLES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.definition import HANDLING_ROLES, ROLES, SUPERSEDED_ASSIGNMENT_STATES
 
 DUTIES = {
     "lead": ["收到后请在签收期限内扫码签收（逐件签收）。",
@@ -50,7 +50,7 @@ async def sheet(request: web.Request) -> web.Response:
             "co_signers": [] if hide_deputy else [c.deputy.name for c in proposal.co_signers],
             "duties": DUTIES.get(assignment.role, []), "printed_on": request.app[ENGINE].clock(),
             "others": [(a.unit.name, ROLES[a.role]) for a in proposal.assignments
-                       if a.id != assignment.id and a.role in ("lead", "co") and a.state not in SUPERSEDED_ASSIGNMENT_STATES],
+                       if a.id != assignment.id and a.role in HANDLING_ROLES and a.state not in SUPERSEDED_ASSIGNMENT_STATES],
         }
     return render(request, "console/sheet.html", context)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Assignment, Deputy, Proposal, Unit
@@ -133,7 +134,7 @@ async def _card_figure(db: Database, settings: Settings, today: dt.date, figure:
     return Behind(figure, label, len(chosen), shown)
 
 
-async def _lines(session, pids: list[int]) -> list[Line]:
+async def _lines(session: AsyncSession, pids: list[int]) -> list[Line]:
     """The proposals `pids` in that order, with their live lead units."""
     if not pids:
         return []

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.models import Assignment, CoSigner, Deputy, Proposal, ProposalAttachment, Unit
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     ASSIGNMENT_STATES,
+    HANDLING_ROLES,
     LIVE_ASSIGNMENT_STATES,
     PRE_SUBMISSION_STATES,
     REPLY_CATEGORIES,
@@ -111,7 +113,7 @@ class AssignmentLine:
 
 
 # ---------------------------------------------------------------- roster
-async def find_deputies(session, tokens: Sequence[str]) -> dict[str, tuple[Person, ...]]:
+async def find_deputies(session: AsyncSession, tokens: Sequence[str]) -> dict[str, tuple[Person, ...]]:
     """Active deputies matching each token by number or exact name (a name may match several)."""
     tokens = [t for t in dict.fromkeys(tokens) if t]
     if not tokens:
@@ -129,7 +131,7 @@ async def find_deputies(session, tokens: Sequence[str]) -> dict[str, tuple[Perso
 
 
 # ---------------------------------------------------------------- drafts
-async def own_proposal(session, number: str, ref: str, lead_only: bool = True) -> Proposal:
+async def own_proposal(session: AsyncSession, number: str, ref: str, lead_only: bool = True) -> Proposal:
     proposal = await repo.proposal_by_ref(session, ref)
     if proposal is None or not _involves(proposal, number, lead_only):
         raise NotFound(f"找不到您的建议 {ref}。")
@@ -142,7 +144,7 @@ def _involves(proposal: Proposal, number: str, lead_only: bool) -> bool:
     return not lead_only and any(c.deputy.number == number for c in proposal.co_signers)
 
 
-async def draft_view(session, number: str, ref: str) -> DraftView:
+async def draft_view(session: AsyncSession, number: str, ref: str) -> DraftView:
     """The deputy's own draft `ref` (NotFound if it is not theirs)."""
     p = await own_proposal(session, number, ref)
     photos = (await session.execute(select(func.count()).select_from(ProposalAttachment)
@@ -154,7 +156,7 @@ async def draft_view(session, number: str, ref: str) -> DraftView:
         awaiting_advice=p.state == "consulting", photos=photos)
 
 
-async def open_drafts(session, number: str) -> list[DraftView]:
+async def open_drafts(session: AsyncSession, number: str) -> list[DraftView]:
     """Drafts the deputy leads that are not submitted yet (newest first)."""
     refs = (await session.execute(
         select(Proposal.id, Proposal.number).join(Deputy, Proposal.lead_deputy_id == Deputy.id)
@@ -163,7 +165,7 @@ async def open_drafts(session, number: str) -> list[DraftView]:
 
 
 # ---------------------------------------------------------------- lists and progress
-async def my_proposals(session, settings: Settings, number: str, limit: int = 10) -> tuple[list[ProposalLine], int]:
+async def my_proposals(session: AsyncSession, settings: Settings, number: str, limit: int = 10) -> tuple[list[ProposalLine], int]:
     """Proposals the deputy leads or co-signs, newest first, with the next due date of each."""
     co = select(CoSigner.proposal_id).join(Deputy, CoSigner.deputy_id == Deputy.id).where(Deputy.number == number)
     lead = select(Deputy.id).where(Deputy.number == number).scalar_subquery()
@@ -194,12 +196,12 @@ def next_due(settings: Settings, p: Proposal) -> tuple[str, Optional[dt.date]]:
     return "", None
 
 
-async def progress(session, engine, number: str, ref: str) -> ProgressView:
+async def progress(session: AsyncSession, engine, number: str, ref: str) -> ProgressView:
     """One proposal the deputy leads or co-signs: where it stands, who handles it, replies, what is next."""
     p = await own_proposal(session, number, ref, lead_only=False)
     actor = Actor("deputy", number)
     units = tuple(UnitLine(a.unit.name, ROLES[a.role], ASSIGNMENT_STATES[a.state], a.reply_due)
-                  for a in p.assignments if a.role in ("lead", "co") and a.state not in SUPERSEDED_ASSIGNMENT_STATES)
+                  for a in p.assignments if a.role in HANDLING_ROLES and a.state not in SUPERSEDED_ASSIGNMENT_STATES)
     names = {a.id: a.unit.name for a in p.assignments}
     replies = tuple(ReplyLine(names.get(r.assignment_id, ""), f"{r.category} 类（{REPLY_CATEGORIES[r.category]}）",
                               r.round, r.text, r.created_at.date()) for r in p.replies)
@@ -209,13 +211,13 @@ async def progress(session, engine, number: str, ref: str) -> ProgressView:
         next_due=next_due(engine.settings, p), allowed=tuple(engine.allowed_actions(p, actor)))
 
 
-async def pending_cosigns(session, number: str) -> list[tuple[str, str, str]]:
+async def pending_cosigns(session: AsyncSession, number: str) -> list[tuple[str, str, str]]:
     """(ref, title, lead deputy's name) of proposals waiting for this deputy to confirm co-signing."""
     rows = (await session.execute(
         select(Proposal.id).join(CoSigner, CoSigner.proposal_id == Proposal.id)
         .join(Deputy, CoSigner.deputy_id == Deputy.id)
         .where(Deputy.number == number, CoSigner.confirmed_at.is_(None),
-               Proposal.state.in_(("draft", "consulting", "submitted", "accepted")))
+               Proposal.state.in_((*PRE_SUBMISSION_STATES, "submitted", "accepted")))
         .order_by(Proposal.id))).scalars()
     found = []
     for proposal_id in list(rows):
@@ -225,7 +227,7 @@ async def pending_cosigns(session, number: str) -> list[tuple[str, str, str]]:
 
 
 # ---------------------------------------------------------------- unit liaisons
-async def unit_assignments(session, settings: Settings, code: str, limit: int = 10) -> list[AssignmentLine]:
+async def unit_assignments(session: AsyncSession, settings: Settings, code: str, limit: int = 10) -> list[AssignmentLine]:
     """Open assignments of the liaison's unit with their links (/u/<token>)."""
     rows = (await session.execute(
         select(Assignment).join(Unit, Assignment.unit_id == Unit.id)

@@ -9,11 +9,13 @@ import datetime as dt
 from typing import AsyncIterator, Optional
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Assignment, CoSigner, Deputy, Evaluation, Proposal, Reply, Unit
 from workflow.domain.definition import (
     ASSIGNMENT_STATES,
+    HANDLING_ROLES,
     RATINGS,
     REPLY_CATEGORIES,
     ROLES,
@@ -32,7 +34,7 @@ ASSIGNMENT_COLUMNS = [
     ("交办日期", 12), ("签收期限", 12), ("签收时间", 18), ("答复期限", 12), ("首次答复时间", 18), ("按期答复", 8),
     ("已见面沟通", 10), ("答复次数", 8), ("最新答复类别", 10), ("签发人", 10), ("答复评价", 10), ("落实评价", 10),
 ]
-ROLE_ORDER = ("lead", "co")
+ROLE_ORDER = HANDLING_ROLES
 PROPOSAL_FIELDS = (Proposal.id, Proposal.number, Proposal.title, Proposal.category, Proposal.state,
                    Proposal.key_supervision, Proposal.key_leader, Proposal.confidential, Proposal.submitted_at,
                    Proposal.assigned_at, Proposal.closed_at, Proposal.state_reason)
@@ -65,7 +67,7 @@ async def ledger_chunks(db: Database, year: int, chunk: int = 1000) -> AsyncIter
         yield _rows(proposals, *details)
 
 
-async def _details(session, ids: list[int]):
+async def _details(session: AsyncSession, ids: list[int]):
     co_signers = (await session.execute(
         select(CoSigner.proposal_id, Deputy.name).join(Deputy, Deputy.id == CoSigner.deputy_id)
         .where(CoSigner.proposal_id.in_(ids)).order_by(CoSigner.id))).all()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Optional
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Assignment, Meeting, MeetingItem, MeetingVote, Proposal, Unit
@@ -16,7 +17,7 @@ from workflow.domain.definition import SUPERSEDED_ASSIGNMENT_STATES
 from workflow.readmodels.meetings import counts_of_items
 
 
-async def proposal_scores(session, proposal_id: int) -> list[dict]:
+async def proposal_scores(session: AsyncSession, proposal_id: int) -> list[dict]:
     """The meetings that scored this proposal, each with the deputies' and the public's scores."""
     rows = (await session.execute(
         select(MeetingItem, Meeting).join(Meeting, Meeting.id == MeetingItem.meeting_id)

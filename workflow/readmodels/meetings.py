@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Deputy, Meeting, MeetingItem, MeetingLog, MeetingVote, Proposal
@@ -86,14 +87,14 @@ async def meeting_view(db: Database, meeting_id: Optional[int] = None, token: Op
                        views, log)
 
 
-async def _item_view(session, item: MeetingItem, counts: dict[str, rules.Counts]) -> ItemView:
+async def _item_view(session: AsyncSession, item: MeetingItem, counts: dict[str, rules.Counts]) -> ItemView:
     proposal = await session.get(Proposal, item.proposal_id)
     units = "、".join(a.unit.name for a in proposal.assignments if a.role == "lead" and a.state not in SUPERSEDED_ASSIGNMENT_STATES)
     return ItemView(item.id, item.position, item.state, proposal.ref, proposal.number, proposal.title,
                     item.leader, item.report, units, counts, item.opened_at, item.closed_at)
 
 
-async def counts_of_items(session, item_ids: list[int]) -> dict[int, dict[str, rules.Counts]]:
+async def counts_of_items(session: AsyncSession, item_ids: list[int]) -> dict[int, dict[str, rules.Counts]]:
     rows: dict[int, list] = {i: [] for i in item_ids}
     if item_ids:
         query = (select(MeetingVote.item_id, MeetingVote.kind, MeetingVote.rating, func.count())
@@ -104,7 +105,7 @@ async def counts_of_items(session, item_ids: list[int]) -> dict[int, dict[str, r
     return {i: rules.counts_by_kind(found) for i, found in rows.items()}
 
 
-async def _log_lines(session, meeting_id: int, titles: dict[int, str]) -> list[tuple[dt.datetime, str, str, str]]:
+async def _log_lines(session: AsyncSession, meeting_id: int, titles: dict[int, str]) -> list[tuple[dt.datetime, str, str, str]]:
     rows = (await session.execute(select(MeetingLog).where(MeetingLog.meeting_id == meeting_id)
                                   .order_by(MeetingLog.id))).scalars()
     return [(r.created_at, r.actor_name or r.actor_id, LOG_LABELS.get(r.action, r.action),
@@ -142,7 +143,7 @@ async def votes_of(db: Database, token: str, voter: Voter) -> dict[int, str]:
         return dict((await session.execute(query)).all())
 
 
-async def has_voted(session, item_id: int, voter: Voter) -> bool:
+async def has_voted(session: AsyncSession, item_id: int, voter: Voter) -> bool:
     clause = MeetingVote.voter == voter.key
     if voter.openid_key:
         clause = clause | (MeetingVote.openid_hash == voter.openid_key)
@@ -159,7 +160,7 @@ async def deputy_name(db: Database, openid: str) -> str:
     return deputy.name if deputy else ""
 
 
-async def bound_deputy(session, openid: str) -> Optional[Deputy]:
+async def bound_deputy(session: AsyncSession, openid: str) -> Optional[Deputy]:
     if not openid:
         return None
     return (await session.execute(select(Deputy).where(Deputy.openid == openid, Deputy.active.is_(True)))).scalars().first()

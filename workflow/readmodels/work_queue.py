@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Assignment, Proposal
-from workflow.domain.definition import AWAITING_REPLY_STATES, FINAL_STATES
+from workflow.domain.definition import AWAITING_REPLY_STATES, FINAL_STATES, HANDLING_ROLES
 
 LIMIT = 200
 
@@ -32,7 +32,7 @@ def _has_assignment(*clauses) -> object:
 
 def _overdue(today: dt.date) -> object:
     late_reply = and_(Assignment.role == "lead", Assignment.state.in_(sorted(AWAITING_REPLY_STATES)), Assignment.reply_due < today)
-    late_sign = and_(Assignment.state == "pending", Assignment.role.in_(("lead", "co")), Assignment.sign_due < today)
+    late_sign = and_(Assignment.state == "pending", Assignment.role.in_(HANDLING_ROLES), Assignment.sign_due < today)
     return and_(Proposal.state.not_in(FINAL_STATES), _has_assignment(or_(late_reply, late_sign)))
 
 
@@ -72,7 +72,7 @@ def due_of(proposal: Proposal, today: dt.date) -> tuple[str, dt.date | None, boo
     """The nearest open due date of a proposal's units: (what, when, late)."""
     found = []
     for a in proposal.assignments:
-        if a.state == "pending" and a.sign_due and a.role in ("lead", "co"):
+        if a.state == "pending" and a.sign_due and a.role in HANDLING_ROLES:
             found.append(("签收", a.sign_due))
         if a.role == "lead" and a.state in AWAITING_REPLY_STATES and a.reply_due:
             found.append(("答复", a.reply_due))

@@ -14,6 +14,7 @@ import secrets
 from typing import Optional
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.bot_store import NOBODY, Identity, drop_dialogue, identify
@@ -45,7 +46,7 @@ async def bind(db: Database, openid: str, code: str, now: Optional[dt.datetime] 
     return identity
 
 
-async def _bind_refusal(session, openid: str, now: dt.datetime) -> Optional[InvalidInput]:
+async def _bind_refusal(session: AsyncSession, openid: str, now: dt.datetime) -> Optional[InvalidInput]:
     current = await identify(session, openid)
     if current.bound:
         who = f"代表 {current.name}（{current.key}）" if current.kind == "deputy" else f"{current.name}联络员"
@@ -59,7 +60,7 @@ async def _bind_refusal(session, openid: str, now: dt.datetime) -> Optional[Inva
     return None
 
 
-async def _use_code(session, openid: str, code: str, now: dt.datetime) -> tuple[Optional[InvalidInput], Identity]:
+async def _use_code(session: AsyncSession, openid: str, code: str, now: dt.datetime) -> tuple[Optional[InvalidInput], Identity]:
     code = (code or "").strip().upper()
     row = await find_binding_code(session, code) if 4 <= len(code) <= 32 else None
     if row is None:
@@ -155,6 +156,6 @@ async def new_binding_code(db: Database, created_by: str, deputy: Optional[str] 
     return code, row.expires_at
 
 
-async def find_binding_code(session, code: str) -> Optional[BindingCode]:
+async def find_binding_code(session: AsyncSession, code: str) -> Optional[BindingCode]:
     query = select(BindingCode).where(BindingCode.code_hash == _hash(code))
     return (await session.execute(query)).scalars().first()

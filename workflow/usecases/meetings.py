@@ -16,6 +16,7 @@ import secrets
 from typing import Optional
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.db import Database
@@ -39,7 +40,7 @@ def _acting(actor: Actor) -> None:
 
 
 # ------------------------------------------------------------------ the agenda
-def _log(session, actor: Actor, meeting_id: int, action: str, item_id: Optional[int] = None, **detail) -> None:
+def _log(session: AsyncSession, actor: Actor, meeting_id: int, action: str, item_id: Optional[int] = None, **detail) -> None:
     session.add(MeetingLog(meeting_id=meeting_id, item_id=item_id, action=action, actor_id=actor.id,
                            actor_name=actor.name or actor.id, detail=detail, created_at=utcnow()))
 
@@ -78,7 +79,7 @@ async def add_item(db: Database, actor: Actor, meeting_id: int, ref: str) -> int
         return item.id
 
 
-async def _item_for_update(session, meeting_id: int, item_id: int, share: bool = False) -> MeetingItem:
+async def _item_for_update(session: AsyncSession, meeting_id: int, item_id: int, share: bool = False) -> MeetingItem:
     query = (select(MeetingItem).where(MeetingItem.id == item_id, MeetingItem.meeting_id == meeting_id)
              .with_for_update(read=share))
     item = (await session.execute(query)).scalars().first()
@@ -160,7 +161,7 @@ async def close_item(db: Database, actor: Actor, meeting_id: int, item_id: int) 
         raise Conflict("这件建议刚刚被别人处理过，请再点一次“结束评议”。") from None
 
 
-async def _record_result(session, item: MeetingItem, meeting: Meeting, actor: Actor,
+async def _record_result(session: AsyncSession, item: MeetingItem, meeting: Meeting, actor: Actor,
                          counts: dict[str, rules.Counts]) -> None:
     """The event "集中评议结果" on the proposal's hash chain: who closed it and what the room said."""
     proposal = await repo.proposal_by_id(session, item.proposal_id, for_update=True)

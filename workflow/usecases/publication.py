@@ -11,16 +11,15 @@ from sqlalchemy import select
 from storage.db import Database
 from storage.models import Assignment, Proposal, Reply, Unit
 from storage.uow import UnitOfWork
+from workflow.domain.definition import ACTING_ROLES
 from workflow.domain.errors import Forbidden, NotAllowed, NotFound
 from workflow.domain.rules import Actor
 from workflow.engine.chain import append_event
 
-PUBLISHING_ROLES = {"admin", "staff"}
-
 
 async def set_published(db: Database, reply_id: int, actor: Actor, published: bool = True) -> bool:
     """Publish (or withdraw) one reply; returns whether anything changed (publishing twice is one event)."""
-    if actor.kind != "staff" or actor.role not in PUBLISHING_ROLES:
+    if actor.kind != "staff" or actor.role not in ACTING_ROLES:
         raise Forbidden("只有工作人员可以公开或撤回答复。")
     async with UnitOfWork(db) as session:
         proposal_id = (await session.execute(

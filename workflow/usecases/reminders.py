@@ -15,6 +15,7 @@ from storage.models import Assignment, Meta, OutboxMessage, ReminderSent
 from storage.uow import Conflict, UnitOfWork
 from workflow.domain.cards import DEADLINE_LABELS, card_for, card_recipients, last_yellow_due
 from workflow.domain.deadlines import due_date
+from workflow.domain.definition import AWAITING_REPLY_STATES
 from workflow.readmodels.deadlines import CALENDAR_KEY, open_deadlines
 from workflow.settings import Settings
 
@@ -67,7 +68,7 @@ async def _recompute(db: Database, settings: Settings, version: str) -> int:
         else:
             meta.value = version
             rows = (await session.execute(select(Assignment).where(
-                Assignment.state.in_(["pending", "signed", "adjustment_requested", "rehandling"])))).scalars()
+                Assignment.state.in_(sorted(AWAITING_REPLY_STATES))))).scalars()
             for a in rows:
                 before = (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due)
                 if d.sign.unit == "working_days" and a.sign_due:

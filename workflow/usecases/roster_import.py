@@ -275,7 +275,7 @@ async def _stage(session: AsyncSession, report: ImportReport, write: bool) -> No
         await session.flush()
 
 
-async def _existing(session, model, key: str, keys: list[str]) -> dict[str, Any]:
+async def _existing(session: AsyncSession, model, key: str, keys: list[str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     column = getattr(model, key)
     for chunk in _chunks(keys, 500):
