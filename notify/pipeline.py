@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storage import outbox
 from storage.db import Database
+from storage.uow import Conflict
 from workflow.domain.links import make_feedback_token, make_token
 from workflow.settings import Settings
 
@@ -108,7 +109,7 @@ class Relay:
             except (RedisError, OSError) as exc:
                 log.warning("Redis 不可用，通知暂存在 outbox 中：%s / Redis down, outbox keeps them", exc)
                 delay = min(5.0, max(delay * 2, 0.5))
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, Conflict) as exc:
                 log.warning("relay: database error %s", exc)
                 delay = min(5.0, max(delay * 2, 0.5))
             if delay:
@@ -277,6 +278,6 @@ class Sender:
                     await self.poll()
             except (RedisError, OSError) as exc:
                 log.warning("sender: Redis unavailable (%s); retrying", exc)
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, Conflict) as exc:
                 log.warning("sender: database error (%s); retrying", exc)
             await pause(stop, 1.0)

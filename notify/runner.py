@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import Database
+from storage.uow import Conflict
 from workflow.settings import Settings
 from workflow.usecases.reminders import issue_reminders, recompute_if_calendar_changed
 
@@ -42,7 +43,7 @@ class Scheduler:
                 issued = await self.run_once()
                 if issued:
                     log.info("发出期限提醒 %s 条", issued)
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, Conflict) as exc:
                 log.warning("scheduler: database error %s", exc)
             await pause(stop, self.settings.notify.scheduler_interval_seconds)
 

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 from sqlalchemy import and_, or_, select, update
 
 from storage.db import Database
-from storage.models import Assignment, Deputy, OutboxMessage, Unit, UnitLiaison, User, utcnow
+from storage.models import HANDED_ON_STATES, Assignment, Deputy, OutboxMessage, Unit, UnitLiaison, User, utcnow
 from storage.uow import UnitOfWork
 
 # Accounts that receive notifications addressed to ("staff", "*"): the roles that act (workflow's
@@ -90,7 +90,7 @@ async def unit_assignment(db: Database, proposal_id: int, unit_code: str,
                           assignment_id: Optional[int]) -> Optional[Assignment]:
     """The assignment a unit's link should open for a notification."""
     query = select(Assignment).join(Unit, Assignment.unit_id == Unit.id).where(
-        Assignment.proposal_id == proposal_id, Unit.code == unit_code, Assignment.state != "reassigned")
+        Assignment.proposal_id == proposal_id, Unit.code == unit_code, Assignment.state.not_in(HANDED_ON_STATES))
     if assignment_id is not None:
         query = query.order_by((Assignment.id == assignment_id).desc())
     async with db.read() as session:

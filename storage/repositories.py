@@ -9,6 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from storage.models import HANDED_ON_STATES
+
 from .models import Assignment, Deputy, Event, Proposal, ProposalCounter, Unit, User
 
 _DRAFT_REF = re.compile(r"^d(\d{1,12})$")
@@ -137,7 +139,7 @@ async def lead_rows(session: AsyncSession, year: Optional[int] = None, unit: Opt
                Assignment.contact_logged)
         .join(Proposal, Assignment.proposal_id == Proposal.id)
         .join(Unit, Assignment.unit_id == Unit.id)
-        .where(Assignment.role == "lead", Assignment.state != "reassigned")
+        .where(Assignment.role == "lead", Assignment.state.not_in(HANDED_ON_STATES))
     )
     if year is not None:
         query = query.where(Proposal.year == year)

@@ -9,6 +9,7 @@ import json
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from web.forms import posted
@@ -22,7 +23,7 @@ from workflow.errors import NotAllowed
 EVALUATIONS = ("evaluate_reply", "evaluate_implementation")
 
 
-async def _load(request: web.Request, session):
+async def _load(request: web.Request, session: AsyncSession):
     claim = read_feedback_token(request.app[SETTINGS].server.secret_key, request.match_info["token"])
     proposal = await repo.proposal_by_id(session, claim.proposal_id)
     if proposal is None:

@@ -9,6 +9,7 @@ import json
 
 import aiohttp_jinja2
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from web.forms import posted
@@ -22,7 +23,7 @@ from workflow.errors import InvalidInput
 CHOICE_LABELS = {**RATINGS, **{k: f"{k} 类：{v}" for k, v in REPLY_CATEGORIES.items()}}
 
 
-async def _load(request: web.Request, session):
+async def _load(request: web.Request, session: AsyncSession):
     """The assignment the token opens, with its proposal; raises LinkInvalid / LinkExpired otherwise."""
     settings = request.app[SETTINGS]
     claim = read_token(settings.server.secret_key, request.match_info["token"])

@@ -33,14 +33,14 @@ from markupsafe import Markup
 
 from storage.models import User
 from web.keys import DB, SETTINGS
-from workflow.domain.definition import ACTING_ROLES
+from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
 from workflow.usecases import accounts
 
 COOKIE = "jianyi_session"
 SESSION_SECONDS = 12 * 3600
 CSRF_FIELD = "csrf_token"
 ROLES = accounts.ROLES
-READ_ROLES = ("admin", "staff", "supervisor", "viewer")
+READ_ROLES = tuple(ACCOUNT_ROLES)
 ACT_ROLES = tuple(sorted(ACTING_ROLES))
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -180,7 +180,7 @@ def csrf_field(context) -> Markup:
 # ------------------------------------------------------------------ pages
 def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
     """A console page: adds `request` (for csrf_field), `user` and `roles` to the template's context."""
-    full = {"request": request, "user": user_of(request), "role_labels": ROLES, **context}
+    full = {"request": request, "user": user_of(request), "role_labels": ROLES, "act_roles": ACT_ROLES, **context}
     response = aiohttp_jinja2.render_template(template, request, full, status=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"

@@ -6,6 +6,7 @@ Split by subject; import them from here.
 from .base import Base, utcnow
 from .bot import BindingAttempt, BotDialogue, BotInbound, ProposalAttachment
 from .core import (
+    HANDED_ON_STATES,
     Assignment,
     BindingCode,
     Consultation,
@@ -29,5 +30,5 @@ from .core import (
 from .meetings import Meeting, MeetingItem, MeetingLog, MeetingVote
 
 __all__ = [
-    "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog",
+    "HANDED_ON_STATES", "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog",
 ]

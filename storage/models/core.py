@@ -156,6 +156,11 @@ class CoSigner(Base):
     deputy: Mapped[Deputy] = relationship(lazy="joined")
 
 
+# A share handed to another unit (改派): no longer on the proposal. The same as workflow's
+# SUPERSEDED_ASSIGNMENT_STATES (storage does not import workflow; a test holds the two together).
+HANDED_ON_STATES = ("reassigned",)
+
+
 class Assignment(Base):
     """交办: one unit's share of one proposal (lead 主办, co 协办, or consult 提出前沟通)."""
 

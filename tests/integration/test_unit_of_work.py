@@ -40,6 +40,7 @@ async def test_a_key_taken_at_the_same_moment_is_a_conflict_and_writes_nothing(d
             session.add(Unit(code="JTJ", name="县交通运输局"))
             session.add(Unit(code="JYJ", name="又一个教育局"))
     assert lost.value.status == 409 and lost.value.message == "单位代码刚被别人占用，请刷新后再试。"
+    assert lost.value.reason == "duplicate"
     assert await _units(db) == 1
 
 
@@ -54,12 +55,13 @@ async def test_a_stale_version_is_a_conflict_and_writes_nothing(db, engine):
     await add_deputy(db, {"number": "D1", "name": "张三"})
     created = await engine.create_proposal(Actor("staff", "wang", role="staff"), "D1", "修缮县道", "县道破损。")
     pid = created.proposal.id
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as lost:
         async with UnitOfWork(db) as session:
             proposal = await session.get(Proposal, pid)
             # Someone else's write, between this session's read and its own write:
             await session.execute(update(Proposal).where(Proposal.id == pid).values(version=Proposal.version + 1)
                                   .execution_options(synchronize_session=False))
             proposal.title = "改过的标题"
+    assert lost.value.reason == "stale" and "刷新" in lost.value.message
     async with db.read() as session:
         assert (await session.get(Proposal, pid)).title == "修缮县道"

@@ -13,8 +13,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-
-
 def override_file(tmp_path: Path, text: str) -> dict[str, str]:
     path = tmp_path / "override.toml"
     path.write_text(text, encoding="utf-8")

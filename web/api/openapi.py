@@ -1,7 +1,7 @@
 """The OpenAPI description of /api/v1, generated from the actions table (never written by hand)."""
 from __future__ import annotations
 
-from workflow.domain.definition import ACTIONS, REPLY_CATEGORIES, STATES, Param
+from workflow.domain.definition import ACTIONS, REPLY_CATEGORIES, ROLES, STATES, Param
 from workflow.settings import Settings
 
 _KIND = {
@@ -120,7 +120,7 @@ def _schemas() -> dict:
             "title": {"type": "string"}, "content": {"type": "string"}, "key_supervision": {"type": "boolean"},
             "allowed_actions": {"type": "array", "items": {"type": "string"}},
             "assignments": {"type": "array", "items": {"type": "object", "properties": {
-                "unit": {"type": "string"}, "role": {"type": "string", "enum": ["lead", "co", "consult"]},
+                "unit": {"type": "string"}, "role": {"type": "string", "enum": list(ROLES)},
                 "state": {"type": "string"}, "due_date": {"type": "string", "nullable": True},
                 "link": {"type": "string", "nullable": True}}}},
             "replies": {"type": "array", "items": {"type": "object", "properties": {

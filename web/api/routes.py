@@ -14,15 +14,14 @@ from web.api.openapi import openapi_document
 from web.forms import json_object
 from web.json_shapes import assignment_dict, proposal_detail, proposal_summary
 from web.keys import DB, ENGINE, SETTINGS
-from workflow.domain.definition import ACTING_ROLES
+from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
 from workflow.readmodels import meeting_results
 from workflow.readmodels.stats import stats_for
 from workflow.usecases import accounts, binding, rosters
 from workflow.usecases.links import reissue_link
 
-USER = web.RequestKey("user", User)
-READ_ROLES = {"admin", "staff", "supervisor", "viewer"}
+READ_ROLES = frozenset(ACCOUNT_ROLES)
 WRITE_ROLES = ACTING_ROLES
 
 

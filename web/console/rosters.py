@@ -1,5 +1,5 @@
 """Rosters in the console: deputies and units, their one-time binding codes, and imports from .xlsx/.csv
-(upload, preview with every wrong row named, then commit: all rows or none, workflow/roster_import)."""
+(upload, preview with every wrong row named, then commit: all rows or none, workflow/usecases/roster_import.py)."""
 from __future__ import annotations
 
 import base64

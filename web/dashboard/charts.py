@@ -11,7 +11,6 @@ from typing import Optional, Sequence
 from markupsafe import Markup, escape
 
 ACCENT = "#9c2a24"
-SECOND = "#2f6f9f"
 GRID = "#e3e6ea"
 INK = "#1f2328"
 MUTED = "#5f6670"

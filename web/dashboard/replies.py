@@ -14,7 +14,7 @@ from aiohttp import web
 from web.api.routes import WRITE_ROLES, _body, _user, ok
 from web.dashboard.scope import parse_year
 from web.keys import DB, ENGINE
-from web.session import can_act, redirect, render, require, user_of
+from web.session import ACT_ROLES, can_act, redirect, render, require, user_of
 from workflow.domain.definition import REPLY_CATEGORIES
 from workflow.errors import InvalidInput, NotFound
 from workflow.readmodels.replies import public_replies, public_years, replies_for_review
@@ -72,7 +72,7 @@ async def review(request: web.Request) -> web.Response:
         **_pager(request, page, total, REVIEW_PAGE)})
 
 
-@require("admin", "staff")
+@require(*ACT_ROLES)
 async def publish_form(request: web.Request) -> web.Response:
     """POST /dashboard/replies/{id}/publish with `published` 1 (publish) or 0 (withdraw)."""
     form = await request.post()

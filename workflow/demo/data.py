@@ -1,7 +1,7 @@
 """The demo's fictional county (衡西县): its handling units, deputies and the stories of its proposals.
 
 Names, people and phone numbers are invented. Each proposal is a list of steps played through the
-engine by workflow/demo.py: staff steps (代录 for the deputy's own) and unit steps (first argument
+engine by workflow/demo/seed.py: staff steps (代录 for the deputy's own) and unit steps (first argument
 the unit's code, acting through its link).
 """
 from __future__ import annotations

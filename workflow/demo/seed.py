@@ -15,7 +15,7 @@ from storage import repositories as repo
 from storage.models import Deputy, Proposal, Unit, User
 from storage.uow import UnitOfWork
 from workflow.demo.data import DELEGATIONS, DEPUTY_NAMES, PROPOSALS, SHOWCASE, TERM, UNITS, DemoProposal
-from workflow.domain.definition import SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.definition import PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.links import make_token
 from workflow.domain.rules import Actor
 from workflow.engine.engine import ActionResult, Engine
@@ -138,7 +138,7 @@ _STAFF_STEPS = {
 
 def _reply(engine: Engine, code: str, category: str, text: str) -> tuple[str, dict]:
     raw = {"category": category, "text": text, "signer": _head(code)}
-    if category in ("B", "C"):
+    if category in PROMISING_CATEGORIES:
         raw["promise_date"] = engine.clock() + dt.timedelta(days=150 if category == "B" else 365)
     return "reply", raw
 

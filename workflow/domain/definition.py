@@ -27,6 +27,8 @@ STATES: dict[str, str] = {
 FINAL_STATES = frozenset({"closed", "referred", "withdrawn"})  # nothing more happens
 OPEN_STATES = [s for s in STATES if s not in FINAL_STATES]
 PRE_SUBMISSION_STATES = ("draft", "consulting")  # still the deputy's own (草稿、提出前沟通)
+# Waiting for the lead units' (next) reply.
+REPLY_OWED_STATES = ("assigned", "handling", "rehandling")
 # In the units' hands: assigned and not yet finished.
 HANDLED_STATES = ("assigned", "handling", "replied", "rehandling", "implementing")
 SUPERVISABLE = ["accepted", *HANDLED_STATES]  # may be marked for key supervision
@@ -80,14 +82,12 @@ REFERRAL_REASONS = [
     "没有具体内容",
     "不属于本级职权范围",
 ]
-CONTACT_METHODS = ["面谈", "电话", "座谈会", "实地调研", "微信", "书面", "其他"]
 
 
 # ---------------------------------------------------------------- proposal transitions
 # Rows with the same trigger are tried in order: the first whose conditions hold decides the
 # destination (dest None: the proposal's state does not change). Conditions are methods of
 # workflow.domain.rules.Context; they choose where an allowed action leads, they never refuse it (guards do).
-ANY_OPEN = OPEN_STATES
 PROPOSAL_TRANSITIONS: list[dict] = [
     dict(trigger="revise", source=["draft"], dest=None),
     dict(trigger="request_consultation", source="draft", dest="consulting"),
@@ -168,7 +168,7 @@ class Action:
     unit_roles: frozenset[str] = frozenset()  # for unit actors: roles of the assignment that may act
     assignment_level: bool = False  # fires the assignment machine too
     deputy_role: str = "lead"  # lead | co_signer: which deputy may act
-    guards: tuple[str, ...] = ()  # functions of workflow.guards that may refuse it, with a reason
+    guards: tuple[str, ...] = ()  # names in workflow.domain.rules.GUARDS that may refuse it, with a reason
     description: str = ""
 
 

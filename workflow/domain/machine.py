@@ -42,6 +42,11 @@ def assignment_action_possible(action: str, state: str) -> bool:
     return state in _ASSIGNMENT_SOURCES.get(action, ())
 
 
+def sources_of(action: str) -> frozenset[str]:
+    """The proposal states from which the table has a row for `action`."""
+    return frozenset(_PROPOSAL_SOURCES.get(action, ()))
+
+
 def actions_from(state: str) -> list[str]:
     return [a for a in ACTIONS if proposal_action_possible(a, state)]
 

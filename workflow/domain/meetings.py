@@ -6,7 +6,7 @@ item for voting and close it; one item is open at a time. Each phone (and each W
 item once; a WeChat user bound to a deputy counts as a deputy, everyone else as the public.
 
 Every check here is pure: it takes what the database said and returns or raises. The service that
-reads and writes the rows is workflow/meeting_service.py.
+reads and writes the rows is workflow/usecases/meetings.py; what the pages show, workflow/readmodels/meetings.py.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ latest evaluation of each kind. A rating not given is left out of the satisfacti
 counted as 满意.
 
 The figures are defined over `Facts`, what one counted item (a proposal, or one unit's share of it)
-comes to. `facts_of` derives them from `LeadRecord`s in Python; workflow/stats.py derives the same
+comes to. `facts_of` derives them from `LeadRecord`s in Python; workflow/readmodels/stats.py derives the same
 facts in SQL, grouped, for large data sets. Either way `tally_facts` does the counting, so the
 dashboard, the exports and GET /api/v1/stats share one definition.
 """

@@ -275,5 +275,5 @@ def on_enter(ctx: Context, state: str, payload: dict) -> None:
     elif state in FINAL_STATES:
         p.closed_at = utcnow()
         _move_assignments(ctx, "finish", lambda a: a.state in LIVE_ASSIGNMENT_STATES)
-    elif state in ("draft", "submitted"):
+    elif state in ("draft", "submitted"):  # consultation over: a consulted unit that did not answer is done
         _move_assignments(ctx, "finish", lambda a: a.role == "consult" and a.state == "pending")

@@ -42,6 +42,7 @@ from workflow.engine.chain import append_event
 from workflow.settings import Settings
 
 CONFLICT = "这件建议刚刚被别人处理过，请刷新后再试。"
+BUSY = "系统繁忙，这件建议正在被处理，请稍后再试。"
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Engine:
     async def perform(self, ref: str, action: str, actor: Actor, raw: Mapping[str, Any] | None = None) -> ActionResult:
         """Run one action on the proposal `ref` (number or d<id>) as `actor`."""
         raw = dict(raw or {})
-        async with UnitOfWork(self.db, CONFLICT) as session:
+        async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
             proposal = await repo.proposal_by_ref(session, ref, for_update=True)
             if proposal is None:
                 raise NotFound(f"找不到建议 {ref}。")
@@ -86,7 +87,7 @@ class Engine:
                               self.settings.workflow.categories)
         if submit and (not fields.get("title") or not fields.get("content")):
             raise InvalidInput("建议的标题和内容都不能为空。", field="title" if not fields.get("title") else "content")
-        async with UnitOfWork(self.db, CONFLICT) as session:
+        async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
             deputy = await repo.deputy_by_number(session, lead_deputy)
             if deputy is None or not deputy.active:
                 raise InvalidInput(f"代表证号 {lead_deputy} 不在代表名册中。", field="lead_deputy")

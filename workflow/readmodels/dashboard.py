@@ -2,9 +2,9 @@
 supervision against the rest, proposals by state, the monthly trend and the yellow/red cards, and
 the proposals behind each figure.
 
-Every tally comes from workflow/stats.py (SQL facts, counted by workflow/tallies.py), the same
-path as GET /api/v1/stats; the cards come from workflow/reminders (open_deadlines + card_for), the
-same as the reminders sent.
+Every tally comes from workflow/readmodels/stats.py (SQL facts, counted by workflow/domain/tallies.py),
+the same path as GET /api/v1/stats; the cards come from workflow/readmodels/deadlines.py
+(open_deadlines) and workflow/domain/cards.py (card_for), the same as the reminders sent.
 """
 from __future__ import annotations
 

@@ -32,7 +32,6 @@ FIGURE_LABELS = {
     "state": "状态", "submitted_month": "当月提交", "replied_month": "当月首次答复",
     "card_red": "红牌（已逾期）", "card_yellow": "黄牌（临近期限）",
 }
-OTHER_FIGURES = ("state", "submitted_month", "replied_month", "card_red", "card_yellow")
 PAGE_SIZE = 100
 
 

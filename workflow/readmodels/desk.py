@@ -23,12 +23,14 @@ from workflow.domain.definition import (
     LIVE_ASSIGNMENT_STATES,
     PRE_SUBMISSION_STATES,
     REPLY_CATEGORIES,
+    REPLY_OWED_STATES,
     ROLES,
     STATES,
     SUPERSEDED_ASSIGNMENT_STATES,
 )
 from workflow.domain.errors import NotFound
 from workflow.domain.links import make_token
+from workflow.domain.machine import sources_of
 from workflow.domain.rules import Actor
 from workflow.settings import Settings
 
@@ -184,7 +186,7 @@ async def my_proposals(session: AsyncSession, settings: Settings, number: str, l
 def next_due(settings: Settings, p: Proposal) -> tuple[str, Optional[dt.date]]:
     """What the proposal waits for next, and by when."""
     leads = [a for a in p.assignments if a.role == "lead" and a.state in LIVE_ASSIGNMENT_STATES]
-    if p.state in ("assigned", "handling", "rehandling"):
+    if p.state in REPLY_OWED_STATES:
         dues = [a.reply_due for a in leads if a.reply_due is not None]
         return ("答复期限", min(dues)) if dues else ("", None)
     if p.state == "replied" and p.replies:
@@ -217,7 +219,7 @@ async def pending_cosigns(session: AsyncSession, number: str) -> list[tuple[str,
         select(Proposal.id).join(CoSigner, CoSigner.proposal_id == Proposal.id)
         .join(Deputy, CoSigner.deputy_id == Deputy.id)
         .where(Deputy.number == number, CoSigner.confirmed_at.is_(None),
-               Proposal.state.in_((*PRE_SUBMISSION_STATES, "submitted", "accepted")))
+               Proposal.state.in_(sorted(sources_of("confirm_cosign"))))
         .order_by(Proposal.id))).scalars()
     found = []
     for proposal_id in list(rows):

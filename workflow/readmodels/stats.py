@@ -3,7 +3,7 @@
 SQL derives the `Facts` of every counted item (a proposal, or one unit's share of it) and groups
 the items that have the same facts; the pure `tally_facts` then counts them. The SQL computes facts
 only (which lead replied, the newest rating...), never whether something counts: that is decided
-in workflow/tallies.py, once. `lead_records` (the same rows as LeadRecords) is the slow,
+in workflow/domain/tallies.py, once. `lead_records` (the same rows as LeadRecords) is the slow,
 plain-Python way to the same facts, kept to check the SQL against.
 """
 from __future__ import annotations
@@ -42,8 +42,6 @@ from workflow.domain.tallies import Facts, LeadRecord, Stats, counts_for, tally_
 from workflow.readmodels.deadlines import CALENDAR_KEY
 
 GROUPS = {"unit", "category", "year", "key"}
-PUBLIC_FIELDS = ("assigned", "replied", "reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate",
-                 "dual_satisfaction_rate", "solved_rate", "overdue")
 FACT_COLUMNS = ("leads", "replied_leads", "on_time_leads", "contacted", "overdue", "latest_reply_category",
                 "reply_rating", "implementation_rating")
 BEIJING = dt.timedelta(hours=8)  # stored times are UTC; days and months are counted in Beijing time
@@ -81,11 +79,15 @@ def utc_start(day: dt.date) -> dt.datetime:
 
 
 # ------------------------------------------------------------------ the facts, in SQL
+def reply_late_clause(today: dt.date):
+    """An assignment whose reply is still owed past its due date (Assignment's columns only)."""
+    a = Assignment
+    return and_(a.state.in_(sorted(AWAITING_REPLY_STATES)), a.reply_due.is_not(None), a.reply_due < today)
+
+
 def overdue_clause(today: dt.date):
     """逾期 in SQL over Assignment joined to its Proposal: workflow.domain.tallies.is_overdue, said again."""
-    a, p = Assignment, Proposal
-    return and_(a.state.in_(sorted(AWAITING_REPLY_STATES)), p.state.not_in(sorted(FINAL_STATES)),
-                a.reply_due.is_not(None), a.reply_due < today)
+    return and_(reply_late_clause(today), Proposal.state.not_in(sorted(FINAL_STATES)))
 
 
 def _leads(scope: Scope, today: dt.date):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Assignment, Proposal
 from workflow.domain.definition import AWAITING_REPLY_STATES, FINAL_STATES, HANDLING_ROLES
+from workflow.readmodels.stats import reply_late_clause
 
 LIMIT = 200
 
@@ -31,7 +32,7 @@ def _has_assignment(*clauses) -> object:
 
 
 def _overdue(today: dt.date) -> object:
-    late_reply = and_(Assignment.role == "lead", Assignment.state.in_(sorted(AWAITING_REPLY_STATES)), Assignment.reply_due < today)
+    late_reply = and_(Assignment.role == "lead", reply_late_clause(today))
     late_sign = and_(Assignment.state == "pending", Assignment.role.in_(HANDLING_ROLES), Assignment.sign_due < today)
     return and_(Proposal.state.not_in(FINAL_STATES), _has_assignment(or_(late_reply, late_sign)))
 

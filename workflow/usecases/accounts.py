@@ -18,10 +18,11 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import User, utcnow
 from storage.uow import UnitOfWork
+from workflow.domain.definition import ACCOUNT_ROLES
 from workflow.domain.errors import InvalidInput, NotFound, WorkflowError
 from workflow.domain.rules import Actor
 
-ROLES = {"admin": "管理员", "staff": "工作人员", "supervisor": "督办/领导", "viewer": "只读"}
+ROLES = ACCOUNT_ROLES  # 管理员、工作人员、督办/领导、只读
 _hasher = PasswordHasher()
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)

@@ -96,15 +96,6 @@ async def unbind(db: Database, openid: str) -> Identity:
     return was
 
 
-# ---------------------------------------------------------------- the stored dialogue
-
-
-# ---------------------------------------------------------------- delivered messages (dedupe)
-
-
-# ---------------------------------------------------------------- answers sent later
-
-
 # ---------------------------------------------------------------- codes for many deputies at once
 async def binding_codes(db: Database, numbers: Optional[list[str]] = None, include_bound: bool = False,
                         created_by: str = "cli") -> list[tuple[str, str, str, dt.datetime]]:

@@ -1,4 +1,4 @@
-"""集中评议 rows: meetings, their agenda, the voting window and the room's scores (results: meeting_results.py).
+"""集中评议 rows: meetings, their agenda, the voting window and the room's scores (results: readmodels/meeting_results.py).
 
     meeting_id = await create_meeting(db, actor, "2025 年重点督办建议集中评议会", "2025-11-20")
     item_id = await add_item(db, actor, meeting_id, "2025-012")
@@ -6,7 +6,7 @@
     kind = await cast_vote(db, meeting.vote_token, item_id, Voter(cookie, openid), "satisfied")
     await close_item(db, actor, item_id)       # the result is kept with the proposal, as an event
 
-The rules are workflow/meetings.py; this module reads rows, asks the rules, writes rows. Every staff
+The rules are workflow/domain/meetings.py; this module reads rows, asks the rules, writes rows. Every staff
 change is a MeetingLog row with the staff member's name; closing an item also writes the event
 "集中评议结果" on its proposal's hash-chained log (no state changes: it records a fact).
 """
@@ -31,7 +31,6 @@ from workflow.engine.chain import append_event
 from workflow.readmodels.meetings import bound_deputy, counts_of_items, has_voted
 
 RESULT_ACTION = "meeting_result"
-
 
 
 def _acting(actor: Actor) -> None:
@@ -187,12 +186,8 @@ async def cast_vote(db: Database, token: str, item_id: int, voter: Voter, rating
                                     deputy_id=deputy.id if deputy else None, rating=rating, created_at=utcnow()))
             await session.flush()
             return kind
-    except Conflict:
+    except Conflict as lost:
+        if lost.reason != "duplicate":
+            raise  # busy: the score was not stored, and the phone is told to try again
         # The same phone scoring twice at the same instant: the unique constraint decides.
         raise NotAllowed("您已经为这一项评过分了，每部手机每项只能评一次，原来的评分保持不变。") from None
-
-
-
-
-
-

@@ -39,11 +39,3 @@ async def set_published(db: Database, reply_id: int, actor: Actor, published: bo
         append_event(session, proposal, "publish_reply" if published else "unpublish_reply", actor,
                      {"reply_id": reply.id, "unit": unit, "category": reply.category})
     return True
-
-
-# ------------------------------------------------------------------ the public list
-
-
-# ------------------------------------------------------------------ the staff's list
-
-

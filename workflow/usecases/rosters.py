@@ -57,9 +57,3 @@ async def add_unit(db: Database, raw: Mapping[str, Any]) -> Unit:
         unit = Unit(**values)
         session.add(unit)
     return unit
-
-
-
-
-
-
