@@ -12,6 +12,7 @@
     chat --openid ID [--url URL]             play a WeChat user against a running server's /wechat
     wechat menu                              push the custom menu (提建议 / 我的建议 / 帮助)
     deputies codes [--number N] [--all] [--csv FILE]   one-time binding codes for deputies
+    secret                                   print a new random secret (server.secret_key, wechat.token)
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from storage.db import Database, upgrade  # noqa: E402
 from workflow.errors import USER_ERRORS  # noqa: E402
-from workflow.settings import ServerSettings, Settings, SettingsError, load_settings  # noqa: E402
+from workflow.settings import ServerSettings, Settings, SettingsError, exposure_problems, load_settings, new_secret  # noqa: E402
 
 log = logging.getLogger("jianyi")
 
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     imp = commands.add_parser("import", help="导入名册 / import a roster")
     imp.add_argument("kind", choices=["deputies", "units"])
     imp.add_argument("file")
+
+    commands.add_parser("secret", help="生成一个随机密钥 / print a new random secret")
 
     wf = commands.add_parser("workflow", help="流程 / workflow")
     wf.add_argument("action", choices=["diagram"])
@@ -139,10 +142,15 @@ def cmd_serve(settings: Settings, args) -> int:
 
     from workflow.engine.engine import Engine
 
+    host, port = args.host or settings.server.host, args.port or settings.server.port
+    problems = exposure_problems(settings, "127.0.0.1" if args.role == "worker" else host)
+    if problems:  # a shipped or short secret would let anyone forge links, sessions and WeChat messages
+        for problem in problems:
+            print(f"设置错误 / settings error: {problem}", file=sys.stderr)
+        return 2
     if args.role == "worker":
         asyncio.run(run_worker(settings))
         return 0
-    host, port = args.host or settings.server.host, args.port or settings.server.port
     if (args.host or args.port) and settings.server.public_url == ServerSettings().public_url:
         # Links in messages and pages must point where this server really listens.
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -302,6 +310,16 @@ def cmd_deputy_codes(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_secret() -> int:
+    secret = new_secret()
+    print(secret)
+    print("把它写入设置文件（[server] secret_key = \"...\" 或 [wechat] token = \"...\"，两者各用一个），"
+          "或环境变量 JIANYI_SERVER_SECRET_KEY / JIANYI_WECHAT_TOKEN。微信公众号后台“服务器配置”中的令牌(Token)"
+          "须与 wechat.token 相同。 / Put it in the settings file (one for server.secret_key, another for"
+          " wechat.token) or in JIANYI_SERVER_SECRET_KEY / JIANYI_WECHAT_TOKEN.", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -311,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         from workflow.domain.diagram import markdown
         print(markdown())
         return 0
+    if args.command == "secret":
+        return cmd_secret()
     try:
         settings = load_settings()
     except SettingsError as exc:

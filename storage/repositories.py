@@ -13,8 +13,8 @@ from storage.models import HANDED_ON_STATES
 
 from .models import Assignment, Deputy, Event, Proposal, ProposalCounter, Unit, User
 
-_DRAFT_REF = re.compile(r"^d(\d{1,12})$")
-_NUMBER = re.compile(r"^\d{4}-\d{1,6}$")
+_DRAFT_REF = re.compile(r"^d([0-9]{1,9})$")  # an id either database can hold
+_NUMBER = re.compile(r"^[0-9]{4}-[0-9]{1,6}$")
 
 
 def _proposal_query(full: bool = True):

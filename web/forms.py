@@ -2,21 +2,59 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any, Optional
 
 from aiohttp import web
 
-from workflow.errors import InvalidInput
+from workflow.errors import InvalidInput, NotFound
+
+MAX_DEPTH = 16  # no form or action nests deeper than 3; a deeper body is not one of ours
+ID_MAX = 2**31 - 1  # the largest id either database keeps (PostgreSQL's integer)
+_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²" and "٣" pass str.isdigit() but are not numbers here
 
 
 async def json_object(request: web.Request) -> dict:
-    """The JSON object in the body; anything else is bad input with a Chinese message."""
+    """The JSON object in the body; anything else (not JSON, not an object, nested absurdly deep) is bad
+    input with a Chinese message."""
     try:
         body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidInput("请求内容应为 JSON 对象。") from None
     if not isinstance(body, dict):
         raise InvalidInput("请求内容应为 JSON 对象。")
+    if _depth(body) > MAX_DEPTH:
+        raise InvalidInput("请求内容嵌套层次太多。")
     return body
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in `value` (counted without recursion)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                break
+            todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def whole_number(raw: Optional[str], low: int = 0, high: int = ID_MAX) -> Optional[int]:
+    """`raw` as a whole number in ASCII digits within [low, high]; None for anything else."""
+    if raw is None or not _DIGITS.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+def path_id(request: web.Request, name: str = "id", missing: str = "找不到该记录。") -> int:
+    """An id in the URL's path, or NotFound (an id no row can have is simply not found)."""
+    value = whole_number(request.match_info.get(name), 1)
+    if value is None:
+        raise NotFound(missing)
+    return value
 
 
 async def posted(request: web.Request) -> tuple[dict, bool]:

@@ -139,7 +139,8 @@ async def current_user(request: web.Request) -> Optional[User]:
     user = None
     if data is not None and data.user_id is not None:
         found = await accounts.user_by_id(request.app[DB], data.user_id)
-        if (found is not None and found.active
+        # An account without a password (an API-only account) never holds a console session.
+        if (found is not None and found.active and found.password_hash
                 and hmac.compare_digest(accounts.password_fingerprint(found), data.fingerprint)):
             user = found
     state["user"] = user
@@ -197,10 +198,12 @@ def redirect(location: str) -> web.Response:
 
 
 def safe_next(target: Optional[str], default: str) -> str:
-    """A local path to go back to after sign-in (never another site)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """A local path to go back to after sign-in (never another site). Browsers drop tabs and line breaks
+    from a URL, so "/\t/evil" would become "//evil": any control character or space refuses it."""
+    if (not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//")
+            or "\\" in target or any(ord(c) < 0x21 or 0x7f <= ord(c) <= 0x9f for c in target)):
+        return default
+    return target
 
 
 def require(*roles: str) -> Callable[[Handler], Handler]:

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
 from storage.models import Deputy
+from web.forms import json_object
 from web.keys import DB, SETTINGS
 from workflow.errors import InvalidInput
 from workflow.settings import WechatSettings
@@ -119,13 +120,7 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("请求内容应为 JSON 对象。") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("请求内容应为 JSON 对象。")
-    return body
+    return await json_object(request)
 
 
 async def send(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from storage import outbox
 from storage.models import OutboxMessage
 from web.api.routes import READ_ROLES, WRITE_ROLES, _int, _user, ok
+from web.forms import path_id
 from web.keys import DB
 from workflow.errors import InvalidInput, NotFound
 
@@ -35,9 +36,10 @@ async def list_notifications(request: web.Request) -> web.Response:
 
 async def resend(request: web.Request) -> web.Response:
     await _user(request, WRITE_ROLES)
-    if not await outbox.resend(request.app[DB], int(request.match_info["id"])):
+    row_id = path_id(request, "id", "找不到这条通知。")
+    if not await outbox.resend(request.app[DB], row_id):
         raise NotFound("找不到这条失败的通知（可能已重新发送）。")
-    return ok({"id": int(request.match_info["id"]), "status": "pending"})
+    return ok({"id": row_id, "status": "pending"})
 
 
 def setup_routes(app: web.Application) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aiohttp import web
@@ -11,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
 from web.api.openapi import openapi_document
-from web.forms import json_object
+from web.forms import json_object, path_id
 from web.json_shapes import assignment_dict, proposal_detail, proposal_summary
 from web.keys import DB, ENGINE, SETTINGS
 from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
@@ -56,10 +57,9 @@ def _int(request: web.Request, name: str, default: int | None = None, low: int =
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidInput(f"参数 {name} 应为整数。", field=name) from None
+    if not re.fullmatch(r"[0-9]{1,12}", raw):
+        raise InvalidInput(f"参数 {name} 应为整数。", field=name)
+    value = int(raw)
     if not low <= value <= high:
         raise InvalidInput(f"参数 {name} 应在 {low} 到 {high} 之间。", field=name)
     return value
@@ -141,7 +141,7 @@ async def post_action(request: web.Request) -> web.Response:
 async def link_control(request: web.Request) -> web.Response:
     """Revoke a unit link (and issue a new one): POST /api/v1/assignments/{id}/revoke-link."""
     await _user(request, WRITE_ROLES)
-    assignment_id = int(request.match_info["id"])
+    assignment_id = path_id(request, "id", "找不到该交办记录。")
     await reissue_link(request.app[DB], assignment_id)  # the console's revoke button shares it
     async with request.app[DB].read() as session:
         assignment = await session.get(Assignment, assignment_id, options=[

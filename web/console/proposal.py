@@ -12,6 +12,7 @@ from sqlalchemy import select
 from storage import repositories as repo
 from storage.models import Deputy, Unit
 from web.console.forms import GROUPS, FormContext, build_forms, raw_params
+from web.forms import path_id
 from web.json_shapes import proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
@@ -126,7 +127,7 @@ async def act(request: web.Request) -> web.Response:
 async def revoke_link(request: web.Request) -> web.Response:
     """POST /console/assignments/{id}/revoke-link: the unit's old links stop working, a new one is shown."""
     async with request.app[DB].read() as session:
-        assignment = await repo.assignment_by_id(session, int(request.match_info["id"]))
+        assignment = await repo.assignment_by_id(session, path_id(request, "id", "找不到该交办记录。"))
         proposal = await repo.proposal_by_id(session, assignment.proposal_id) if assignment else None
     if assignment is None or proposal is None:
         return refuse(request, 404, "找不到该交办记录。", title="找不到")

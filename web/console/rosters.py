@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Deputy, Unit, UnitLiaison
+from web.forms import whole_number
 from web.keys import DB
 from web.session import ACT_ROLES, can_act, render, require, user_of
 from workflow.errors import USER_ERRORS
@@ -31,7 +32,7 @@ async def _roster_page(request: web.Request, kind: str, issued: Optional[dict] =
     query = select(model)
     if words:
         query = query.where(or_(*[getattr(model, c).contains(words, autoescape=True) for c in spec["search"]]))
-    page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
+    page = whole_number(request.query.get("page"), 1, 99999) or 1
     async with request.app[DB].read() as session:
         total = (await session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()
         rows = (await session.execute(query.order_by(getattr(model, spec["key"])).limit(PAGE_SIZE)

@@ -17,6 +17,7 @@ from web.console import auth as console_auth
 from web.console import proposal as console_proposal
 from web.console import rosters as console_rosters
 from web.console import sheet as console_sheet
+from web.forms import whole_number
 from web.keys import DB, ENGINE
 from web.session import render, require
 from workflow.domain.definition import HANDLING_ROLES, STATES, SUPERSEDED_ASSIGNMENT_STATES
@@ -60,11 +61,11 @@ async def proposal_list(request: web.Request) -> web.Response:
     year = request.query.get("year", "")
     if state in STATES:
         query = query.where(Proposal.state == state)
-    if year.isdigit():
+    if whole_number(year, 1990, 2200) is not None:
         query = query.where(Proposal.year == int(year))
     if words:
         query = query.where(or_(Proposal.title.contains(words, autoescape=True), Proposal.number == words))
-    page = max(1, int(request.query["page"])) if request.query.get("page", "").isdigit() else 1
+    page = whole_number(request.query.get("page"), 1, 99999) or 1
     today = request.app[ENGINE].clock()
     async with request.app[DB].read() as db_session:
         total = (await db_session.execute(select(func.count()).select_from(query.subquery()))).scalar_one()

@@ -7,6 +7,7 @@ from aiohttp import web
 from markupsafe import Markup
 
 from storage import repositories as repo
+from web.forms import path_id
 from web.json_shapes import assignment_dict, unit_link
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import ACT_ROLES, refuse, render, require
@@ -34,7 +35,7 @@ async def sheet(request: web.Request) -> web.Response:
     """GET /console/assignments/{id}/sheet."""
     settings = request.app[SETTINGS]
     async with request.app[DB].read() as session:
-        assignment = await repo.assignment_by_id(session, int(request.match_info["id"]))
+        assignment = await repo.assignment_by_id(session, path_id(request, "id", "找不到该交办记录。"))
         proposal = await repo.proposal_by_id(session, assignment.proposal_id) if assignment else None
         if assignment is None or proposal is None or assignment.role not in ROLES:
             return refuse(request, 404, "找不到该交办记录。", title="找不到")

@@ -13,10 +13,11 @@ from aiohttp import web
 
 from web.api.routes import WRITE_ROLES, _body, _user, ok
 from web.dashboard.scope import parse_year
+from web.forms import path_id, whole_number
 from web.keys import DB, ENGINE
 from web.session import ACT_ROLES, can_act, redirect, render, require, user_of
 from workflow.domain.definition import REPLY_CATEGORIES
-from workflow.errors import InvalidInput, NotFound
+from workflow.errors import InvalidInput
 from workflow.readmodels.replies import public_replies, public_years, replies_for_review
 from workflow.readmodels.stats import BEIJING
 from workflow.usecases import accounts
@@ -28,14 +29,11 @@ REVIEW_PAGE = 50
 
 def _page(request: web.Request) -> int:
     raw = request.query.get("page", "")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    return whole_number(raw, 1, 99999) or 1
 
 
 def _reply_id(request: web.Request) -> int:
-    raw = request.match_info["id"]
-    if len(raw) > 9:  # beyond any id (and PostgreSQL integer)
-        raise NotFound("找不到这条答复。")
-    return int(raw)
+    return path_id(request, "id", "找不到这条答复。")
 
 
 def _pager(request: web.Request, page: int, total: int, size: int) -> dict:

@@ -12,6 +12,7 @@ from aiohttp import web
 from web.dashboard import exports, replies
 from web.dashboard.charts import Bar, Series, bar_chart, line_chart
 from web.dashboard.scope import linker, scope_of, scope_params
+from web.forms import whole_number
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import render, require
 from workflow.domain.cards import DEADLINE_LABELS
@@ -71,7 +72,7 @@ async def behind(request: web.Request) -> web.Response:
     scope = scope_of(request)
     q = request.query
     figure = q.get("figure", "")
-    page_no = int(q["page"]) if q.get("page", "").isdigit() and int(q["page"]) > 0 else 1
+    page_no = whole_number(q.get("page"), 1, 99999) or 1
     found = await proposals_behind(request.app[DB], request.app[SETTINGS], request.app[ENGINE].clock(), scope,
                                    figure, state=q.get("state", ""), month=q.get("month", ""),
                                    deadline=q.get("deadline", ""), page=page_no)

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from web.forms import whole_number
 from web.keys import ENGINE
 from workflow.errors import InvalidInput
 from workflow.readmodels.stats import Scope
@@ -15,9 +16,10 @@ from workflow.readmodels.stats import Scope
 def parse_year(raw: Optional[str], default: int) -> int:
     if not raw:
         return default
-    if not raw.isdigit() or not 1990 <= int(raw) <= 2200:
+    year = whole_number(raw, 1990, 2200)
+    if year is None:
         raise InvalidInput("年度应为四位数字，例如 2025。", field="year")
-    return int(raw)
+    return year
 
 
 def parse_day(raw: Optional[str], name: str) -> Optional[dt.date]:

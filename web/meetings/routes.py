@@ -11,6 +11,7 @@ from typing import Optional
 from aiohttp import web
 
 from web.console.sheet import qr_svg
+from web.forms import path_id
 from web.keys import DB, ENGINE, SETTINGS
 from web.meetings import vote as meeting_vote
 from web.session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
@@ -35,7 +36,7 @@ def vote_url(request: web.Request, token: str) -> str:
 
 
 def _meeting_id(request: web.Request) -> int:
-    return int(request.match_info["id"])
+    return path_id(request, "id", "找不到这次会议。")
 
 
 # ------------------------------------------------------------------ the list
@@ -104,7 +105,7 @@ async def add_item(request: web.Request) -> web.Response:
 @require(*ACT_ROLES)
 async def item_operation(request: web.Request) -> web.Response:
     """POST /meetings/{id}/items/{item}/{op}: report | up | down | remove | open | close."""
-    op, meeting_id, item_id = request.match_info["op"], _meeting_id(request), int(request.match_info["item"])
+    op, meeting_id, item_id = request.match_info["op"], _meeting_id(request), path_id(request, "item", "找不到这个议程事项。")
     form = await request.post()
     db, actor = request.app[DB], _actor(request)
     try:

@@ -18,6 +18,7 @@ from typing import Optional
 import aiohttp_jinja2
 from aiohttp import web
 
+from web.forms import whole_number
 from web.keys import DB, SETTINGS
 from web.meetings.wechat_oauth import OAuthFailed, authorize_url, openid_for_code
 from workflow.domain.definition import RATINGS
@@ -145,7 +146,7 @@ async def vote(request: web.Request) -> web.StreamResponse:
         return await _refuse(request, token, cookie, "请先打开评议页面再评分（浏览器需允许保存 Cookie）。没有记录评分。", 400)
     if not hmac.compare_digest(check, _sign(request, "vote", cookie)):
         return await _refuse(request, token, cookie, "页面已过期，请刷新后再评分。没有记录评分。", 403)
-    if not item.isdigit():
+    if whole_number(item, 1) is None:
         return await _refuse(request, token, cookie, "请选择要评分的事项。", 400)
     voter = Voter(cookie, wechat_openid(request, cookie) or "")
     try:
