@@ -292,6 +292,12 @@ def cmd_wechat_menu(settings: Settings, args) -> int:
     return 0
 
 
+def _csv_text(value: str) -> str:
+    """A roster's text as a CSV cell that Excel and WPS show as text: a leading = + - @ (or a tab or
+    carriage return) would make the cell a formula, so it is written after an apostrophe."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def cmd_deputy_codes(settings: Settings, args) -> int:
     import csv
 
@@ -305,7 +311,7 @@ def cmd_deputy_codes(settings: Settings, args) -> int:
         with open(args.csv, "w", newline="", encoding="utf-8-sig") as handle:
             writer = csv.writer(handle)
             writer.writerow(["代表证号", "姓名", "绑定码", "有效期至（UTC）"])
-            writer.writerows([(n, name, c, f"{e:%Y-%m-%d %H:%M}") for n, name, c, e in issued])
+            writer.writerows([(_csv_text(n), _csv_text(name), c, f"{e:%Y-%m-%d %H:%M}") for n, name, c, e in issued])
     print(f"共发出 {len(issued)} 个绑定码。代表向公众号发送“绑定 绑定码”即可绑定；每个码只能用一次。", file=sys.stderr)
     return 0
 

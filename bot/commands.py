@@ -113,6 +113,8 @@ async def withdraw(ask: Ask, m: re.Match) -> Reply:
     if not m.group("ref"):
         return Reply(T.WITHDRAW_USAGE)
     reason = (m.group("reason") or "").strip()
+    async with ask.db.read() as session:  # someone else's proposal answers as an unknown number does
+        await desk.own_proposal(session, ask.who.key, m.group("ref"))
     result = await ask.engine.perform(m.group("ref"), "withdraw", ask.actor, {"reason": reason})
     return Reply(T.withdrawn(result.proposal.ref))
 

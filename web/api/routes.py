@@ -16,6 +16,7 @@ from web.forms import json_object, path_id
 from web.json_shapes import assignment_dict, proposal_detail, proposal_summary
 from web.keys import DB, ENGINE, SETTINGS
 from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
+from workflow.domain.params import web_url
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
 from workflow.readmodels import meeting_results
 from workflow.readmodels.stats import stats_for
@@ -117,7 +118,7 @@ async def _detail_response(request: web.Request, ref: str, user: User, status: i
         # A unit link lets its holder act for the unit: only those who may act themselves see them.
         body = proposal_detail(request.app[SETTINGS], proposal, events, allowed, links=user.role in WRITE_ROLES)
         body["meeting_scores"] = await meeting_results.proposal_scores(session, proposal.id)
-        body["attachments"] = [{"kind": a.kind, "url": a.url, "media_id": a.media_id, "at": a.created_at}
+        body["attachments"] = [{"kind": a.kind, "url": web_url(a.url), "media_id": a.media_id, "at": a.created_at}
                                for a in await repo.attachments_of(session, proposal.id)]
         return ok(body, status)
 

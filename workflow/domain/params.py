@@ -71,6 +71,15 @@ def _clean_one(param: Param, value: Any, categories: tuple[str, ...]) -> Any:
     raise AssertionError(f"unknown parameter kind {param.kind}")
 
 
+def web_url(url: str) -> str:
+    """`url` if it is a web address (http or https, no spaces or control characters), else "": a photo's
+    javascript: or data: "URL" is never stored or linked (its media_id still names it)."""
+    url = (url or "").strip()
+    if url.lower().startswith(("http://", "https://")) and not any(ord(c) < 0x21 or ord(c) == 0x7f for c in url):
+        return url
+    return ""
+
+
 def clean_params(action: str, raw: Mapping[str, Any], categories: tuple[str, ...]) -> dict[str, Any]:
     """The action's parameters, checked and converted; InvalidInput names the first wrong one."""
     cleaned: dict[str, Any] = {}

@@ -9,6 +9,7 @@ from storage.models import ProposalAttachment
 from storage.uow import UnitOfWork
 from workflow.domain.definition import PRE_SUBMISSION_STATES, STATES
 from workflow.domain.errors import NotAllowed
+from workflow.domain.params import web_url
 from workflow.domain.rules import Actor
 from workflow.readmodels.desk import own_proposal
 
@@ -20,7 +21,7 @@ async def attach_photo(db: Database, number: str, ref: str, media_id: str, url: 
         if p.state not in PRE_SUBMISSION_STATES:
             raise NotAllowed(f"建议已{STATES[p.state]}，不能再添加照片。")
         session.add(ProposalAttachment(proposal_id=p.id, deputy_id=p.lead_deputy.id, kind="image",
-                                       media_id=media_id[:256], url=url[:1024], msg_id=msg_id[:64]))
+                                       media_id=media_id[:256], url=web_url(url)[:1024], msg_id=msg_id[:64]))
         await session.flush()
         return (await session.execute(select(func.count()).select_from(ProposalAttachment)
                                       .where(ProposalAttachment.proposal_id == p.id))).scalar_one()
