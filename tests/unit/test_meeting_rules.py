@@ -50,6 +50,8 @@ def test_only_key_proposals_go_on_the_agenda_once_and_leave_before_scoring():
         check_may_add(False, False, "2025-001")
     with pytest.raises(InvalidInput, match="已在本次会议"):
         check_may_add(True, True, "2025-001")
+    with pytest.raises(InvalidInput, match="保密"):  # the room's pages show each item's title to anyone
+        check_may_add(True, False, "2025-001", confidential=True)
     check_may_remove("waiting", 0)
     with pytest.raises(NotAllowed):
         check_may_remove("open", 0)

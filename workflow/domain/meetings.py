@@ -40,8 +40,13 @@ def clean_meeting(title: str, held_on: str) -> tuple[str, dt.date]:
     return title, day
 
 
-def check_may_add(key_supervision: bool, already_on_agenda: bool, number: Optional[str]) -> None:
-    """Only key-supervision proposals go on the agenda, each once."""
+def check_may_add(key_supervision: bool, already_on_agenda: bool, number: Optional[str],
+                  confidential: bool = False) -> None:
+    """Only key-supervision proposals go on the agenda, each once, and never a confidential one: the
+    room's phones and the screen show each item's title to anyone with the link."""
+    if confidential:
+        raise InvalidInput(f"建议 {number or ''} 要求保密，不能列入公开的集中评议（评分页面会公开其标题）。",
+                           field="proposal")
     if not key_supervision:
         raise InvalidInput(f"建议 {number or ''} 不是重点督办建议，不能列入集中评议。", field="proposal")
     if already_on_agenda:

@@ -124,9 +124,10 @@ async def open_item_id(db: Database, token: str) -> Optional[int]:
 
 
 async def candidates(db: Database, meeting_id: int) -> list[Proposal]:
-    """Key-supervision proposals not yet on this meeting's agenda, newest year first."""
+    """Key-supervision proposals not yet on this meeting's agenda (never a confidential one), newest year first."""
     taken = select(MeetingItem.proposal_id).where(MeetingItem.meeting_id == meeting_id)
-    query = (select(Proposal).where(Proposal.key_supervision.is_(True), Proposal.id.not_in(taken))
+    query = (select(Proposal).where(Proposal.key_supervision.is_(True), Proposal.confidential.is_(False),
+                                    Proposal.id.not_in(taken))
              .order_by(Proposal.year.desc(), Proposal.number))
     async with db.read() as session:
         return list((await session.execute(query)).scalars())

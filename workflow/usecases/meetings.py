@@ -67,7 +67,7 @@ async def add_item(db: Database, actor: Actor, meeting_id: int, ref: str) -> int
             raise NotFound(f"找不到建议 {ref}。")
         existing = (await session.execute(select(MeetingItem.id).where(
             MeetingItem.meeting_id == meeting_id, MeetingItem.proposal_id == proposal.id))).first()
-        rules.check_may_add(proposal.key_supervision, existing is not None, proposal.number)
+        rules.check_may_add(proposal.key_supervision, existing is not None, proposal.number, proposal.confidential)
         last = (await session.execute(select(func.max(MeetingItem.position))
                                       .where(MeetingItem.meeting_id == meeting_id))).scalar()
         item = MeetingItem(meeting_id=meeting_id, proposal_id=proposal.id, position=(last or 0) + 1,
