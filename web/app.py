@@ -50,6 +50,17 @@ async def errors_middleware(request: web.Request, handler):
         raise
 
 
+# Pages a stranger may open (unit, feedback and vote links, published replies) must not be framed by
+# another site (clickjacking); no page of ours is meant to be framed, so every response says so.
+FRAME_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
+                 "X-Content-Type-Options": "nosniff"}
+
+
+async def _frame_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in FRAME_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
 def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
@@ -64,6 +75,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     from web.meetings import routes as meetings
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
+    app.on_response_prepare.append(_frame_headers)
     app[SETTINGS] = settings
     app[ENGINE] = engine
     app[DB] = engine.db

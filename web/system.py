@@ -1,24 +1,45 @@
 """Health and metrics for operators: GET /healthz, GET /metrics (Prometheus text format)."""
 from __future__ import annotations
 
+import hmac
+import logging
+
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import func, select, text
 
 from storage.models import OutboxMessage, Proposal
-from web.keys import DB
+from web.keys import DB, SETTINGS
+from workflow.settings import is_loopback
+
+log = logging.getLogger("jianyi.web")
+PROXY_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """Whether the database answers; its error goes to the log, never to whoever asks."""
     try:
         async with request.app[DB].read() as session:
             await session.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any database failure means "not healthy", reported as such
-        return web.json_response({"status": "error", "database": str(exc)[:200]}, status=503)
+        log.warning("healthz: database unavailable: %s", exc)
+        return web.json_response({"status": "error", "database": "unavailable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})
 
 
+def _may_read_metrics(request: web.Request) -> bool:
+    token = request.app[SETTINGS].server.metrics_token
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(given.encode(), token.encode())
+    # Only this computer asking directly: behind a reverse proxy every request comes from loopback.
+    return is_loopback(request.remote or "") and not any(h in request.headers for h in PROXY_HEADERS)
+
+
 async def metrics(request: web.Request) -> web.Response:
+    if not _may_read_metrics(request):
+        return web.Response(status=403, text="无权读取运行指标：只能在本机读取，或设置 server.metrics_token 后凭令牌读取。\n",
+                            content_type="text/plain", charset="utf-8")
     async with request.app[DB].read() as session:
         states = (await session.execute(select(Proposal.state, func.count()).group_by(Proposal.state))).all()
         pending = (await session.execute(

@@ -63,6 +63,8 @@ class ServerSettings:
     secret_key: str = field(default="dev-secret-change-me", repr=False)
     link_ttl_days: int = 400
     data_dir: str = "data"
+    # GET /metrics: empty = only from this computer (not through a proxy); else this bearer token.
+    metrics_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
