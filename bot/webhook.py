@@ -21,6 +21,7 @@ import logging
 import re
 import struct
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Mapping, Optional
 from xml.parsers.expat import ExpatError
@@ -36,6 +37,7 @@ log = logging.getLogger("jianyi.bot.webhook")
 
 MAX_BODY = 128 * 1024  # a long text message in safe mode is well under this
 MAX_SKEW = 300  # seconds a timestamp may be off
+REPLAY_MEMORY = 200_000  # signed (timestamp, nonce) pairs remembered within the window, at most
 REPLY_BUDGET = 4.0  # seconds; WeChat waits 5
 SUCCESS = "success"
 _OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -115,6 +117,9 @@ class Webhook:
         self._inflight: dict[str, asyncio.Task] = {}
         self._late: set[str] = set()  # keys whose answer will follow as a customer-service message
         self._background: set[asyncio.Task] = set()
+        # (timestamp, nonce) of each signed POST in the window -> digest of its body: WeChat's retry sends
+        # the same body again; the same signature with another body is a replay of a captured URL.
+        self._signed: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 
     # ------------------------------------------------------------ GET: the server check
     async def get(self, request: web.Request) -> web.Response:
@@ -135,6 +140,7 @@ class Webhook:
             self._check_signature(request.query)
             body = await self._read(request)
             size = len(body)
+            self._check_not_replayed(request.query, body)
             msg = self._decode(body, request.query)
         except Refused as refused:
             return self._refuse(request, refused, size or request.content_length or 0)
@@ -158,6 +164,17 @@ class Webhook:
             raise Refused(403, "bad signature")
         if abs(self.clock() - int(timestamp)) > MAX_SKEW:
             raise Refused(403, "stale timestamp")
+
+    def _check_not_replayed(self, query: Mapping[str, str], body: bytes) -> None:
+        """A signature covers the URL only (in plain mode): refuse it with a body other than the first one."""
+        now, key, digest = self.clock(), (query["timestamp"], query["nonce"]), hashlib.sha256(body).digest()
+        while self._signed and (abs(now - int(next(iter(self._signed))[0])) > MAX_SKEW
+                                or len(self._signed) >= REPLAY_MEMORY):
+            self._signed.popitem(last=False)  # oldest first: out of the window, it is refused as stale anyway
+        seen = self._signed.get(key)
+        if seen is not None and seen != digest:
+            raise Refused(403, "signature replayed with another body")
+        self._signed[key] = digest
 
     async def _read(self, request: web.Request) -> bytes:
         if request.content_length is not None and request.content_length > MAX_BODY:
