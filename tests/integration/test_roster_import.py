@@ -14,7 +14,8 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from storage.models import Deputy, Unit
-from workflow.usecases.roster_import import import_file, preview_file
+from workflow.usecases.roster_files import MAX_COLUMNS, read_table
+from workflow.usecases.roster_import import import_bytes, import_file, preview_file
 from workflow.usecases.rosters import add_deputy, add_unit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -252,3 +253,28 @@ async def test_cli_import_exits_1_on_a_broken_xlsx_without_traceback(db, setting
     assert code == 1
     assert "无法读取这个 Excel 文件" in out
     assert "Traceback" not in out + err
+
+
+def _wide_xlsx(path: Path, rows: int) -> Path:
+    """A roster whose sheet declares columns up to XFD (16,384): one stray cell far to the right."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["代表证号", "姓名"])
+    for n in range(rows):
+        sheet.append([f"1{n:04d}", f"代表{n}"])
+    sheet.cell(row=1, column=16384, value="备注")
+    book.save(path)
+    return path
+
+
+def test_a_sheet_declaring_16384_columns_is_read_only_as_wide_as_a_roster_can_be(tmp_path):
+    table = read_table(_wide_xlsx(tmp_path / "wide.xlsx", 200).read_bytes(), "wide.xlsx")
+    assert len(table) == 201
+    assert max(len(cells) for _, cells in table) <= MAX_COLUMNS
+
+
+async def test_a_wide_sheet_imports_its_rows(db, tmp_path):
+    report = await import_bytes(db, "deputies", _wide_xlsx(tmp_path / "wide.xlsx", 300).read_bytes(), "wide.xlsx")
+    assert report.ok and report.created == 300, report.text()

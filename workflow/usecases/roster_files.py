@@ -13,6 +13,7 @@ MAX_BYTES = 20 * 1024 * 1024
 
 
 MAX_ROWS = 50_000
+MAX_COLUMNS = 64  # a roster has about ten; a sheet may declare 16,384 (XFD) and openpyxl pads every row to them
 HEADER_SEARCH_ROWS = 10  # a title line or two ("XX县第十八届人大代表名册") may sit above the header
 
 
@@ -75,7 +76,9 @@ def _xlsx_rows(data: bytes, is_header: Callable[[list[str]], bool]) -> list[tupl
 
 def _sheet_rows(sheet) -> list[tuple[int, list[str]]]:
     rows = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+    rows_read = MAX_ROWS + HEADER_SEARCH_ROWS + 1  # one past the limit, to tell "too many"
+    for number, values in enumerate(sheet.iter_rows(values_only=True, max_row=rows_read, max_col=MAX_COLUMNS),
+                                    start=1):
         if number > MAX_ROWS + HEADER_SEARCH_ROWS:
             raise FileProblem(f"行数太多（超过 {MAX_ROWS} 行）。")
         cells = [_cell_text(v) for v in values]

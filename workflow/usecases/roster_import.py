@@ -10,6 +10,7 @@ or 单位代码) is already on the roster updates that record; empty cells never
 """
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from workflow.usecases.roster_files import HEADER_SEARCH_ROWS, FileProblem, read
 from workflow.usecases.rosters import DEPUTY_FIELDS, UNIT_FIELDS, clean_record
 
 SHOWN_ERRORS = 50
+PARSE_SECONDS = 60
 
 KINDS = {
     "deputies": dict(label="代表名册", model=Deputy, key="number", fields=DEPUTY_FIELDS, columns={
@@ -108,8 +110,9 @@ async def import_file(db: Database, kind: str, path: Path, dry_run: bool = False
 
 
 async def import_bytes(db: Database, kind: str, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
-    """The same, for a file's content (e.g. an upload in the console)."""
-    report = parse_roster(kind, data, filename)
+    """The same, for a file's content (e.g. an upload in the console). The file is read in a worker thread,
+    bounded in rows, columns and time, so the server keeps answering while a large sheet is read."""
+    report = await parse_roster_aside(kind, data, filename)
     if not report.ok:
         return report
     try:
@@ -127,6 +130,15 @@ async def preview_file(db: Database, kind: str, path: Path) -> ImportReport:
 
 async def preview_bytes(db: Database, kind: str, data: bytes, filename: str) -> ImportReport:
     return await import_bytes(db, kind, data, filename, dry_run=True)
+
+
+async def parse_roster_aside(kind: str, data: bytes, filename: str) -> ImportReport:
+    """`parse_roster` in a worker thread, given at most PARSE_SECONDS."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(parse_roster, kind, data, filename), PARSE_SECONDS)
+    except asyncio.TimeoutError:
+        return ImportReport(kind, filename, problem=f"文件太复杂，{PARSE_SECONDS} 秒内没能读完。"
+                                                    "请只保留名册所在的工作表和列，另存为 .xlsx 或 CSV 再导入。")
 
 
 def parse_roster(kind: str, data: bytes, filename: str) -> ImportReport:
