@@ -27,6 +27,7 @@ from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from storage.models import Deputy
 from web.forms import json_object
 from web.keys import DB, SETTINGS
+from workflow.demo.seed import is_demo_deputy
 from workflow.errors import InvalidInput
 from workflow.settings import WechatSettings
 from workflow.usecases import binding
@@ -131,7 +132,8 @@ async def send(request: web.Request) -> web.Response:
         raise InvalidInput("openid 只能由字母、数字、下划线和连字符组成（64 个字符以内）。")
     if kind not in ("text", "click", "image", "subscribe") or not isinstance(value, str) or len(value) > 20000:
         raise InvalidInput("消息类型或内容不正确。")
-    user = WechatUser(f"{request.url.origin()}/wechat", request.app[SETTINGS].wechat)
+    # The configured address, never the request's Host header: a signed message goes only to this server.
+    user = WechatUser(f"{request.app[SETTINGS].server.public_url.rstrip('/')}/wechat", request.app[SETTINGS].wechat)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
             reply = await user.send(http, openid, kind, value)
@@ -141,9 +143,15 @@ async def send(request: web.Request) -> web.Response:
 
 
 async def binding_code(request: web.Request) -> web.Response:
-    """A one-time binding code for a demo deputy, so the page can bind without the console."""
+    """A one-time binding code for a demo deputy (one of the demo county's invented ones, never a real
+    deputy's), so the page can bind without the console."""
     body = await _json(request)
-    code, expires = await binding.new_binding_code(request.app[DB], "simulator", deputy=str(body.get("deputy", "")))
+    number = str(body.get("deputy", ""))
+    async with request.app[DB].read() as session:
+        name = (await session.execute(select(Deputy.name).where(Deputy.number == number))).scalar()
+    if name is None or not is_demo_deputy(number, name):
+        raise InvalidInput("模拟器只能为演示数据中的代表生成绑定码。")
+    code, expires = await binding.new_binding_code(request.app[DB], "simulator", deputy=number)
     return web.json_response({"code": code, "expires_at": expires.isoformat()})
 
 

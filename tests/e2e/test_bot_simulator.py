@@ -5,30 +5,66 @@ from __future__ import annotations
 import ast
 import asyncio
 import os
+import socket
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from run import build_app
 from tests.support.bot import add_deputy, code_for, mode_settings
+from workflow.demo.data import DEPUTY_NAMES
+from workflow.engine.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _demo_client(aiohttp_client, settings, engine, mode: str = "plain"):
+    """The demo app served where its public_url says (the simulator posts there, never to the Host header)."""
+    port = _free_port()
+    settings = mode_settings(settings, mode)
+    settings = replace(settings, server=replace(settings.server, public_url=f"http://127.0.0.1:{port}"))
+    return await aiohttp_client(build_app(settings, Engine(engine.db, settings, clock=engine.clock), demo=True),
+                                server_kwargs={"host": "127.0.0.1", "port": port})
+
+
 @pytest.mark.parametrize("mode", ["plain", "safe"])
 async def test_simulator_page_binds_and_chats_through_the_webhook(aiohttp_client, settings, engine, auth, mode):
-    client = await aiohttp_client(build_app(mode_settings(settings, mode), engine, demo=True))
-    await add_deputy(client, auth, "D001", "张三", "城关镇")
+    client = await _demo_client(aiohttp_client, settings, engine, mode)
+    demo_name = DEPUTY_NAMES[0]
+    await add_deputy(client, auth, "18001", demo_name, "城关镇")
     page = await client.get("/simulator")
-    assert page.status == 200 and "张三（D001，城关镇）" in await page.text()
-    code = (await (await client.post("/simulator/code", json={"deputy": "D001"})).json())["code"]
+    assert page.status == 200 and f"{demo_name}（18001，城关镇）" in await page.text()
+    code = (await (await client.post("/simulator/code", json={"deputy": "18001"})).json())["code"]
     said = await client.post("/simulator/send", json={"openid": "o_demo", "kind": "text", "value": f"绑定 {code}"})
     assert "绑定成功" in (await said.json())["reply"]
     clicked = await client.post("/simulator/send", json={"openid": "o_demo", "kind": "click", "value": "PROPOSE"})
     assert "第 1 步" in (await clicked.json())["reply"]
     photo = await client.post("/simulator/send", json={"openid": "o_demo", "kind": "image", "value": ""})
     assert "照片已收到" in (await photo.json())["reply"]
+
+
+async def test_simulator_gives_codes_only_for_the_demo_countys_deputies(aiohttp_client, settings, engine, auth):
+    client = await _demo_client(aiohttp_client, settings, engine)
+    await add_deputy(client, auth, "D001", "张三", "城关镇")  # a real deputy's number and name
+    await add_deputy(client, auth, "18002", "冒名者", "城关镇")  # a demo number under another name
+    for number in ("D001", "18002", "99999"):
+        answer = await client.post("/simulator/code", json={"deputy": number})
+        assert answer.status == 400 and "演示数据" in (await answer.json())["message"]
+
+
+async def test_simulator_posts_to_the_configured_address_never_to_the_host_header(aiohttp_client, settings, engine):
+    client = await _demo_client(aiohttp_client, settings, engine)
+    said = await client.post("/simulator/send", json={"openid": "o_demo", "kind": "text", "value": "帮助"},
+                             headers={"Host": "evil.example:80"})
+    assert said.status == 200 and (await said.json())["reply"]  # answered by this server's own /wechat
 
 
 async def test_simulator_refuses_a_bad_openid_in_chinese(aiohttp_client, settings, engine):

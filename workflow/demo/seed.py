@@ -88,6 +88,11 @@ def deputy_number(index: int) -> str:
     return f"18{index + 1:03d}"
 
 
+def is_demo_deputy(number: str, name: str) -> bool:
+    """Whether this is one of the demo county's invented deputies (the simulator plays only them)."""
+    return any(number == deputy_number(i) and name == n for i, n in enumerate(DEPUTY_NAMES))
+
+
 # ---------------------------------------------------------------------------- one proposal's story
 async def _play(engine: Engine, demo: DemoProposal) -> ActionResult:
     result = await engine.create_proposal(
