@@ -63,6 +63,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Raised at sign-out: every console session issued before it ends (migration 0006).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class BindingCode(Base):

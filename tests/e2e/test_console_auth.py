@@ -93,6 +93,18 @@ async def test_logout_ends_the_session(client, db):
     assert (await client.get("/console", allow_redirects=False)).status == 303
 
 
+async def test_a_cookie_copied_before_logout_stops_working_after_it(client, db):
+    await add_user(db, "wang", "staff", PASSWORD)
+    await signed_in(client, "wang")
+    copied = next(c for c in client.session.cookie_jar if c.key == "jianyi_session").value
+    assert (await client.get("/console", cookies={"jianyi_session": copied}, allow_redirects=False)).status == 200
+    response = await post_form(client, "/logout", {}, token_from="/console")
+    assert response.status == 303
+    sign_out_locally(client)
+    again = await client.get("/console", cookies={"jianyi_session": copied}, allow_redirects=False)
+    assert again.status == 303 and again.headers["Location"].startswith("/login")
+
+
 async def test_logout_without_csrf_token_is_refused_and_the_session_stays(client, db):
     await add_user(db, "wang", "staff", PASSWORD)
     await signed_in(client, "wang")

@@ -16,6 +16,7 @@ from web.session import (
     require,
     safe_next,
     start_session,
+    user_of,
 )
 from workflow.usecases import accounts
 
@@ -61,6 +62,10 @@ async def login(request: web.Request) -> web.Response:
 
 @require()
 async def logout(request: web.Request) -> web.Response:
+    """Sign out: the session ends on the server too, so a copied cookie stops working."""
+    user = user_of(request)
+    if user is not None:
+        await accounts.end_sessions(request.app[DB], user.id)
     return end_session(request, redirect("/login"))
 
 

@@ -102,8 +102,17 @@ def _check_password(password: str) -> None:
 
 
 def password_fingerprint(user: User) -> str:
-    """A short digest of the password hash: console sessions carry it, so a new password ends them."""
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+    """A short digest of the password hash and the session version: console sessions carry it, so a new
+    password or a sign-out ends them."""
+    return hashlib.sha256(f"{user.password_hash or ''}:{user.session_version or 0}".encode()).hexdigest()[:16]
+
+
+async def end_sessions(db: Database, user_id: int) -> None:
+    """Sign the account out everywhere: every console session cookie issued so far stops working."""
+    async with UnitOfWork(db) as session:
+        user = await session.get(User, user_id)
+        if user is not None:
+            user.session_version = (user.session_version or 0) + 1
 
 
 @functools.cache
