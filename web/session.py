@@ -34,6 +34,7 @@ from markupsafe import Markup
 from storage.models import User
 from web.keys import DB, SETTINGS
 from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
+from workflow.settings import is_loopback
 from workflow.usecases import accounts
 
 COOKIE = "jianyi_session"
@@ -195,6 +196,16 @@ def refuse(request: web.Request, status: int, message: str, title: str = "无法
 def redirect(location: str) -> web.Response:
     """303 See Other (after a POST, the browser GETs the next page)."""
     return web.Response(status=303, headers={"Location": location})
+
+
+def client_address(request: web.Request) -> str:
+    """The address a request came from: behind the reverse proxy (a loopback peer), the last address the
+    proxy appended to X-Forwarded-For; a direct request's own peer otherwise (never a header it sent)."""
+    peer = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and is_loopback(peer):
+        return forwarded.split(",")[-1].strip()[:100] or peer
+    return peer
 
 
 def safe_next(target: Optional[str], default: str) -> str:

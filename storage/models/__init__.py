@@ -15,6 +15,7 @@ from .core import (
     Deputy,
     Evaluation,
     Event,
+    LoginThrottle,
     Meta,
     Opinion,
     OutboxMessage,
@@ -30,5 +31,5 @@ from .core import (
 from .meetings import Meeting, MeetingItem, MeetingLog, MeetingVote
 
 __all__ = [
-    "HANDED_ON_STATES", "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog",
+    "HANDED_ON_STATES", "LoginThrottle", "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog",
 ]

@@ -67,6 +67,18 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class LoginThrottle(Base):
+    """Sign-in failures of one user name from one address (migration 0007); the name need not exist."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)  # "<name, lower case>|<address>"
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)  # each pause lasts twice the one before
+    locked_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class BindingCode(Base):
     """A one-time code that binds a WeChat user to a deputy or a unit (only its hash is kept)."""
 

@@ -6,6 +6,7 @@ from aiohttp import web
 from storage.models import User
 from web.keys import DB
 from web.session import (
+    client_address,
     commit_session,
     csrf_ok,
     current_user,
@@ -53,7 +54,8 @@ async def login(request: web.Request) -> web.Response:
         start_session(request)
         return _form(request, next_path, "登录页面已过期，请重新输入用户名和密码。", username, status=403)
     try:
-        user = await accounts.authenticate(request.app[DB], username, str(form.get("password") or ""))
+        user = await accounts.authenticate(request.app[DB], username, str(form.get("password") or ""),
+                                           address=client_address(request))
     except (accounts.LoginFailed, accounts.AccountLocked) as exc:
         return _form(request, next_path, exc.message, username, status=exc.status)
     start_session(request, user)

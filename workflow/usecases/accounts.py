@@ -12,7 +12,6 @@ from typing import Optional
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import update
 
 from storage import repositories as repo
 from storage.db import Database
@@ -21,11 +20,10 @@ from storage.uow import UnitOfWork
 from workflow.domain.definition import ACCOUNT_ROLES
 from workflow.domain.errors import InvalidInput, NotFound, WorkflowError
 from workflow.domain.rules import Actor
+from workflow.usecases import login_throttle
 
 ROLES = ACCOUNT_ROLES  # 管理员、工作人员、督办/领导、只读
 _hasher = PasswordHasher()
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD = 8
 
 
@@ -121,27 +119,30 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
-async def authenticate(db: Database, username: str, password: str, now: Optional[dt.datetime] = None) -> User:
+async def authenticate(db: Database, username: str, password: str, now: Optional[dt.datetime] = None,
+                       address: str = "") -> User:
     """The active user whose password this is; LoginFailed or AccountLocked otherwise.
 
-    Five failures in a row lock the account for 15 minutes; a success clears the count."""
+    Every answer costs one password check, whether the name exists or not, and says the same; failures
+    are counted per name and `address` (login_throttle.py), so a stranger cannot lock an account for
+    everyone else."""
     now = now or utcnow()
     username = (username or "").strip()[:64]
+    paused = await login_throttle.paused_until(db, username, address, now)
     async with db.read() as session:
-        user = await repo.user_by_name(session, username) if username else None
-    if user is None or not user.active or not user.password_hash:
+        user = await repo.user_by_name(session, username) if username and paused is None else None
+    real = user is not None and user.active and bool(user.password_hash)
+    if not real:
         await _verify_dummy(password)
-        raise LoginFailed("用户名或密码不正确。")
-    if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked(_locked_message(user.locked_until))
-    if await asyncio.to_thread(verify_password, user, password or ""):
-        await _record_success(db, user)
+    if paused is not None:
+        raise AccountLocked(_locked_message(paused))
+    if real and await asyncio.to_thread(verify_password, user, password or ""):
+        await login_throttle.clear(db, username, address)
         return user
-    failures = await _record_failure(db, user, now)
-    if failures >= MAX_FAILED_LOGINS:
-        raise AccountLocked(_locked_message(now + LOCKOUT))
-    left = MAX_FAILED_LOGINS - failures
-    raise LoginFailed(f"用户名或密码不正确。再错 {left} 次，账号将被锁定 {LOCKOUT.seconds // 60} 分钟。")
+    until = await login_throttle.record_failure(db, username, address, now)
+    if until is not None:
+        raise AccountLocked(_locked_message(until))
+    raise LoginFailed("用户名或密码不正确。")
 
 
 async def _verify_dummy(password: str) -> None:
@@ -155,27 +156,8 @@ async def _verify_dummy(password: str) -> None:
 
 def _locked_message(until: dt.datetime) -> str:
     local = until.replace(tzinfo=dt.timezone.utc).astimezone(dt.timezone(dt.timedelta(hours=8)))
-    return (f"登录失败次数过多，账号已锁定 {LOCKOUT.seconds // 60} 分钟，请于 {local:%H:%M}（北京时间）后再试，"
+    return (f"登录失败次数过多，这台电脑上该用户名的登录已暂时锁定，请于 {local:%m-%d %H:%M}（北京时间）后再试，"
             f"或请管理员重设密码。")
-
-
-async def _record_failure(db: Database, user: User, now: dt.datetime) -> int:
-    """Count one failure atomically; the fifth locks the account and starts the count again."""
-    async with UnitOfWork(db) as session:
-        failures = (await session.execute(
-            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
-            .returning(User.failed_logins))).scalar_one()
-        if failures >= MAX_FAILED_LOGINS:
-            await session.execute(update(User).where(User.id == user.id).values(
-                failed_logins=0, locked_until=now + LOCKOUT))
-    return failures
-
-
-async def _record_success(db: Database, user: User) -> None:
-    if not user.failed_logins and user.locked_until is None:
-        return
-    async with UnitOfWork(db) as session:
-        await session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
 
 
 async def set_password(db: Database, username: str, password: str) -> User:
@@ -187,6 +169,7 @@ async def set_password(db: Database, username: str, password: str) -> User:
         if user is None:
             raise NotFound(f"找不到用户 {username}。")
         user.password_hash, user.failed_logins, user.locked_until = new_hash, 0, None
+    await login_throttle.clear(db, user.username)
     return user
 
 
@@ -208,6 +191,8 @@ async def _set_active(db: Database, username: str, active: bool) -> User:
         user.active = active
         if active:
             user.failed_logins, user.locked_until = 0, None
+    if active:
+        await login_throttle.clear(db, user.username)
     return user
 
 
