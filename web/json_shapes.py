@@ -86,6 +86,34 @@ def event_dict(e: Event, hide_deputies: bool = False) -> dict:
     }
 
 
+# What a unit's link shows of another unit's share: its name, role, state and dates; of its notes only
+# the co-units' opinions, and only to a lead unit (they are written for it). The page and the JSON of
+# /u/<token> are built from this one shape.
+UNIT_NOTES = ("contacts", "opinions", "progress", "adjustment_reason")
+NOTE_ACTIONS = {"log_contact": "contacts", "submit_opinion": "opinions", "report_progress": "progress",
+                "request_adjustment": "adjustment_reason"}
+
+
+def _shows_note(viewer: Optional[Assignment], owner_id: Optional[int], note: str) -> bool:
+    if viewer is None or owner_id is None or owner_id == viewer.id:
+        return True
+    return note == "opinions" and viewer.role == "lead"
+
+
+def _as_seen_by(viewer: Optional[Assignment], a: Assignment, body: dict) -> dict:
+    for note in UNIT_NOTES:
+        if not _shows_note(viewer, a.id, note):
+            body[note] = "" if note == "adjustment_reason" else []
+    return body
+
+
+def _event_as_seen_by(viewer: Optional[Assignment], e: Event, body: dict) -> dict:
+    note = NOTE_ACTIONS.get(e.action)
+    if note is not None and not _shows_note(viewer, e.assignment_id, note):
+        body["payload"] = {}
+    return body
+
+
 def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowed: list[str],
                     viewer_assignment: Optional[Assignment] = None, links: bool = True) -> dict:
     """The whole proposal. A unit sees only its own link, and no co-signers of a confidential proposal;
@@ -103,8 +131,8 @@ def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowe
         "allowed_actions": allowed,
         "allowed_action_labels": {a: ACTIONS[a].label for a in allowed},
         "assignments": [
-            assignment_dict(settings, a, with_link=links and (viewer_assignment is None
-                                                             or a.id == viewer_assignment.id))
+            _as_seen_by(viewer_assignment, a, assignment_dict(
+                settings, a, with_link=links and (viewer_assignment is None or a.id == viewer_assignment.id)))
             for a in p.assignments],
         "consultations": [{"question": c.question, "advice": c.advice, "advised_by": c.advised_by,
                            "at": c.created_at, "advised_at": c.advised_at} for c in p.consultations],
@@ -115,7 +143,8 @@ def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowe
         "evaluations": [{"kind": e.kind, "rating": e.rating, "rating_label": RATINGS[e.rating], "reason": e.reason,
                          "unit": units.get(e.assignment_id), "reply_id": e.reply_id, "entered_by": e.entered_by,
                          "at": e.created_at} for e in p.evaluations],
-        "events": [event_dict(e, hide_deputies=hide_names) for e in events],
+        "events": [_event_as_seen_by(viewer_assignment, e, event_dict(e, hide_deputies=hide_names))
+                   for e in events],
     })
     if hide_names:
         body["lead_deputy_name"] = "（保密）"
