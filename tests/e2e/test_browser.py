@@ -309,5 +309,17 @@ def test_deputy_feedback_page_and_simulator_render(browser, server):
     expect(page.locator("#chat")).to_contain_text("绑定成功", timeout=15000)
     page.click(".menu button[data-key]:first-child")
     expect(page.locator("#chat .bot")).to_have_count(2, timeout=15000)
+    page.fill("#text", "放弃")
+    page.press("#text", "Enter")
+    expect(page.locator("#chat .bot")).to_have_count(3, timeout=15000)
+    # The one-message form, several lines typed with Shift+Enter, sent with Enter.
+    page.fill("#text", "")
+    page.type("#text", "提建议")
+    for line in ("标题：关于增设公交站台的建议", "内容：城关镇新区居民出行不便，建议增设两个公交站台。"):
+        page.press("#text", "Shift+Enter")
+        page.type("#text", line)
+    page.press("#text", "Enter")
+    expect(page.locator("#chat .me").last).to_contain_text("内容：城关镇新区居民出行不便")
+    expect(page.locator("#chat .bot").last).to_contain_text("关于增设公交站台的建议", timeout=15000)
     shot(page, "simulator")
     context.close()
