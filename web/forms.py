@@ -41,9 +41,14 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def ascii_digits(raw: Optional[str]) -> bool:
+    """Whether `raw` is 1 to 10 ASCII digits (what every number in our URLs is)."""
+    return raw is not None and _DIGITS.fullmatch(raw) is not None
+
+
 def whole_number(raw: Optional[str], low: int = 0, high: int = ID_MAX) -> Optional[int]:
     """`raw` as a whole number in ASCII digits within [low, high]; None for anything else."""
-    if raw is None or not _DIGITS.fullmatch(raw):
+    if not ascii_digits(raw):
         return None
     value = int(raw)
     return value if low <= value <= high else None

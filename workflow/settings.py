@@ -269,7 +269,7 @@ def exposure_problems(settings: "Settings", host: str) -> list[str]:
     public = not is_loopback(host) or settings.server.public_url.lower().startswith("https://")
     if not public:
         return []
-    where = f"{host}" if not is_loopback(host) else settings.server.public_url
+    where = host if not is_loopback(host) else settings.server.public_url
     problems = []
     for name, value in (("server.secret_key", settings.server.secret_key), ("wechat.token", settings.wechat.token)):
         if value == SHIPPED_SECRETS[name] or value.startswith("dev-") or len(value) < MIN_SECRET:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from aiohttp import web
@@ -12,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
 from web.api.openapi import openapi_document
-from web.forms import json_object, path_id
+from web.forms import ascii_digits, json_object, path_id
 from web.json_shapes import assignment_dict, proposal_detail, proposal_summary
 from web.keys import DB, ENGINE, SETTINGS
 from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
@@ -58,7 +57,7 @@ def _int(request: web.Request, name: str, default: int | None = None, low: int =
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
-    if not re.fullmatch(r"[0-9]{1,12}", raw):
+    if not ascii_digits(raw):
         raise InvalidInput(f"参数 {name} 应为整数。", field=name)
     value = int(raw)
     if not low <= value <= high:

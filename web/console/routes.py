@@ -61,8 +61,9 @@ async def proposal_list(request: web.Request) -> web.Response:
     year = request.query.get("year", "")
     if state in STATES:
         query = query.where(Proposal.state == state)
-    if whole_number(year, 1990, 2200) is not None:
-        query = query.where(Proposal.year == int(year))
+    year_no = whole_number(year, 1990, 2200)
+    if year_no is not None:
+        query = query.where(Proposal.year == year_no)
     if words:
         query = query.where(or_(Proposal.title.contains(words, autoescape=True), Proposal.number == words))
     page = whole_number(request.query.get("page"), 1, 99999) or 1

@@ -175,7 +175,7 @@ def target_unit_is_free(ctx: Context) -> Optional[str]:
     unit = ctx.units.get(ctx.params.get("to_unit") or "")
     if unit is not None and any(a.unit_id == unit.id and a.state in LIVE_ASSIGNMENT_STATES
                                 for a in ctx.proposal.assignments):
-        return f"{unit.name}已在承办这件建议。"
+        return Refusal(f"{unit.name}已在承办这件建议。", "to_unit")
     return None
 
 
@@ -228,14 +228,14 @@ def reply_awaits_rating(ctx: Context) -> Optional[str]:
 def due_date_after_today(ctx: Context) -> Optional[str]:
     due = ctx.params.get("due_date")
     if due is not None and due <= ctx.today:
-        return "答复期限应晚于今天。"
+        return Refusal("答复期限应晚于今天。", "due_date")
     return None
 
 
 def contact_not_in_future(ctx: Context) -> Optional[str]:
     when = ctx.params.get("contacted_on")
     if when is not None and when > ctx.today:
-        return "沟通日期不能晚于今天。"
+        return Refusal("沟通日期不能晚于今天。", "contacted_on")
     return None
 
 
@@ -259,9 +259,9 @@ GUARDS = {fn.__name__: fn for fn in [
     due_date_after_today, contact_not_in_future,
 ]}
 # Guards that judge what was typed rather than the proposal: a refusal is bad input (400, naming the
-# field) rather than an action not open now (409). `allowed_actions` cannot judge them before the input.
-INPUT_GUARDS: dict[str, str] = {
-    "promise_date_for_b_and_c": "", "reason_for_unsatisfied": "", "within_maximum_extension": "",
-    "units_are_active": "lead_units", "target_unit_is_free": "to_unit", "due_date_after_today": "due_date",
-    "contact_not_in_future": "contacted_on",
-}
+# field when it is a Refusal) rather than an action not open now (409); `allowed_actions` cannot judge
+# them before the input.
+INPUT_GUARDS = frozenset({
+    "promise_date_for_b_and_c", "reason_for_unsatisfied", "within_maximum_extension", "units_are_active",
+    "target_unit_is_free", "due_date_after_today", "contact_not_in_future",
+})

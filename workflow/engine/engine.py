@@ -274,7 +274,7 @@ class Engine:
                 continue
             reason = GUARDS[name](ctx)
             if reason and name in INPUT_GUARDS:
-                field_name = getattr(reason, "field", "") or INPUT_GUARDS[name]
+                field_name = getattr(reason, "field", "")
                 raise InvalidInput(str(reason), **({"field": field_name} if field_name else {}))
             if reason:
                 raise NotAllowed(reason)
