@@ -1,0 +1,20 @@
+"""The deployment's own identity, for its Redis key prefix (placeholder: filled in by the change that needs it)
+
+Revision ID: 0009
+Revises: 0008
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
