@@ -11,17 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import os
+import socket
+import uuid
 import weakref
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Optional, Union
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import bot_store
+from storage.models import utcnow
 from storage.uow import UnitOfWork
 from workflow.domain.rules import Actor
 from workflow.engine.engine import Engine
+from workflow.engine.once import once
+from workflow.engine.once import purge as once_purge
 from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import desk
 from workflow.settings import Settings
@@ -31,10 +38,14 @@ from . import commands
 from . import dialogue as D
 from . import texts as T
 from .group_commit import GroupCommit
-from .webhook import Answered, Inbound
+from .webhook import REPLY_BUDGET, Answered, Inbound
 
 log = logging.getLogger("jianyi.bot")
 PURGE_EVERY = 600.0  # seconds between clean-ups of old delivery records
+# Another process's claim not finished after WeChat's answer window is taken over by the next retry;
+# the sweeper finishes those WeChat no longer retries (its last retry comes about 10 s after the first).
+TAKE_OVER_AFTER = dt.timedelta(seconds=REPLY_BUDGET + 0.5)
+SWEEP_AFTER = dt.timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -79,9 +90,13 @@ class Conversation:
         self._last_purge: Optional[float] = None
         self._sqlite_writes = asyncio.Lock() if engine.db.is_sqlite else None
         self._first = GroupCommit(self._first_transaction)
+        # Who works on a claimed message: this process (a new one after each start), and the keys it is on.
+        self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self._working: set[str] = set()
 
     async def answer(self, msg: Inbound) -> Answered:
-        """The answer to `msg`; runs its effect only if this is the first delivery."""
+        """The answer to `msg`; runs its effect only if this is the first delivery (or the first one's
+        process died before finishing it: then this one takes the work over, and the effect still happens once)."""
         lock = self._locks.get(msg.from_user)
         if lock is None:
             lock = self._locks[msg.from_user] = asyncio.Lock()
@@ -91,9 +106,35 @@ class Conversation:
             except Exception:  # noqa: BLE001 - nothing was kept: the deputy may simply send it again
                 log.exception("the transaction of %s failed", msg.key)
                 return Answered(T.BUSY)
-            result = plan.answered if plan.answered is not None else await self._finish(plan)
+            if plan.answered is not None:
+                result = plan.answered
+            else:
+                self._working.add(msg.key)
+                try:
+                    result = await self._finish(plan)
+                finally:
+                    self._working.discard(msg.key)
         await self._maybe_purge()
         return result
+
+    async def sweep(self) -> int:
+        """Finish the messages whose first owner died and which WeChat no longer retries: each answer
+        goes out as a customer-service message. Returns how many were taken over."""
+        async with self.db.read() as session:
+            found = await bot_store.abandoned(session, SWEEP_AFTER)
+        taken = 0
+        for key, _claim, message in found:
+            try:
+                msg = Inbound(**message)
+            except TypeError:
+                log.error("claim %s keeps a message this version cannot read; left as it is", key)
+                continue
+            answered = await self.answer(msg)
+            if not answered.earlier:
+                taken += 1
+                if answered.text:
+                    await self.follow_up(msg, answered.text)
+        return taken
 
     async def earlier(self, key: str) -> Optional[Answered]:
         async with self.db.read() as session:
@@ -112,11 +153,11 @@ class Conversation:
             async with UnitOfWork(self.db) as session:
                 found = await bot_store.speakers(session, [m.from_user for m in msgs])
                 plans = [await self._plan(session, msg, *found[msg.from_user]) for msg in msgs]
-                claims = [(p.msg.key, p.msg.from_user, _stored_answer(p)) for p in plans if p.route is not None]
-                earlier = await bot_store.claim_messages(session, claims)
+                claims = [_claim(p) for p in plans if p.route is not None]
+                earlier = await bot_store.claim_messages(session, claims, self.owner)
                 changes = []
                 for plan in plans:
-                    if plan.msg.key in earlier:
+                    if plan.msg.key in earlier and not await self._take_over(session, plan, earlier[plan.msg.key]):
                         plan.answered, plan.route = _earlier(earlier[plan.msg.key]), None
                     elif isinstance(plan.route, Stepped) and plan.answered is not None:
                         new = plan.route.step.dialogue
@@ -124,6 +165,25 @@ class Conversation:
                 if await bot_store.save_dialogues(session, changes):
                     log.warning("a dialogue changed concurrently (another process?); the newer step was kept")
         return plans
+
+    async def _take_over(self, session: AsyncSession, plan: Plan, earlier: bot_store.Delivered) -> bool:
+        """Whether this delivery takes over an earlier one's unfinished work: its owner is another process
+        that has not finished within WeChat's answer window (it died, or it is about to send the answer as
+        a message), or this process itself, no longer working on it (its run failed half-way)."""
+        key = plan.msg.key
+        if earlier.answer is not None or plan.route is None:
+            return False
+        if earlier.owner == self.owner:
+            if key in self._working:
+                return False
+        elif earlier.claimed_at is not None and utcnow() - earlier.claimed_at < TAKE_OVER_AFTER:
+            return False
+        if not await bot_store.take_over(session, key, earlier, self.owner):
+            return False
+        log.warning("message %s: its claim by %s was not finished; taken over", key, earlier.owner or "?")
+        if plan.answered is not None:  # the dialogue alone answers it now (e.g. the draft was submitted)
+            await bot_store.record_answer(session, key, plan.answered.text or "")
+        return True
 
     async def _plan(self, session: AsyncSession, msg: Inbound, who, stored) -> Plan:
         plan = Plan(msg, who=who, stored=stored)
@@ -145,11 +205,12 @@ class Conversation:
     async def _finish(self, plan: Plan) -> Answered:
         msg, route, who = plan.msg, plan.route, plan.who
         try:
-            if isinstance(route, Word):
-                new, text, forget = await self._word(route, msg.from_user, who)
-            else:
-                new, text = await self._perform(who, route)
-                forget = False
+            with once(msg.key):  # run again after a takeover, each engine write still happens once
+                if isinstance(route, Word):
+                    new, text, forget = await self._word(route, msg.from_user, who)
+                else:
+                    new, text = await self._perform(who, route)
+                    forget = False
         except Exception:  # noqa: BLE001 - the deputy gets an apology, the log gets the bug
             log.exception("answering %s failed", msg.key)
             new, text, forget = None, T.BUSY, False
@@ -265,12 +326,17 @@ class Conversation:
         self._last_purge = now
         try:
             async with self._writing():
-                removed = await bot_store.purge_messages(self.db)
+                removed = await bot_store.purge_messages(self.db) + await once_purge(self.db)
         except Exception:  # noqa: BLE001 - housekeeping only; tried again later
             log.exception("purging old delivery records failed")
             return
         if removed:
             log.info("purged %d old delivery records", removed)
+
+
+def _claim(plan: Plan) -> bot_store.Claim:
+    answer = _stored_answer(plan)
+    return bot_store.Claim(plan.msg.key, plan.msg.from_user, answer, asdict(plan.msg) if answer is None else None)
 
 
 def _stored_answer(plan: Plan) -> Optional[str]:

@@ -1,6 +1,9 @@
 """Adds the WeChat webhook (GET/POST /wechat) to an aiohttp app: `bot.routes.setup(app, settings, engine)`."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
 from typing import Callable
 
@@ -13,6 +16,9 @@ from .conversation import Conversation
 from .webhook import REPLY_BUDGET, Webhook
 
 WEBHOOK = web.AppKey("wechat_webhook", Webhook)
+CONVERSATION = web.AppKey("wechat_conversation", Conversation)
+SWEEP_EVERY = 15.0  # seconds between looks for messages a dead process had claimed
+log = logging.getLogger("jianyi.bot")
 
 
 def setup(app: web.Application, settings: Settings, engine: Engine, budget: float = REPLY_BUDGET,
@@ -26,12 +32,32 @@ def setup(app: web.Application, settings: Settings, engine: Engine, budget: floa
     conversation = Conversation(engine, settings)
     hook = Webhook(wechat, conversation.answer, conversation.earlier, conversation.follow_up, budget=budget,
                    clock=clock)
-    app[WEBHOOK] = hook
+    app[WEBHOOK], app[CONVERSATION] = hook, conversation
     app.router.add_get("/wechat", hook.get)
     app.router.add_post("/wechat", hook.post)
 
     async def finish_answers(_app: web.Application) -> None:
         await hook.drain()
 
+    async def sweeper(_app: web.Application):
+        task = asyncio.get_running_loop().create_task(_sweep_forever(conversation))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
     app.on_shutdown.append(finish_answers)
+    app.cleanup_ctx.append(sweeper)
     return hook
+
+
+async def _sweep_forever(conversation: Conversation, every: float = SWEEP_EVERY) -> None:
+    """Now and then (and once at start, after a crash), finish the messages a dead process had claimed."""
+    while True:
+        try:
+            taken = await conversation.sweep()
+            if taken:
+                log.warning("finished %d message(s) claimed by a process that stopped", taken)
+        except Exception:  # noqa: BLE001 - tried again at the next round
+            log.exception("sweeping unfinished messages failed")
+        await asyncio.sleep(every)

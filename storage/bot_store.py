@@ -126,35 +126,77 @@ class Delivered:
 
     answer: Optional[str]
     followed_up: bool
+    owner: str = ""  # while in progress: the process working on it
+    claimed_at: Optional[dt.datetime] = None
 
 
-async def claim_messages(session: AsyncSession, claims: Sequence[tuple[str, str, Optional[str]]]) -> dict[str, Delivered]:
-    """Record several (key, openid, answer); returns the earlier deliveries of the keys already recorded."""
+@dataclass(frozen=True)
+class Claim:
+    """A delivery to record: its key, sender and answer (None while work remains: then `message`, the
+    delivery itself, is kept so that another process can take the work over)."""
+
+    key: str
+    openid: str
+    answer: Optional[str]
+    message: Optional[dict[str, Any]] = None
+
+
+async def claim_messages(session: AsyncSession, claims: Sequence[Claim], owner: str) -> dict[str, Delivered]:
+    """Record several deliveries as `owner`'s; returns the earlier deliveries of the keys already recorded."""
     if not claims:
         return {}
     now = utcnow()
-    rows = [dict(key=k, openid=o, answer=a, followed_up=False, created_at=now, answered_at=now if a is not None else None)
-            for k, o, a in claims]
+    rows = [dict(key=c.key, openid=c.openid, answer=c.answer, followed_up=False, created_at=now,
+                 answered_at=now if c.answer is not None else None, owner=owner if c.answer is None else "",
+                 claimed_at=now if c.answer is None else None, message=c.message if c.answer is None else None)
+            for c in claims]
     table = BotInbound.__table__
     statement = _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.key)
     new = set((await session.execute(statement, rows)).scalars())
-    repeated = [k for k, _, _ in claims if k not in new]
+    repeated = [c.key for c in claims if c.key not in new]
     if not repeated:
         return {}
-    found = (await session.execute(select(BotInbound.key, BotInbound.answer, BotInbound.followed_up)
-                                   .where(BotInbound.key.in_(repeated)))).all()
-    return {row.key: Delivered(row.answer, row.followed_up) for row in found}
+    found = (await session.execute(_delivered_query().where(BotInbound.key.in_(repeated)))).all()
+    return {row.key: _delivered(row) for row in found}
 
 
 async def delivered(session: AsyncSession, key: str) -> Optional[Delivered]:
-    row = (await session.execute(
-        select(BotInbound.answer, BotInbound.followed_up).where(BotInbound.key == key))).first()
-    return Delivered(row.answer, row.followed_up) if row is not None else None
+    row = (await session.execute(_delivered_query().where(BotInbound.key == key))).first()
+    return _delivered(row) if row is not None else None
+
+
+def _delivered_query():
+    return select(BotInbound.key, BotInbound.answer, BotInbound.followed_up, BotInbound.owner, BotInbound.claimed_at)
+
+
+def _delivered(row) -> Delivered:
+    return Delivered(row.answer, row.followed_up, row.owner or "", row.claimed_at)
+
+
+async def take_over(session: AsyncSession, key: str, earlier: Delivered, owner: str) -> bool:
+    """Make `owner` the one working on a claim still in progress, if nobody took it since `earlier` was read."""
+    claimed = BotInbound.claimed_at == earlier.claimed_at if earlier.claimed_at is not None \
+        else BotInbound.claimed_at.is_(None)
+    result = await session.execute(
+        update(BotInbound).where(BotInbound.key == key, BotInbound.answer.is_(None), BotInbound.owner == earlier.owner,
+                                 claimed).values(owner=owner, claimed_at=utcnow()))
+    return result.rowcount == 1
+
+
+async def abandoned(session: AsyncSession, older_than: dt.timedelta, limit: int = 50) -> list[tuple[str, Delivered, dict]]:
+    """Claims still in progress whose owner has not finished for `older_than`: (key, claim, message)."""
+    rows = (await session.execute(
+        select(BotInbound.key, BotInbound.answer, BotInbound.followed_up, BotInbound.owner, BotInbound.claimed_at,
+               BotInbound.message)
+        .where(BotInbound.answered_at.is_(None), BotInbound.claimed_at < utcnow() - older_than,
+               BotInbound.message.is_not(None))
+        .order_by(BotInbound.claimed_at).limit(limit))).all()
+    return [(row.key, _delivered(row), dict(row.message)) for row in rows if row.answer is None]
 
 
 async def record_answer(session: AsyncSession, key: str, answer: str, followed_up: bool = False) -> None:
     await session.execute(update(BotInbound).where(BotInbound.key == key).values(
-        answer=answer, followed_up=followed_up, answered_at=utcnow()))
+        answer=answer, followed_up=followed_up, answered_at=utcnow(), message=None))
 
 
 async def purge_messages(db: Database, keep: dt.timedelta = INBOUND_KEEP) -> int:
@@ -177,4 +219,4 @@ async def follow_up(db: Database, key: str, openid: str, text: str) -> None:
             return
         session.add(chat_reply(openid, key, text))
         if row is not None:
-            row.answer, row.followed_up, row.answered_at = text, True, utcnow()
+            row.answer, row.followed_up, row.answered_at, row.message = text, True, utcnow(), None

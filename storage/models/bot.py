@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -28,7 +28,7 @@ class BotInbound(Base):
     """A message WeChat delivered, by its dedupe key, with the answer given: a retry gets the same answer."""
 
     __tablename__ = "bot_inbound"
-    __table_args__ = (Index("ix_bot_inbound_created", "created_at"),)
+    __table_args__ = (Index("ix_bot_inbound_created", "created_at"), Index("ix_bot_inbound_open", "answered_at", "claimed_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     openid: Mapped[str] = mapped_column(String(64))
@@ -36,6 +36,11 @@ class BotInbound(Base):
     followed_up: Mapped[bool] = mapped_column(Boolean, default=False)  # answered later by a chat_reply outbox row
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     answered_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # While the answer is None: which process works on it since when, and the message itself, so that a
+    # retry or the sweeper can take over a claim whose owner died (migration 0011).
+    owner: Mapped[str] = mapped_column(String(64), default="")
+    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    message: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class BindingAttempt(Base):

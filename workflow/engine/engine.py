@@ -10,6 +10,7 @@ workflow/domain/rules.py, which `allowed_actions` and `perform` run alike.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Sequence
 
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Assignment, CoSigner, Event, OutboxMessage, Proposal, utcnow
-from storage.uow import UnitOfWork
+from storage.uow import Conflict, UnitOfWork
 from workflow.domain.definition import (
     ACTING_ROLES,
     ACTIONS,
@@ -37,10 +38,11 @@ from workflow.domain.machine import assignment_action_possible, fire_assignment,
 from workflow.domain.notifications import notifications_for
 from workflow.domain.params import clean_params
 from workflow.domain.rules import GUARDS, INPUT_GUARDS, Actor, Context
-from workflow.engine import effects
+from workflow.engine import effects, once
 from workflow.engine.chain import append_event
 from workflow.settings import Settings
 
+log = logging.getLogger("jianyi.engine")
 CONFLICT = "这件建议刚刚被别人处理过，请刷新后再试。"
 BUSY = "系统繁忙，这件建议正在被处理，请稍后再试。"
 
@@ -62,14 +64,22 @@ class Engine:
     # ------------------------------------------------------------------ public API
     async def perform(self, ref: str, action: str, actor: Actor, raw: Mapping[str, Any] | None = None) -> ActionResult:
         """Run one action on the proposal `ref` (number or d<id>) as `actor`."""
-        raw = dict(raw or {})
+        raw, key = dict(raw or {}), once.next_key()
+        try:
+            return await self._perform(ref, action, actor, raw, key)
+        except Conflict as conflict:
+            return await self._twin_result(key, conflict)
+
+    async def _perform(self, ref: str, action: str, actor: Actor, raw: dict, key: Optional[str]) -> ActionResult:
         async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
+            if (done := await once.earlier(session, key)) is not None:
+                return _earlier_result(done)
             proposal = await repo.proposal_by_ref(session, ref, for_update=True)
             if proposal is None:
                 raise NotFound(f"找不到建议 {ref}。")
             if proposal.state in REPLY_STATES:
                 await repo.load_replies(session, proposal)
-            return await self._apply(session, proposal, action, actor, raw)
+            return self._receipted(session, key, await self._apply(session, proposal, action, actor, raw))
 
     async def create_proposal(
         self, actor: Actor, lead_deputy: str, title: str, content: str, category: str = "",
@@ -87,7 +97,17 @@ class Engine:
                               self.settings.workflow.categories)
         if submit and (not fields.get("title") or not fields.get("content")):
             raise InvalidInput("建议的标题和内容都不能为空。", field="title" if not fields.get("title") else "content")
+        key = once.next_key()
+        try:
+            return await self._create(key, actor, lead_deputy, fields, co_signers, submit, confidential, face_to_face)
+        except Conflict as conflict:
+            return await self._twin_result(key, conflict)
+
+    async def _create(self, key: Optional[str], actor: Actor, lead_deputy: str, fields: dict,
+                      co_signers: Sequence[str], submit: bool, confidential: bool, face_to_face: bool) -> ActionResult:
         async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
+            if (done := await once.earlier(session, key)) is not None:
+                return _earlier_result(done)
             deputy = await repo.deputy_by_number(session, lead_deputy)
             if deputy is None or not deputy.active:
                 raise InvalidInput(f"代表证号 {lead_deputy} 不在代表名册中。", field="lead_deputy")
@@ -112,7 +132,23 @@ class Engine:
             result = await self._record(session, ctx, "", "draft", payload)
             if submit:
                 result = await self._apply(session, proposal, "submit", actor, {"on_behalf_of": lead_deputy})
-            return result
+            return self._receipted(session, key, result)
+
+    async def _twin_result(self, key: Optional[str], conflict: Conflict) -> ActionResult:
+        """A twin run of the same `once` write committed first: its result stands (else the conflict)."""
+        if key is None or conflict.reason != "duplicate":
+            raise conflict
+        async with self.db.read() as session:
+            done = await once.earlier(session, key)
+        if done is None:
+            raise conflict
+        log.info("write %s was done by a twin run; its result stands", key)
+        return _earlier_result(done)
+
+    @staticmethod
+    def _receipted(session: AsyncSession, key: Optional[str], result: ActionResult) -> ActionResult:
+        once.record(session, key, result.proposal, result.event, result.from_state, result.to_state)
+        return result
 
     def allowed_actions(self, proposal: Proposal, actor: Actor, assignment: Optional[Assignment] = None) -> list[str]:
         """The actions `actor` may take on `proposal` now (guards on parameters are not judged yet)."""
@@ -296,6 +332,10 @@ def _outbox_rows(ctx: Context, event: Event) -> list[OutboxMessage]:
                      "assignment_id": event.assignment_id, "facts": event.payload},
         ))
     return rows
+
+
+def _earlier_result(done: once.Earlier) -> ActionResult:
+    return ActionResult(done.proposal, done.event, done.from_state, done.to_state)
 
 
 def _state_label(state: str) -> str:

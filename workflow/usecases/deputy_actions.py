@@ -20,11 +20,13 @@ async def attach_photo(db: Database, number: str, ref: str, media_id: str, url: 
         p = await own_proposal(session, number, ref)
         if p.state not in PRE_SUBMISSION_STATES:
             raise NotAllowed(f"建议已{STATES[p.state]}，不能再添加照片。")
+        count = select(func.count()).select_from(ProposalAttachment).where(ProposalAttachment.proposal_id == p.id)
+        if msg_id and (await session.execute(count.where(ProposalAttachment.msg_id == msg_id[:64]))).scalar_one():
+            return (await session.execute(count)).scalar_one()  # the same message again (a run taken over)
         session.add(ProposalAttachment(proposal_id=p.id, deputy_id=p.lead_deputy.id, kind="image",
                                        media_id=media_id[:256], url=web_url(url)[:1024], msg_id=msg_id[:64]))
         await session.flush()
-        return (await session.execute(select(func.count()).select_from(ProposalAttachment)
-                                      .where(ProposalAttachment.proposal_id == p.id))).scalar_one()
+        return (await session.execute(count)).scalar_one()
 
 
 async def rate(engine, number: str, name: str, ref: str, rating: str, reason: str = "", unit: str = ""):
