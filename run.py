@@ -91,15 +91,18 @@ async def _with_db(settings: Settings, job):
 def build_app(settings: Settings, engine, notifications: bool = False, demo: bool = False):
     """The whole web application: JSON API, unit links and pages (web/), the bot (bot/), and with
     `notifications` the relay, senders and deadline scheduler (notify/) running alongside; with
-    `demo` the /simulator page that plays a deputy on WeChat."""
+    `demo` the /simulator page that plays a deputy on WeChat and the stand-in for WeChat's API that
+    receives the demo's notifications (never mounted otherwise)."""
     from bot.routes import setup as setup_webhook
     from web.app import init_app
 
     app = init_app(settings, engine)
     setup_webhook(app, settings, engine)
     if demo:
+        from web.demo_wechat import setup_routes as stand_in_routes
         from web.simulator import setup_routes as simulator_routes
         simulator_routes(app)
+        stand_in_routes(app)
     if notifications:
         app.cleanup_ctx.append(_notifier_ctx(settings, engine, relay=True, scheduler=True))
     return app
@@ -148,6 +151,9 @@ def cmd_serve(settings: Settings, args) -> int:
         for problem in problems:
             print(f"设置错误 / settings error: {problem}", file=sys.stderr)
         return 2
+    if args.demo:  # no WeChat app of its own: the demo's messages go to the stand-in this server carries
+        from workflow.demo.wechat import demo_settings
+        settings = demo_settings(settings, host, port)
     if args.role == "worker":
         asyncio.run(run_worker(settings))
         return 0

@@ -5,6 +5,8 @@
 - Senders: XREADGROUP in a group; ack after the outcome is recorded in the database; failures are
   retried with exponential backoff through a delayed set; after `max_attempts` the row is dead and a
   copy goes to the dead-letter stream; messages a dead worker held are claimed with XAUTOCLAIM.
+- Every key is this deployment's own (notify/keys.py), and a delivery mark only spares a recipient
+  a second copy of the very row that wrote it: the database decides what still has to go out.
 """
 from __future__ import annotations
 
@@ -28,19 +30,14 @@ from storage.uow import Conflict
 from workflow.domain.links import make_feedback_token, make_token
 from workflow.settings import Settings
 
+from .keys import GROUP, RedisKeys
 from .texts import render
 from .wechat_api import Outgoing, WechatError, WechatSender
 
 log = logging.getLogger("jianyi.notify")
 
-STREAM = "jianyi:notify"
-DEAD_STREAM = "jianyi:notify:dead"
-DELAYED = "jianyi:notify:delayed"
-GROUP = "senders"
 CONCURRENCY = 32  # messages being sent at once by one sender
-RELAY_LEASE = "jianyi:notify:relay"
-SENT_PREFIX = "jianyi:notify:sent:"  # <row>:<openid> once reached (after a crash or partial fan-out)
-LOCK_PREFIX = "jianyi:notify:lock:"  # held while a row is being sent, so two copies never go out together
+SENT_DAYS = 7  # how long a delivery mark is kept
 
 _MOVE_DUE = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -59,10 +56,6 @@ async def pause(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), seconds)
 
 
-def _sent_key(row_id: int, openid: str) -> str:
-    return f"{SENT_PREFIX}{row_id}:{openid}"
-
-
 @dataclass
 class Counters:
     relayed: int = 0
@@ -75,15 +68,15 @@ class Counters:
 
 
 class Relay:
-    def __init__(self, db: Database, redis: aioredis.Redis, settings: Settings, counters: Counters):
-        self.db, self.redis, self.settings, self.counters = db, redis, settings, counters
+    def __init__(self, db: Database, redis: aioredis.Redis, settings: Settings, counters: Counters, keys: RedisKeys):
+        self.db, self.redis, self.settings, self.counters, self.keys = db, redis, settings, counters, keys
         self.me = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
     async def _lead(self) -> bool:
         ttl = 15000
-        if await self.redis.set(RELAY_LEASE, self.me, nx=True, px=ttl):
+        if await self.redis.set(self.keys.relay_lease, self.me, nx=True, px=ttl):
             return True
-        return bool(await self.redis.eval(_RENEW, 1, RELAY_LEASE, self.me, ttl))
+        return bool(await self.redis.eval(_RENEW, 1, self.keys.relay_lease, self.me, ttl))
 
     async def run_once(self) -> int:
         if not await self._lead():
@@ -94,7 +87,7 @@ class Relay:
             return 0
         pipe = self.redis.pipeline(transaction=False)
         for row_id, _key in rows:
-            pipe.xadd(STREAM, {"m": f"{row_id}:0"}, maxlen=cfg.stream_maxlen, approximate=True)
+            pipe.xadd(self.keys.stream, {"m": f"{row_id}:0"}, maxlen=cfg.stream_maxlen, approximate=True)
         await pipe.execute()
         await outbox.mark_relayed(self.db, [row_id for row_id, _ in rows])
         self.counters.relayed += len(rows)
@@ -118,15 +111,16 @@ class Relay:
 
 class Sender:
     def __init__(self, db: Database, redis: aioredis.Redis, settings: Settings, wechat: WechatSender,
-                 counters: Counters, name: str | None = None, concurrency: int = CONCURRENCY):
+                 counters: Counters, keys: RedisKeys, name: str | None = None, concurrency: int = CONCURRENCY):
         self.db, self.redis, self.settings, self.wechat, self.counters = db, redis, settings, wechat, counters
+        self.keys = keys
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.limit = asyncio.Semaphore(concurrency)
         self._last_claim = 0.0
 
     async def ensure_group(self) -> None:
         try:
-            await self.redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+            await self.redis.xgroup_create(self.keys.stream, GROUP, id="0", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -134,18 +128,18 @@ class Sender:
     async def _claim(self) -> list:
         """Messages a dead worker held too long (XAUTOCLAIM answers 2 elements on Redis 6.2, 3 on 7+)."""
         idle = self.settings.notify.claim_idle_seconds * 1000
-        reply = await self.redis.execute_command("XAUTOCLAIM", STREAM, GROUP, self.name, idle, "0-0", "COUNT", 100)
+        reply = await self.redis.execute_command("XAUTOCLAIM", self.keys.stream, GROUP, self.name, idle, "0-0", "COUNT", 100)
         return list(reply[1]) if reply and len(reply) >= 2 else []
 
     async def poll(self, block_ms: int = 1000) -> int:
         cfg = self.settings.notify
-        await self.redis.eval(_MOVE_DUE, 2, DELAYED, STREAM, int(time.time() * 1000), cfg.batch, cfg.stream_maxlen)
+        await self.redis.eval(_MOVE_DUE, 2, self.keys.delayed, self.keys.stream, int(time.time() * 1000), cfg.batch, cfg.stream_maxlen)
         messages = []
         if time.monotonic() - self._last_claim > max(1.0, cfg.claim_idle_seconds / 4):
             self._last_claim = time.monotonic()
             messages += await self._claim()
         if not messages:
-            reply = await self.redis.xreadgroup(GROUP, self.name, {STREAM: ">"}, count=cfg.batch, block=block_ms)
+            reply = await self.redis.xreadgroup(GROUP, self.name, {self.keys.stream: ">"}, count=cfg.batch, block=block_ms)
             for _stream, entries in reply or []:
                 messages += entries
         if messages:
@@ -177,27 +171,30 @@ class Sender:
         finally:
             if mine:
                 with contextlib.suppress(RedisError, OSError):  # the locks expire by themselves
-                    await self.redis.delete(*(f"{LOCK_PREFIX}{row.id}" for row in mine))
+                    await self.redis.delete(*(self.keys.lock(row.id) for row in mine))
         await outbox.finish(self.db, {row.id: result for row, result in zip(mine, results)
                                       if isinstance(result, tuple)})
         ids = [entry_id for entry_id, _ in messages]
         if ids:
-            await self.redis.xack(STREAM, GROUP, *ids)
+            await self.redis.xack(self.keys.stream, GROUP, *ids)
 
     async def _claim_rows(self, rows, targets) -> tuple[list, dict[int, set[str]]]:
-        """Lock each row for this worker and learn whom each already reached, in one round trip."""
+        """Lock each row for this worker and learn whom each already reached, in one round trip.
+
+        A mark counts only when this very row wrote it (its fingerprint): a mark left by a row of the same
+        id in a recreated or restored database is no reason to skip anyone."""
         if not rows:
             return [], {}
         pipe = self.redis.pipeline(transaction=False)
         for row in rows:
-            pipe.set(f"{LOCK_PREFIX}{row.id}", self.name, nx=True, px=30000)
+            pipe.set(self.keys.lock(row.id), self.name, nx=True, px=30000)
             for target in targets.get(row.id, []):
-                pipe.exists(_sent_key(row.id, target.openid))
+                pipe.get(self.keys.sent(row.id, target.openid))
         answers = iter(await pipe.execute())
         mine, already = [], {}
         for row in rows:
-            locked = next(answers)
-            reached = {t.openid for t in targets.get(row.id, []) if next(answers)}
+            locked, mark = next(answers), outbox.fingerprint(row).encode()
+            reached = {t.openid for t in targets.get(row.id, []) if next(answers) == mark}
             if locked:
                 mine.append(row)
                 already[row.id] = reached
@@ -219,7 +216,7 @@ class Sender:
                     channel = await self.wechat.send(await self._outgoing(row, target))
                     # Remembered at once: after a crash before the outcome reaches the database, the
                     # row is taken up again and this recipient is skipped, not messaged twice.
-                    await self._remember_sent(row.id, target.openid)
+                    await self._remember_sent(row, target.openid)
             except WechatError as exc:
                 if exc.permanent:
                     continue  # this user cannot be reached (unsubscribed...): the others still get it
@@ -231,24 +228,24 @@ class Sender:
             return ("delivered", channel, "")
         return await self._retry_later(row, attempt, str(failure))
 
-    async def _remember_sent(self, row_id: int, openid: str) -> None:
+    async def _remember_sent(self, row, openid: str) -> None:
         try:
-            await self.redis.set(_sent_key(row_id, openid), b"1", ex=7 * 86400)
+            await self.redis.set(self.keys.sent(row.id, openid), outbox.fingerprint(row).encode(), ex=SENT_DAYS * 86400)
         except (RedisError, OSError) as exc:  # the message went out: its outcome must still be recorded
-            log.warning("could not remember delivery of #%s in Redis: %s", row_id, exc)
+            log.warning("could not remember delivery of #%s in Redis: %s", row.id, exc)
 
     async def _retry_later(self, row, attempt: int, error: str):
         cfg = self.settings.notify
         attempts = await outbox.record_failure(self.db, row.id, error, cfg.max_attempts)
         if attempts >= cfg.max_attempts:
             self.counters.dead += 1
-            await self.redis.xadd(DEAD_STREAM, {"id": str(row.id), "kind": row.kind, "error": error[:300]},
+            await self.redis.xadd(self.keys.dead, {"id": str(row.id), "kind": row.kind, "error": error[:300]},
                                   maxlen=10000, approximate=True)
             log.error("通知 #%s 多次发送失败，已转入死信队列：%s", row.id, error)
             return None
         self.counters.retried += 1
         delay_ms = cfg.backoff_seconds * 1000 * (2 ** (attempts - 1))
-        await self.redis.zadd(DELAYED, {f"{row.id}:{attempts}": int(time.time() * 1000) + delay_ms})
+        await self.redis.zadd(self.keys.delayed, {f"{row.id}:{attempts}": int(time.time() * 1000) + delay_ms})
         return None
 
     async def _outgoing(self, row, target) -> Outgoing:

@@ -13,10 +13,12 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import Database
+from storage.identity import deployment_id
 from storage.uow import Conflict
 from workflow.settings import Settings
 from workflow.usecases.reminders import issue_reminders, recompute_if_calendar_changed
 
+from .keys import RedisKeys
 from .pipeline import Counters, Relay, Sender, pause
 from .redis_conn import RedisHandle, open_redis
 from .wechat_api import TokenCache, WechatSender
@@ -60,17 +62,21 @@ class Notifier:
         self._tasks: list[asyncio.Task] = []
         self.redis: RedisHandle | None = None
         self.http: aiohttp.ClientSession | None = None
+        self.keys: RedisKeys | None = None
 
     async def start(self) -> None:
         senders, relay, scheduler = self._want
+        # Read once: which database this is decides which Redis keys are ours.
+        keys = self.keys = RedisKeys.for_deployment(self.settings.redis.prefix, await deployment_id(self.db))
+        log.info("Redis 键前缀：%s / Redis key prefix %s", keys.prefix, keys.prefix)
         self.redis = await open_redis(self.settings)
         self.http = aiohttp.ClientSession()
-        tokens = TokenCache(self.redis.client, self.settings.wechat, self.http)
+        tokens = TokenCache(self.redis.client, self.settings.wechat, self.http, keys)
         wechat = self.wechat = WechatSender(self.settings.wechat, tokens)
         if relay:
-            self._spawn(Relay(self.db, self.redis.client, self.settings, self.counters).run(self._stop), "relay")
+            self._spawn(Relay(self.db, self.redis.client, self.settings, self.counters, keys).run(self._stop), "relay")
         for n in range(senders):
-            sender = Sender(self.db, self.redis.client, self.settings, wechat, self.counters)
+            sender = Sender(self.db, self.redis.client, self.settings, wechat, self.counters, keys)
             self._spawn(sender.run(self._stop), f"sender-{n}")
         if scheduler:
             self._spawn(Scheduler(self.db, self.settings, self.clock).run(self._stop), "scheduler")

@@ -4,7 +4,8 @@ wechatpy 1.8.18 is synchronous (requests), has no timeout by default, retries in
 without limit and fetches tokens from a hard-coded URL; so it runs in worker threads with a timeout
 and `auto_retry=False`, and the token comes from our cache, refreshed by one worker at a time under
 a Redis lock through `stable_token` at `wechat.api_base_url` (a refresh there does not invalidate the
-tokens other workers hold).
+tokens other workers hold). The token is cached under this deployment's prefix and the app id, so
+counties sharing a Redis, each with its own WeChat app, never hand each other their tokens.
 """
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ from wechatpy.exceptions import WeChatClientException
 
 from workflow.settings import WechatSettings
 
+from .keys import RedisKeys
+
 log = logging.getLogger("jianyi.wechat")
 
-TOKEN_KEY = "jianyi:wechat:access_token"
-LOCK_KEY = "jianyi:wechat:token_lock"
 INVALID_TOKEN = {40001, 40014, 42001}
 RETRYABLE = {-1, 45009, 45011, 45047}  # system busy, rate limits, message count
 OUT_OF_WINDOW = {45015}  # customer-service window (48 h) closed: use a template message
@@ -59,8 +60,10 @@ class TokenCache:
 
     LOCAL_SECONDS = 30  # each worker re-reads the shared token this often (it changes rarely)
 
-    def __init__(self, redis: aioredis.Redis, settings: WechatSettings, http: aiohttp.ClientSession):
+    def __init__(self, redis: aioredis.Redis, settings: WechatSettings, http: aiohttp.ClientSession,
+                 keys: RedisKeys):
         self.redis, self.settings, self.http = redis, settings, http
+        self.key, self.lock_key = keys.token(settings.app_id), keys.token_lock(settings.app_id)
         self._local: tuple[str, float] | None = None
 
     async def get(self, stale: str | None = None) -> str:
@@ -72,27 +75,27 @@ class TokenCache:
         return token
 
     async def _shared(self, stale: str | None) -> str:
-        cached = await self.redis.get(TOKEN_KEY)
+        cached = await self.redis.get(self.key)
         if cached and cached.decode() != stale:
             return cached.decode()
         for _ in range(200):
-            if await self.redis.set(LOCK_KEY, b"1", nx=True, px=10000):
+            if await self.redis.set(self.lock_key, b"1", nx=True, px=10000):
                 try:
-                    cached = await self.redis.get(TOKEN_KEY)
+                    cached = await self.redis.get(self.key)
                     if cached and cached.decode() != stale:
                         return cached.decode()
                     return await self._fetch(force=stale is not None)
                 finally:
-                    await self.redis.delete(LOCK_KEY)
+                    await self.redis.delete(self.lock_key)
             await asyncio.sleep(0.05)  # another worker is refreshing: use its result
-            cached = await self.redis.get(TOKEN_KEY)
+            cached = await self.redis.get(self.key)
             if cached and cached.decode() != stale:
                 return cached.decode()
         raise WechatError(None, "获取 access_token 超时")
 
     async def invalidate(self, token: str) -> None:
         self._local = None
-        await self.redis.eval(_COMPARE_AND_DELETE, 1, TOKEN_KEY, token)
+        await self.redis.eval(_COMPARE_AND_DELETE, 1, self.key, token)
 
     async def _fetch(self, force: bool) -> str:
         url = self.settings.api_base_url.rstrip("/") + "/stable_token"
@@ -106,7 +109,7 @@ class TokenCache:
         if "access_token" not in result:
             raise WechatError(result.get("errcode"), result.get("errmsg", "获取 access_token 失败"))
         ttl = max(60, int(result.get("expires_in", 7200)) - 300)  # refresh 5 minutes before WeChat's expiry
-        await self.redis.set(TOKEN_KEY, result["access_token"].encode(), ex=ttl)
+        await self.redis.set(self.key, result["access_token"].encode(), ex=ttl)
         return result["access_token"]
 
 

@@ -2,11 +2,14 @@
 
 The database is the authority on every notification (pending / delivered / skipped / dead); Redis
 only carries them. So a notification lost by Redis (restarted without persistence) is relayed again
-from here, and one delivered twice is prevented by the row's status and per-recipient marks.
+from here, and one delivered twice is prevented by the row's status and per-recipient marks. A mark
+counts only for the very row that wrote it (`fingerprint`): a Redis that outlived its database, or a
+restored backup whose new rows reuse old ids, never makes a pending row look delivered.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -28,6 +31,13 @@ class Target:
     openid: str
     kind: str  # deputy | unit | staff | supervisor | openid
     key: str  # deputy number, unit code, username or openid
+
+
+def fingerprint(row: OutboxMessage) -> str:
+    """What tells this row from one with the same id in another database, or written anew after a
+    restore (its idempotency key and the moment it was written): the value of its delivery marks."""
+    written = row.created_at.isoformat() if row.created_at else ""
+    return hashlib.sha256(f"{row.idempotency_key}\n{written}".encode()).hexdigest()[:16]
 
 
 async def pending_for_relay(db: Database, limit: int, redeliver_after: dt.timedelta) -> list[tuple[int, str]]:

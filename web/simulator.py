@@ -4,6 +4,11 @@ The page's script posts to /simulator/send; the handler turns that into exactly 
 send (signed; encrypted when `wechat.encoding_aes_key` is set), posts it over HTTP to this server's
 /wechat, and returns the reply it decrypted and checked. It never imports bot/: like WeChat, it only
 knows the protocol. `python run.py chat` uses the same `WechatUser` from a terminal.
+
+What each user sees is kept in the demo's chat log (workflow/demo/wechat.py): what the page said and
+the bot answered, and what the sender pushed through the demo's WeChat stand-in (web/demo_wechat.py).
+The page reads it from /simulator/messages, so pushed notifications appear in the chat in time order
+with the bot's answers, their links clickable.
 """
 from __future__ import annotations
 
@@ -24,9 +29,10 @@ from aiohttp import web
 from sqlalchemy import select
 from wechatpy.crypto import PrpCrypto, WeChatCrypto
 
-from storage.models import Deputy
+from storage.models import Deputy, Unit, UnitLiaison, User
 from web.forms import json_object
 from web.keys import DB, SETTINGS
+from workflow.demo import wechat as demo_wechat
 from workflow.demo.seed import is_demo_deputy
 from workflow.errors import InvalidInput
 from workflow.settings import WechatSettings
@@ -37,6 +43,8 @@ ACCOUNT = "gh_simulator00"
 MENU = [("提建议", "PROPOSE"), ("我的建议", "MY_PROPOSALS"), ("帮助", "HELP")]
 SAMPLE_PICTURE = "https://mmbiz.qpic.cn/simulator/sample.jpg"
 _OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_LINK = re.compile(r'<a href="(https?://[^"<>\s]+)">([^<]*)</a>|(https?://[^\s<>"]+)')
+WHO = {"said": "me", "answer": "bot", "custom": "push", "template": "push"}
 _msg_ids = itertools.count(random.randrange(10**17, 10**18))
 
 
@@ -116,8 +124,53 @@ async def page(request: web.Request) -> web.Response:
         deputies = (await session.execute(
             select(Deputy.number, Deputy.name, Deputy.delegation).where(Deputy.active).order_by(Deputy.number)
             .limit(500))).all()
-    context = {"deputies": deputies, "menu": MENU, "safe_mode": bool(request.app[SETTINGS].wechat.encoding_aes_key)}
+    context = {"deputies": deputies, "users": await _demo_users(request), "menu": MENU,
+               "safe_mode": bool(request.app[SETTINGS].wechat.encoding_aes_key)}
     return aiohttp_jinja2.render_template("simulator.html", request, context)
+
+
+async def _demo_users(request: web.Request) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The bound WeChat users whose chats the page can open: (group, [(openid, label)])."""
+    async with request.app[DB].read() as session:
+        deputies = (await session.execute(
+            select(Deputy.openid, Deputy.name, Deputy.number).where(Deputy.active, Deputy.openid.is_not(None))
+            .order_by(Deputy.number).limit(500))).all()
+        liaisons = (await session.execute(
+            select(UnitLiaison.openid, Unit.name).join(Unit, Unit.id == UnitLiaison.unit_id).order_by(Unit.code)
+            .limit(500))).all()
+        staff = (await session.execute(
+            select(User.openid, User.display_name, User.username).where(User.openid.is_not(None), User.active)
+            .order_by(User.username))).all()
+    return [("代表", [(o, f"{name}（{number}）") for o, name, number in deputies]),
+            ("承办单位联络员", [(o, f"{name}联络员") for o, name in liaisons]),
+            ("工作人员", [(o, display or username) for o, display, username in staff])]
+
+
+def _parts(text: str, url: str = "") -> list[dict[str, str]]:
+    """A message as text and links (WeChat shows <a href> and bare http(s) addresses as links)."""
+    parts, at = [], 0
+    for match in _LINK.finditer(text):
+        if match.start() > at:
+            parts.append({"text": text[at:match.start()]})
+        href = match.group(1) or match.group(3)
+        parts.append({"text": match.group(2) or href, "href": href})
+        at = match.end()
+    if at < len(text):
+        parts.append({"text": text[at:]})
+    if url.startswith(("http://", "https://")):
+        parts += [{"text": "\n"}, {"text": "详情", "href": url}]
+    return parts
+
+
+async def messages(request: web.Request) -> web.Response:
+    """GET ?openid=&after=<id>: that user's chat after message `after`, oldest first."""
+    openid, after = request.query.get("openid", ""), request.query.get("after", "0")
+    if not _OPENID.match(openid) or not after.isascii() or not after.isdigit() or len(after) > 12:
+        raise InvalidInput("openid 或 after 参数不正确。")
+    lines = await demo_wechat.chat(request.app[DB], openid, int(after))
+    return web.json_response({"openid": openid, "messages": [
+        {"id": line.id, "at": line.at, "who": WHO[line.source], "channel": line.source, "parts": _parts(line.text, line.url)}
+        for line in lines]}, dumps=_dumps)
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
@@ -134,11 +187,16 @@ async def send(request: web.Request) -> web.Response:
         raise InvalidInput("消息类型或内容不正确。")
     # The configured address, never the request's Host header: a signed message goes only to this server.
     user = WechatUser(f"{request.app[SETTINGS].server.public_url.rstrip('/')}/wechat", request.app[SETTINGS].wechat)
+    said = {"click": f"［菜单］{dict((k, w) for w, k in MENU).get(value, value)}", "image": "［图片］",
+            "subscribe": "［关注公众号］"}.get(kind, value)
+    await demo_wechat.record(request.app[DB], openid, "said", said)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
             reply = await user.send(http, openid, kind, value)
     except (SimulatorError, aiohttp.ClientError, TimeoutError) as exc:
         return web.json_response({"error": "simulator", "message": f"模拟发送失败：{exc}"}, status=502)
+    if reply is not None:
+        await demo_wechat.record(request.app[DB], openid, "answer", reply)
     return web.json_response({"reply": reply}, dumps=_dumps)
 
 
@@ -162,5 +220,6 @@ def _dumps(value) -> str:
 def setup_routes(app: web.Application) -> None:
     """Registered by run.build_app only in demo mode."""
     app.router.add_get("/simulator", page)
+    app.router.add_get("/simulator/messages", messages)
     app.router.add_post("/simulator/send", send)
     app.router.add_post("/simulator/code", binding_code)

@@ -75,6 +75,9 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class RedisSettings:
     url: str = ""
+    # Every key this deployment writes starts with it. Empty: "jianyi:<deployment id>:", the random id
+    # the database got when it was created, so deployments sharing one Redis never see each other's keys.
+    prefix: str = ""
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,9 @@ def _build(merged: dict[str, dict[str, Any]]) -> Settings:
     return settings
 
 
+REDIS_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
 def _validate(settings: Settings) -> None:
     url = settings.database.url
     if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
@@ -239,6 +245,9 @@ def _validate(settings: Settings) -> None:
         raise SettingsError(f"server.port {settings.server.port} 不是有效端口。 / not a valid port.")
     if settings.redis.url and not settings.redis.url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError("redis.url 应以 redis:// 开头，或留空使用内置 Redis。 / redis.url must be redis://... or empty.")
+    if settings.redis.prefix and not REDIS_PREFIX.fullmatch(settings.redis.prefix):
+        raise SettingsError("redis.prefix 只能由字母、数字和 : _ . - 组成（64 个字符以内），或留空由数据库的部署标识生成。"
+                            " / redis.prefix must be 1-64 letters, digits or : _ . -, or empty.")
     if len(settings.server.secret_key) < 8:
         raise SettingsError("server.secret_key 太短（至少 8 个字符）。 / server.secret_key is too short.")
     if settings.server.link_ttl_days < 1:

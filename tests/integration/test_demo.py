@@ -92,3 +92,20 @@ async def test_demo_has_an_evaluation_meeting_of_its_key_proposals_ready_to_open
         key = (await session.execute(select(func.count()).where(Proposal.key_supervision))).scalar_one()
     assert len(meetings) == 1 and "集中评议" in meetings[0].title
     assert len(items) == key and all(i.state == "waiting" and i.leader for i in items)
+
+
+async def test_every_demo_deputy_liaison_and_the_staff_member_has_a_wechat_user(engine, db):
+    """So the story's notifications reach someone: the demo's WeChat stand-in and /simulator show them."""
+    from storage.models import UnitLiaison
+    from workflow.demo.wechat import STAFF_OPENID, deputy_openid, liaison_openid
+
+    await seed_demo(engine)
+    async with db.read() as session:
+        deputies = (await session.execute(select(Deputy.number, Deputy.openid))).all()
+        liaisons = (await session.execute(select(Unit.code, UnitLiaison.openid).join(
+            UnitLiaison, UnitLiaison.unit_id == Unit.id))).all()
+        units = (await session.execute(select(Unit.code))).scalars().all()
+        staff = (await session.execute(select(User.openid).where(User.username == "demo"))).scalar_one()
+    assert all(openid == deputy_openid(number) for number, openid in deputies)
+    assert sorted(liaisons) == sorted((code, liaison_openid(code)) for code in units)
+    assert staff == STAFF_OPENID

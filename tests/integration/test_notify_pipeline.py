@@ -167,7 +167,7 @@ async def test_failures_past_the_limit_are_parked_as_dead_letters_and_can_be_res
     assert {r.status for r in await rows_of_kind(db, "chat_reply")} == {"delivered"}
     import redis.asyncio as aioredis
     redis = aioredis.from_url(redis_url)
-    assert await redis.xlen("jianyi:notify:dead") == 3
+    assert await redis.xlen(notifier.keys.dead) == 3
     await redis.aclose()
 
 

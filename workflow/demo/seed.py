@@ -2,19 +2,22 @@
 
 Everything after the rosters goes through `Engine.create_proposal` and `Engine.perform`, so every
 event, hash and outbox row is what the real product would have written. Seeds only an empty
-database (no deputies, units or proposals) and never twice.
+database (no deputies, units or proposals) and never twice. Every demo deputy, each unit's liaison
+and the demo staff member are bound to a WeChat user of their own (workflow/demo/wechat.py), so the
+story's notifications reach someone and /simulator shows them.
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from storage import repositories as repo
-from storage.models import Deputy, Proposal, Unit, User
+from storage.models import Deputy, Proposal, Unit, UnitLiaison, User
 from storage.uow import UnitOfWork
 from workflow.demo.data import DELEGATIONS, DEPUTY_NAMES, PROPOSALS, SHOWCASE, TERM, UNITS, DemoProposal
+from workflow.demo.wechat import STAFF_OPENID, deputy_openid, liaison_openid
 from workflow.domain.definition import PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.links import make_token
 from workflow.domain.rules import Actor
@@ -64,12 +67,15 @@ async def _is_empty(engine: Engine) -> bool:
 
 async def _seed_rosters(engine: Engine) -> None:
     async with UnitOfWork(engine.db) as session:
-        for code, name, contact, phone, _head in UNITS:
-            session.add(Unit(code=code, name=name, contact_name=contact, contact_phone=phone))
+        units = [Unit(code=code, name=name, contact_name=contact, contact_phone=phone)
+                 for code, name, contact, phone, _head in UNITS]
+        session.add_all(units)
         for index, name in enumerate(DEPUTY_NAMES):
             session.add(Deputy(number=deputy_number(index), name=name, term=TERM,
                                delegation=DELEGATIONS[index % len(DELEGATIONS)],
-                               phone=f"1397346{index + 1:04d}"))
+                               phone=f"1397346{index + 1:04d}", openid=deputy_openid(deputy_number(index))))
+        await session.flush()
+        session.add_all(UnitLiaison(unit_id=unit.id, openid=liaison_openid(unit.code)) for unit in units)
 
 
 async def _seed_accounts(engine: Engine) -> list[tuple[str, str, str]]:
@@ -81,6 +87,8 @@ async def _seed_accounts(engine: Engine) -> list[tuple[str, str, str]]:
                 continue
         new = await add_user(engine.db, username, role, password, display)
         created.append((username, password, new.token))
+    async with UnitOfWork(engine.db) as session:  # the demo staff member hears of new proposals on WeChat
+        await session.execute(update(User).where(User.username == STAFF.id).values(openid=STAFF_OPENID))
     return created
 
 
