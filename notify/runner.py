@@ -1,4 +1,5 @@
-"""Starts the notification relay, the senders and the deadline scheduler as background tasks."""
+"""Starts the notification relay, the senders, the deadline scheduler and the evidence-photo fetcher as
+background tasks."""
 from __future__ import annotations
 
 import asyncio
@@ -19,6 +20,7 @@ from workflow.settings import Settings
 from workflow.usecases.reminders import issue_reminders, recompute_if_calendar_changed
 
 from .keys import RedisKeys
+from .media import MediaFetcher
 from .pipeline import Counters, Relay, Sender, pause
 from .redis_conn import RedisHandle, open_redis
 from .wechat_api import TokenCache, WechatSender
@@ -80,6 +82,8 @@ class Notifier:
             self._spawn(sender.run(self._stop), f"sender-{n}")
         if scheduler:
             self._spawn(Scheduler(self.db, self.settings, self.clock).run(self._stop), "scheduler")
+            self.media = MediaFetcher(self.db, self.settings, tokens, self.http)
+            self._spawn(self.media.run(self._stop), "media")
 
     def _spawn(self, coro, name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=f"notify-{name}"))

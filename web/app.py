@@ -67,7 +67,7 @@ def _dumps(value) -> str:
 
 def init_app(settings: Settings, engine: Engine) -> web.Application:
     """The web application: JSON API, unit links, health and metrics."""
-    from web import feedback, links, system
+    from web import feedback, links, media, system
     from web.api import notifications as notifications_api
     from web.api import routes as api
     from web.console import routes as console
@@ -83,6 +83,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     api.setup_routes(app)
     links.setup_routes(app)
     feedback.setup_routes(app)
+    media.setup_routes(app)  # evidence photos from our own storage, for staff
     notifications_api.setup_routes(app)
     system.setup_routes(app)
     console.setup_routes(app)  # staff console, /login, /static

@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
+from web import media
 from web.forms import posted
 from web.json_shapes import proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
@@ -71,6 +72,14 @@ async def rate(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"{request.path}?done=1")
 
 
+async def photo(request: web.Request) -> web.StreamResponse:
+    """An evidence photo of the deputy's own proposal."""
+    async with request.app[DB].read() as session:
+        proposal, _actor = await _load(request, session)
+        return await media.send_photo(request, session, proposal.id)
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/f/{token}", page)
+    app.router.add_get("/f/{token}/media/{photo}", photo)
     app.router.add_post("/f/{token}", rate)

@@ -12,6 +12,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
+from web import media
 from web.forms import posted
 from web.json_shapes import assignment_dict, proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
@@ -46,12 +47,14 @@ async def show(request: web.Request) -> web.Response:
         allowed = engine.allowed_actions(proposal, _actor(assignment), assignment)
         detail = proposal_detail(request.app[SETTINGS], proposal, events, allowed, viewer_assignment=assignment)
         mine = assignment_dict(request.app[SETTINGS], assignment)
+        photos = [f"/u/{request.match_info['token']}{media.url_of(ph)}"
+                  for ph in await repo.attachments_of(session, proposal.id) if ph.stored_at is not None]
     # A JSON POST (see act) is answered in JSON even without an Accept header.
     if "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json":
-        body = {"assignment": mine, "proposal": detail}
+        body = {"assignment": mine, "proposal": detail, "photos": photos}
         return web.json_response(body, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
     forms = [ACTIONS[a] for a in allowed]
-    context = {"p": detail, "a": mine, "forms": forms, "states": STATES, "roles": ROLES,
+    context = {"p": detail, "a": mine, "forms": forms, "photos": photos, "states": STATES, "roles": ROLES,
                "assignment_states": ASSIGNMENT_STATES, "choice_labels": CHOICE_LABELS,
                "done": ACTIONS[request.query["done"]].label if request.query.get("done") in ACTIONS else None}
     response = aiohttp_jinja2.render_template("unit_link.html", request, context)
@@ -75,6 +78,14 @@ async def act(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"{request.path}?done={action}")
 
 
+async def photo(request: web.Request) -> web.StreamResponse:
+    """An evidence photo of the proposal this link's assignment belongs to."""
+    async with request.app[DB].read() as session:
+        _assignment, proposal = await _load(request, session)
+        return await media.send_photo(request, session, proposal.id)
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/u/{token}", show)
+    app.router.add_get("/u/{token}/media/{photo}", photo)
     app.router.add_post("/u/{token}", act)

@@ -58,7 +58,8 @@ class ProposalAttachment(Base):
     """佐证材料: a photo a deputy sent in the chat for a proposal (WeChat media id and picture URL)."""
 
     __tablename__ = "proposal_attachments"
-    __table_args__ = (Index("ix_proposal_attachments_proposal", "proposal_id"),)
+    __table_args__ = (Index("ix_proposal_attachments_proposal", "proposal_id"),
+                      Index("ix_proposal_attachments_pending", "stored_at", "next_fetch_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
     deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
@@ -67,3 +68,11 @@ class ProposalAttachment(Base):
     url: Mapped[str] = mapped_column(String(1024), default="")
     msg_id: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Our own copy (migration 0012): data_dir/media/<sha256[:2]>/<sha256>, fetched by the worker.
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    content_type: Mapped[str] = mapped_column(String(64), default="")
+    stored_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_fetch_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)  # None once stored or given up
+    fetch_error: Mapped[str] = mapped_column(String(200), default="")

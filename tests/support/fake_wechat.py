@@ -5,6 +5,7 @@
     fake.fail("message/custom/send", errcode=45009, times=2)   # rate-limit the next two sends
     ...
     fake.calls  # every call: FakeCall(path, params, body, answer)
+    fake.media["MEDIA_1"] = (jpeg_bytes, "image/jpeg")   # what media/get serves for a deputy's photo
     code = fake.oauth_code("o_user")    # web OAuth: the code WeChat would hand a page for this openid
 
 It checks access tokens like WeChat does (an unknown or revoked token answers 40001), can fail on
@@ -49,6 +50,7 @@ class FakeWechat:
     unsubscribed: set[str] = field(default_factory=set)
     _failures: dict[str, list[_Failure]] = field(default_factory=dict)
     _oauth_codes: dict[str, str] = field(default_factory=dict)  # web OAuth code -> openid, until used
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media/get: media_id -> (bytes, type)
     base_url: str = ""
     _runner: Optional[web.AppRunner] = None
     _thread: Optional[threading.Thread] = None
@@ -162,6 +164,17 @@ class FakeWechat:
                        "refresh_token": "R_" + secrets.token_hex(8), "openid": openid, "scope": "snsapi_base"})
         return web.json_response(self._record("sns/oauth2/access_token", params, None, answer))
 
+    def _media(self, params: dict) -> web.Response:
+        """media/get: the file as WeChat serves temporary media, or 40007 for an unknown (or expired) id."""
+        with self._lock:
+            found = self.media.get(params.get("media_id", ""))
+        if found is None:
+            answer = {"errcode": 40007, "errmsg": "invalid media_id"}
+            return web.json_response(self._record("media/get", params, None, answer))
+        self._record("media/get", params, None, {"errcode": 0, "size": len(found[0])})
+        return web.Response(body=found[0], content_type=found[1],
+                            headers={"Content-Disposition": 'attachment; filename="media.jpg"'})
+
     def _take_failure(self, path: str) -> Optional[_Failure]:
         with self._lock:
             queue = self._failures.get(path) or []
@@ -210,6 +223,8 @@ class FakeWechat:
         if not known:
             return web.json_response(self._record(path, params, body,
                                                   {"errcode": 40001, "errmsg": "invalid credential"}))
+        if path == "media/get":
+            return self._media(params)
         touser = (body or {}).get("touser")
         if touser in self.unsubscribed:
             return web.json_response(self._record(path, params, body, {"errcode": 43004, "errmsg": "unsubscribed"}))

@@ -128,7 +128,7 @@ def _schemas() -> dict:
             "evaluations": {"type": "array", "items": {"type": "object"}},
             "events": {"type": "array", "items": {"type": "object"}},
             "attachments": {"type": "array", "description": "代表在微信中发来的佐证图片", "items": {
-                "type": "object", "properties": {k: {"type": "string"} for k in ("kind", "url", "media_id", "at")}}},
+                "type": "object", "properties": {k: {"type": "string"} for k in ("kind", "url", "media_id", "at", "stored_url", "sha256", "status")}}},
             "meeting_scores": {"type": "array", "items": {"type": "object", "properties": {
                 "meeting": {"type": "string"}, "held_on": {"type": "string"}, "state": {"type": "string"},
                 "deputies": {"$ref": "#/components/schemas/MeetingScores"},

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
+from web import media
 from web.api.openapi import openapi_document
 from web.forms import ascii_digits, json_object, path_id
 from web.json_shapes import assignment_dict, proposal_detail, proposal_summary
@@ -117,7 +118,8 @@ async def _detail_response(request: web.Request, ref: str, user: User, status: i
         # A unit link lets its holder act for the unit: only those who may act themselves see them.
         body = proposal_detail(request.app[SETTINGS], proposal, events, allowed, links=user.role in WRITE_ROLES)
         body["meeting_scores"] = await meeting_results.proposal_scores(session, proposal.id)
-        body["attachments"] = [{"kind": a.kind, "url": web_url(a.url), "media_id": a.media_id, "at": a.created_at}
+        body["attachments"] = [{"kind": a.kind, "url": web_url(a.url), "media_id": a.media_id, "at": a.created_at,
+                                "stored_url": media.url_of(a), "sha256": a.sha256, "status": media.status_of(a)}
                                for a in await repo.attachments_of(session, proposal.id)]
         return ok(body, status)
 

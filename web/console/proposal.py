@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from storage import repositories as repo
 from storage.models import Deputy, Unit
+from web import media
 from web.console.forms import GROUPS, FormContext, build_forms, raw_params
 from web.forms import path_id
 from web.json_shapes import proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
 from workflow.domain.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
-from workflow.domain.params import web_url
 from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import meeting_results
 from workflow.usecases import accounts
@@ -53,7 +53,7 @@ async def _page(request: web.Request, ref: str, error: str = "", failed: str = "
     done = request.query.get("done", "")
     return render(request, "console/proposal.html", {
         "p": detail, "forms": forms, "groups": GROUPS, "timeline": [_event_line(e, names) for e in detail["events"]],
-        "photos": [web_url(ph.url) for ph in photos], "error": error, "failed": failed, "states": STATES,
+        "photos": [{"url": media.url_of(ph), "status": media.status_of(ph), "sha256": ph.sha256} for ph in photos], "error": error, "failed": failed, "states": STATES,
         "done": ACTIONS[done].label if done in ACTIONS else DONE_LABELS.get(done, ""),
         "can_act": can_act(user), "meeting_scores": meeting_scores}, status=status)
 

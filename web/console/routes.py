@@ -21,6 +21,7 @@ from web.forms import whole_number
 from web.keys import DB, ENGINE
 from web.session import render, require
 from workflow.domain.definition import HANDLING_ROLES, STATES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.readmodels.evidence import photos_not_kept
 from workflow.readmodels.work_queue import BUCKETS, BY_KEY, LIMIT, counts, due_of, proposals_in
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -37,8 +38,10 @@ async def queue(request: web.Request) -> web.Response:
             (b.key for b in BUCKETS if found[b.key]), BUCKETS[0].key)
         rows = await proposals_in(db_session, chosen, today)
         lines = [_line(p, today) for p in rows]
+        not_kept = await photos_not_kept(db_session)
     return render(request, "console/queue.html", {
-        "buckets": BUCKETS, "counts": found, "chosen": BY_KEY[chosen], "lines": lines, "limit": LIMIT})
+        "buckets": BUCKETS, "counts": found, "chosen": BY_KEY[chosen], "lines": lines, "limit": LIMIT,
+        "not_kept": not_kept})
 
 
 def _line(p: Proposal, today) -> dict:

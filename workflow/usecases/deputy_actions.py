@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import ProposalAttachment
+from storage.models import ProposalAttachment, utcnow
 from storage.uow import UnitOfWork
 from workflow.domain.definition import PRE_SUBMISSION_STATES, STATES
 from workflow.domain.errors import NotAllowed
@@ -24,7 +24,8 @@ async def attach_photo(db: Database, number: str, ref: str, media_id: str, url: 
         if msg_id and (await session.execute(count.where(ProposalAttachment.msg_id == msg_id[:64]))).scalar_one():
             return (await session.execute(count)).scalar_one()  # the same message again (a run taken over)
         session.add(ProposalAttachment(proposal_id=p.id, deputy_id=p.lead_deputy.id, kind="image",
-                                       media_id=media_id[:256], url=web_url(url)[:1024], msg_id=msg_id[:64]))
+                                       media_id=media_id[:256], url=web_url(url)[:1024], msg_id=msg_id[:64],
+                                       next_fetch_at=utcnow() if media_id else None))  # the worker fetches it
         await session.flush()
         return (await session.execute(count)).scalar_one()
 
