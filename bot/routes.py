@@ -40,24 +40,28 @@ def setup(app: web.Application, settings: Settings, engine: Engine, budget: floa
         await hook.drain()
 
     async def sweeper(_app: web.Application):
-        task = asyncio.get_running_loop().create_task(_sweep_forever(conversation))
+        stop = asyncio.Event()
+        task = asyncio.get_running_loop().create_task(_sweep_until(stop, conversation))
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()  # a sweep under way finishes (never cut in the middle of a transaction)
+        await task
 
     app.on_shutdown.append(finish_answers)
     app.cleanup_ctx.append(sweeper)
     return hook
 
 
-async def _sweep_forever(conversation: Conversation, every: float = SWEEP_EVERY) -> None:
-    """Now and then (and once at start, after a crash), finish the messages a dead process had claimed."""
-    while True:
+async def _sweep_until(stop: asyncio.Event, conversation: Conversation, every: float = SWEEP_EVERY) -> None:
+    """Every `every` seconds until `stop`, finish the messages a dead process had claimed (a claim is
+    swept only once it is older than WeChat's retries, so the first round after a start need not be sooner)."""
+    while not stop.is_set():
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+        if stop.is_set():
+            return
         try:
             taken = await conversation.sweep()
             if taken:
                 log.warning("finished %d message(s) claimed by a process that stopped", taken)
         except Exception:  # noqa: BLE001 - tried again at the next round
             log.exception("sweeping unfinished messages failed")
-        await asyncio.sleep(every)
