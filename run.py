@@ -8,7 +8,8 @@
     user enable NAME                         switch it back on (and clear a lockout)
     import deputies|units FILE               import a roster from .csv or .xlsx (all rows or none)
     workflow diagram                         print the workflow diagram (Markdown with Mermaid)
-    audit verify                             check the event log's hash chains
+    audit verify [--receipt LINE]            check the chains, the newest anchor and the tables against the log
+    audit receipt                            check, then write an anchor and print it as a receipt to keep
     chat --openid ID [--url URL]             play a WeChat user against a running server's /wechat
     wechat menu                              push the custom menu (提建议 / 我的建议 / 帮助)
     deputies codes [--number N] [--all] [--csv FILE]   one-time binding codes for deputies
@@ -25,7 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from storage.audit_files import KeyFileError  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
+from workflow.engine.sealing import WrongKey  # noqa: E402
 from workflow.errors import USER_ERRORS  # noqa: E402
 from workflow.settings import ServerSettings, Settings, SettingsError, exposure_problems, load_settings, new_secret  # noqa: E402
 
@@ -62,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     wf.add_argument("action", choices=["diagram"])
 
     audit = commands.add_parser("audit", help="审计 / audit")
-    audit.add_argument("action", choices=["verify"])
+    audit.add_argument("action", choices=["verify", "receipt"])
+    audit.add_argument("--receipt", help="核对一行保存的回执 / check a kept receipt line")
 
     chat = commands.add_parser("chat", help="在终端里扮演微信用户 / play a WeChat user in the terminal")
     chat.add_argument("--openid", required=True)
@@ -79,13 +83,42 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _with_db(settings: Settings, job):
+async def open_database(settings: Settings) -> Database:
+    """Create or upgrade the database, with the chain key; check the key is the log's own and seal the
+    chains written before it (once, after upgrading; an anchor records the seal)."""
+    from workflow.engine.keys import chain_key_for
+    from workflow.engine.sealing import prepare_chain
+    from workflow.usecases.anchoring import write_anchor
+
     await asyncio.to_thread(upgrade, settings.database_url())
-    db = Database(settings.database_url())
+    db = Database(settings.database_url(), chain_key=chain_key_for(settings))
+    try:
+        sealed = await prepare_chain(db)
+        if sealed is not None:
+            print(sealed.text(), file=sys.stderr)
+            await write_anchor(db, settings.audit_anchor_dir(), force=True)
+    except BaseException:
+        await db.dispose()
+        raise
+    return db
+
+
+async def _with_db(settings: Settings, job):
+    db = await open_database(settings)
     try:
         return await job(db)
     finally:
         await db.dispose()
+
+
+def cli_actor():
+    """Who acts from the command line: the operating-system account running run.py."""
+    import getpass
+
+    from workflow.domain.rules import Actor
+
+    login = getpass.getuser()
+    return Actor("cli", login, f"命令行（{login}）")
 
 
 def build_app(settings: Settings, engine, notifications: bool = False, demo: bool = False):
@@ -105,7 +138,26 @@ def build_app(settings: Settings, engine, notifications: bool = False, demo: boo
         stand_in_routes(app)
     if notifications:
         app.cleanup_ctx.append(_notifier_ctx(settings, engine, relay=True, scheduler=True))
+        app.cleanup_ctx.append(_anchor_ctx(settings, engine.db))
     return app
+
+
+def _anchor_ctx(settings: Settings, db):
+    """The server's anchors (workflow/usecases/anchoring.py), every audit.anchor_interval_seconds."""
+    from workflow.usecases.anchoring import keep_anchoring
+
+    async def run_anchoring(_app):
+        stop = asyncio.Event()
+        task = None
+        if settings.audit.anchor_interval_seconds:
+            task = asyncio.create_task(keep_anchoring(db, settings.audit_anchor_dir(),
+                                                      settings.audit.anchor_interval_seconds, stop))
+        yield
+        stop.set()
+        if task is not None:
+            await task
+
+    return run_anchoring
 
 
 def _notifier_ctx(settings: Settings, engine, **kwargs):
@@ -125,17 +177,22 @@ async def run_worker(settings: Settings) -> None:
     import signal
 
     from notify.runner import Notifier
+    from workflow.usecases.anchoring import keep_anchoring
 
-    await asyncio.to_thread(upgrade, settings.database_url())
-    db = Database(settings.database_url())
+    db = await open_database(settings)
     notifier = Notifier(db, settings)
     await notifier.start()
     stop = asyncio.Event()
+    anchoring = asyncio.create_task(keep_anchoring(db, settings.audit_anchor_dir(),
+                                                   settings.audit.anchor_interval_seconds, stop)) \
+        if settings.audit.anchor_interval_seconds else None
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     print("通知进程已启动。/ notification worker started.", flush=True)
     await stop.wait()
+    if anchoring is not None:
+        await anchoring
     await notifier.stop()
     await db.dispose()
 
@@ -163,8 +220,7 @@ def cmd_serve(settings: Settings, args) -> int:
         settings = replace(settings, server=replace(settings.server, public_url=f"http://{shown}:{port}"))
 
     async def build():
-        await asyncio.to_thread(upgrade, settings.database_url())
-        db = Database(settings.database_url())
+        db = await open_database(settings)
         engine = Engine(db, settings)
         if args.demo:
             from workflow.demo.seed import seed_demo
@@ -227,21 +283,50 @@ def _ask_password() -> str:
 def cmd_import(settings: Settings, args) -> int:
     from workflow.usecases.roster_import import import_file
 
-    report = asyncio.run(_with_db(settings, lambda db: import_file(db, args.kind, Path(args.file))))
+    report = asyncio.run(_with_db(settings, lambda db: import_file(db, args.kind, Path(args.file),
+                                                                   actor=cli_actor())))
     print(report.text())
     return 0 if report.ok else 1
 
 
 def cmd_audit(settings: Settings, args) -> int:
+    """`audit verify` (and an anchor when it passes) or `audit receipt` (verify, anchor, print)."""
+    from workflow.domain.anchors import receipt_text
+    from workflow.usecases.anchoring import AnchorRefused, check_receipt, write_anchor
     from workflow.usecases.audit import verify_all
 
-    problems, checked = asyncio.run(_with_db(settings, verify_all))
-    if problems:
-        for problem in problems:
+    folder = settings.audit_anchor_dir()
+
+    async def job(db):
+        report = await verify_all(db, folder)
+        kept = check_receipt(folder, db.chain_key, args.receipt) if args.receipt else []
+        anchor = None
+        if report.ok and not kept:
+            try:
+                anchor = await write_anchor(db, folder, force=args.action == "receipt")
+            except AnchorRefused as refused:  # the chains moved under a concurrent writer since verify read them
+                kept += refused.problems
+        return report, kept, anchor
+
+    report, kept, anchor = asyncio.run(_with_db(settings, job))
+    counted = f"{report.proposals} 件建议、{report.events} 个事件、{report.system_events} 个系统事件"
+    if report.problems or kept:
+        for problem in report.problems:
             print(problem)
-        print(f"审计失败：{len(problems)} 处问题（共检查 {checked} 件建议）。 / audit FAILED", file=sys.stderr)
+        for problem in kept:
+            print(f"回执：{problem}")
+        print(f"审计失败：{len(report.problems) + len(kept)} 处问题（共检查 {counted}），未写入新回执。"
+              " / audit FAILED", file=sys.stderr)
         return 1
-    print(f"审计通过：{checked} 件建议的事件链完整。 / audit OK")
+    compared = f"已与{report.anchor.label}核对" if report.anchor else "尚无回执可核对（第一次核对）"
+    print(f"审计通过：{report.proposals} 件建议的事件链完整，数据表与事件一致；{compared}。"
+          f"（{counted}） / audit OK")
+    if args.receipt:
+        print("保存的回执与回执记录一致。 / the kept receipt is genuine and on record.")
+    if args.action == "receipt":
+        print(receipt_text(anchor))
+    elif anchor is not None and anchor.number != (report.anchor.number if report.anchor else None):
+        print(f"已写入{anchor.label}。 / anchor {anchor.number} written.")
     return 0
 
 
@@ -309,7 +394,7 @@ def cmd_deputy_codes(settings: Settings, args) -> int:
 
     from workflow.usecases.binding import binding_codes
 
-    issued = asyncio.run(_with_db(settings, lambda db: binding_codes(db, args.number, args.all)))
+    issued = asyncio.run(_with_db(settings, lambda db: binding_codes(db, args.number, args.all, cli_actor())))
     print("代表证号\t姓名\t绑定码\t有效期至")
     for number, name, code, expires in issued:
         print(f"{number}\t{name}\t{code}\t{expires:%Y-%m-%d %H:%M}")
@@ -352,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return cmd_serve(settings, args)
         if args.command == "db":
-            upgrade(settings.database_url())
+            asyncio.run(_with_db(settings, _nothing))
             print("数据库已是最新。 / database is up to date.")
             return 0
         if args.command == "user":
@@ -370,7 +455,14 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
+    except (WrongKey, KeyFileError) as exc:
+        print(f"审计密钥错误 / audit key error: {exc}", file=sys.stderr)
+        return 2
     return 2
+
+
+async def _nothing(_db) -> None:
+    return None
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 Two session factories: `write()` serialises writers (SQLite `BEGIN IMMEDIATE`, so a transaction that
 read a proposal cannot be overtaken before it writes; PostgreSQL rows are locked with FOR UPDATE by the
 repositories), `read()` is for pages and reports.
+
+`chain_key` is the event log's HMAC key. It is never stored in the database (it comes from the
+settings, see workflow/engine/keys.py); every session made here carries it as `session.info["chain_key"]`
+for the one writer of the log, workflow/engine/chain.py.
 """
 from __future__ import annotations
 
@@ -34,8 +38,9 @@ def _sqlite_pragmas(immediate: bool):
 class Database:
     """The engines of one database URL and the sessions made from them."""
 
-    def __init__(self, url: str, echo: bool = False):
+    def __init__(self, url: str, echo: bool = False, chain_key: bytes | None = None):
         self.url = url
+        self.chain_key = chain_key
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             path = url.split(":///", 1)[1]
@@ -56,10 +61,10 @@ class Database:
         return create_async_engine(self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
     def write(self) -> AsyncSession:
-        return self._write()
+        return self._write(info={"chain_key": self.chain_key})
 
     def read(self) -> AsyncSession:
-        return self._read()
+        return self._read(info={"chain_key": self.chain_key})
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()

@@ -72,8 +72,18 @@ def database_url(tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="session")
+def chain_key_text() -> str:
+    """One audit key for the whole run: rows one test saves and another restores still verify."""
+    return secrets.token_hex(32)
+
+
 @pytest.fixture
-def settings(database_url, tmp_path):
+def settings(database_url, tmp_path, chain_key_text):
+    key_file = tmp_path / "audit" / "chain.key"  # where a subprocess given this data_dir finds it too
+    key_file.parent.mkdir(mode=0o700, exist_ok=True)
+    key_file.write_text(chain_key_text + "\n", encoding="ascii")
+    key_file.chmod(0o600)
     base = load_settings(environ={})
     return replace(
         base,
@@ -91,7 +101,9 @@ def clock():
 
 @pytest.fixture
 async def db(settings):
-    database = Database(settings.database_url())
+    from workflow.engine.keys import chain_key_for
+
+    database = Database(settings.database_url(), chain_key=chain_key_for(settings))
     await database.truncate_all()
     yield database
     await database.dispose()

@@ -34,6 +34,7 @@ from web.forms import json_object
 from web.keys import DB, SETTINGS
 from workflow.demo import wechat as demo_wechat
 from workflow.demo.seed import is_demo_deputy
+from workflow.domain.rules import Actor
 from workflow.errors import InvalidInput
 from workflow.settings import WechatSettings
 from workflow.usecases import binding
@@ -44,6 +45,7 @@ MENU = [("提建议", "PROPOSE"), ("我的建议", "MY_PROPOSALS"), ("帮助", "
 SAMPLE_PICTURE = "https://mmbiz.qpic.cn/simulator/sample.jpg"
 _OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LINK = re.compile(r'<a href="(https?://[^"<>\s]+)">([^<]*)</a>|(https?://[^\s<>"]+)')
+SIMULATOR = Actor("system", "simulator", "演示模拟器")
 WHO = {"said": "me", "answer": "bot", "custom": "push", "template": "push"}
 _msg_ids = itertools.count(random.randrange(10**17, 10**18))
 
@@ -209,7 +211,7 @@ async def binding_code(request: web.Request) -> web.Response:
         name = (await session.execute(select(Deputy.name).where(Deputy.number == number))).scalar()
     if name is None or not is_demo_deputy(number, name):
         raise InvalidInput("模拟器只能为演示数据中的代表生成绑定码。")
-    code, expires = await binding.new_binding_code(request.app[DB], "simulator", deputy=number)
+    code, expires = await binding.new_binding_code(request.app[DB], SIMULATOR, deputy=number)
     return web.json_response({"code": code, "expires_at": expires.isoformat()})
 
 

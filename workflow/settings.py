@@ -128,6 +128,19 @@ class DashboardSettings:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    # The key of the event log's HMAC chain, kept outside the database. Empty: read from `key_file`,
+    # which is created (32 random bytes, permissions 0600) on first use; empty key_file:
+    # <data_dir>/audit/chain.key. Back it up apart from the database.
+    key: str = field(default="", repr=False)
+    key_file: str = ""
+    # Where anchors (receipts of the chains' heads) are appended; empty: <data_dir>/audit.
+    anchor_dir: str = ""
+    # The server appends an anchor this often when events were written since the last one (0: never).
+    anchor_interval_seconds: int = 3600
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -137,12 +150,25 @@ class Settings:
     workflow: WorkflowSettings = WorkflowSettings()
     notify: NotifySettings = NotifySettings()
     dashboard: DashboardSettings = DashboardSettings()
+    audit: AuditSettings = AuditSettings()
 
     def data_path(self, *parts: str) -> Path:
         base = Path(self.server.data_dir)
         if not base.is_absolute():
             base = ROOT / base
         return base.joinpath(*parts)
+
+    def audit_key_file(self) -> Path:
+        """Where the chain key is read from (and created on first use)."""
+        return self._under_root(self.audit.key_file) if self.audit.key_file else self.data_path("audit", "chain.key")
+
+    def audit_anchor_dir(self) -> Path:
+        """The folder of anchors.log and the heads of the newest anchors."""
+        return self._under_root(self.audit.anchor_dir) if self.audit.anchor_dir else self.data_path("audit")
+
+    @staticmethod
+    def _under_root(path: str) -> Path:
+        return Path(path) if Path(path).is_absolute() else ROOT / path
 
     def database_url(self) -> str:
         """The database URL with a relative SQLite path made absolute under the project root."""
@@ -156,7 +182,7 @@ class Settings:
 _SECTION_TYPES = {
     "server": ServerSettings, "database": DatabaseSettings, "redis": RedisSettings,
     "wechat": WechatSettings, "deadlines": DeadlineSettings, "workflow": WorkflowSettings,
-    "notify": NotifySettings, "dashboard": DashboardSettings,
+    "notify": NotifySettings, "dashboard": DashboardSettings, "audit": AuditSettings,
 }
 
 
@@ -252,6 +278,9 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("server.secret_key 太短（至少 8 个字符）。 / server.secret_key is too short.")
     if settings.server.link_ttl_days < 1:
         raise SettingsError("server.link_ttl_days 至少为 1。 / server.link_ttl_days must be at least 1.")
+    if settings.audit.key and len(settings.audit.key) < MIN_SECRET:
+        raise SettingsError(f"audit.key 太短（至少 {MIN_SECRET} 个字符；留空则使用密钥文件）。"
+                            f" / audit.key must be at least {MIN_SECRET} characters (or empty: the key file).")
     if settings.wechat.encoding_aes_key and len(settings.wechat.encoding_aes_key) != 43:
         raise SettingsError("wechat.encoding_aes_key 应为 43 个字符。 / wechat.encoding_aes_key must be 43 characters.")
 

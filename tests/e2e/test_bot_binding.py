@@ -111,7 +111,7 @@ async def test_deputies_codes_command_prints_codes_that_bind(aiohttp_client, set
     client, wechat = await _setup(aiohttp_client, settings, engine, auth)
     await bind(client, auth, wechat, "o_li", "D002")
     out_file = tmp_path / "codes.csv"
-    env = {**os.environ, "JIANYI_DATABASE_URL": settings.database.url}
+    env = {**os.environ, "JIANYI_DATABASE_URL": settings.database.url, "JIANYI_SERVER_DATA_DIR": settings.server.data_dir}
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(ROOT / "run.py"), "deputies", "codes", "--csv", str(out_file), env=env, cwd=str(ROOT),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

@@ -17,7 +17,7 @@ async def test_a_name_that_looks_like_a_formula_is_written_as_text(db, settings,
     for number, name in (("D001", "=1+2"), ("D002", "@SUM(A1)"), ("D003", "张三"), ("-5", "+李四")):
         await add_deputy(db, {"number": number, "name": name})
     out_file = tmp_path / "codes.csv"
-    env = {**os.environ, "JIANYI_DATABASE_URL": settings.database.url}
+    env = {**os.environ, "JIANYI_DATABASE_URL": settings.database.url, "JIANYI_SERVER_DATA_DIR": settings.server.data_dir}
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "deputies", "codes", "--csv", str(out_file)],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

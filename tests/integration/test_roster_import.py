@@ -213,7 +213,7 @@ async def test_missing_file_is_reported_not_raised(db, tmp_path):
 
 # ---------------------------------------------------------------------------- the command line
 async def _cli(settings, *args: str) -> tuple[int, str, str]:
-    env = {**os.environ, "JIANYI_DATABASE_URL": settings.database_url()}
+    env = {**os.environ, "JIANYI_DATABASE_URL": settings.database_url(), "JIANYI_SERVER_DATA_DIR": settings.server.data_dir}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "run.py", "import", *args, cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

@@ -142,9 +142,9 @@ async def post_action(request: web.Request) -> web.Response:
 
 async def link_control(request: web.Request) -> web.Response:
     """Revoke a unit link (and issue a new one): POST /api/v1/assignments/{id}/revoke-link."""
-    await _user(request, WRITE_ROLES)
+    user = await _user(request, WRITE_ROLES)
     assignment_id = path_id(request, "id", "找不到该交办记录。")
-    await reissue_link(request.app[DB], assignment_id)  # the console's revoke button shares it
+    await reissue_link(request.app[DB], assignment_id, accounts.actor_for(user))  # the console's button shares it
     async with request.app[DB].read() as session:
         assignment = await session.get(Assignment, assignment_id, options=[
             selectinload(Assignment.contacts), selectinload(Assignment.opinions),
@@ -183,7 +183,7 @@ async def binding_code(request: web.Request) -> web.Response:
     user = await _user(request, WRITE_ROLES)
     kind = "deputy" if "deputies" in request.path else "unit"
     key = request.match_info["key"]
-    code, expires = await binding.new_binding_code(request.app[DB], user.username, **{kind: key})
+    code, expires = await binding.new_binding_code(request.app[DB], accounts.actor_for(user), **{kind: key})
     return ok({"code": code, "expires_at": expires}, 201)
 
 

@@ -23,12 +23,13 @@ from workflow.readmodels import meeting_results
 from workflow.usecases import accounts
 from workflow.usecases.links import reissue_link
 
-ACTOR_KINDS = {"deputy": "代表", "staff": "工作人员", "unit": "承办单位", "system": "系统"}
+ACTOR_KINDS = {"deputy": "代表", "staff": "工作人员", "unit": "承办单位", "system": "系统", "cli": "命令行"}
 EXTRA_LABELS = {"reply_due": "答复期限", "sign_due": "签收期限", "unit": "单位",
                 "to_unit": "改派给", "number": "编号", "title": "标题", "co_signers": "联名代表",
                 "key_proposed": "两次不满意，建议列为重点督办", "previous_due": "原答复期限",
                 "reply_category": "所评答复类别", "advised_by": "提出意见", "on_time": "按期答复",
-                "meeting": "评议会议", "deputy_result": "代表评分", "public_result": "群众评分"}
+                "meeting": "评议会议", "deputy_result": "代表评分", "public_result": "群众评分",
+                "link_version": "新链接版本"}
 HIDDEN_KEYS = {"deputy", "on_behalf_of"}
 DONE_LABELS = {"link": "已作废旧链接并生成新链接，请把新链接发给承办单位。", "created": "建议已录入。"}
 
@@ -132,7 +133,7 @@ async def revoke_link(request: web.Request) -> web.Response:
         proposal = await repo.proposal_by_id(session, assignment.proposal_id) if assignment else None
     if assignment is None or proposal is None:
         return refuse(request, 404, "找不到该交办记录。", title="找不到")
-    await reissue_link(request.app[DB], assignment.id)
+    await reissue_link(request.app[DB], assignment.id, accounts.actor_for(user_of(request)))
     return redirect(f"/console/proposals/{proposal.ref}?done=link#assignments")
 
 

@@ -15,7 +15,7 @@ from web.forms import whole_number
 from web.keys import DB
 from web.session import ACT_ROLES, can_act, render, require, user_of
 from workflow.errors import USER_ERRORS
-from workflow.usecases import binding, roster_import, rosters
+from workflow.usecases import accounts, binding, roster_import, rosters
 
 PAGE_SIZE = 100
 KINDS = {"deputies": {"model": Deputy, "key": "number", "label": "代表名册", "noun": "代表",
@@ -65,7 +65,7 @@ async def binding_code(request: web.Request) -> web.Response:
     kind, key = request.match_info["kind"], request.match_info["key"]
     who = {"deputy": key} if kind == "deputies" else {"unit": key}
     try:
-        code, expires = await binding.new_binding_code(request.app[DB], user_of(request).username, **who)
+        code, expires = await binding.new_binding_code(request.app[DB], accounts.actor_for(user_of(request)), **who)
     except USER_ERRORS as exc:
         return await _roster_page(request, kind, error=exc.message, status=exc.status)
     return await _roster_page(request, kind, issued={"key": key, "code": code, "expires": expires})
@@ -92,7 +92,8 @@ async def import_upload(request: web.Request) -> web.Response:
         if data is None:
             return render(request, "console/import.html", {**context, "report": None,
                           "error": "确认导入的文件内容无效，请重新上传。"}, status=400)
-        report = await roster_import.import_bytes(request.app[DB], kind, data, filename)
+        report = await roster_import.import_bytes(request.app[DB], kind, data, filename,
+                                                   actor=accounts.actor_for(user_of(request)))
         return render(request, "console/import.html", {**context, "report": report},
                       status=200 if report.ok else 400)
     upload = form.get("file")

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 
 from storage.models import Proposal
 from web import session
+from web.console import audit as console_audit
 from web.console import auth as console_auth
 from web.console import proposal as console_proposal
 from web.console import rosters as console_rosters
@@ -91,3 +92,4 @@ def setup_routes(app: web.Application) -> None:
     console_proposal.setup_routes(app)
     console_rosters.setup_routes(app)
     console_sheet.setup_routes(app)
+    console_audit.setup_routes(app)

@@ -250,7 +250,7 @@ assert {t["trigger"] for t in ASSIGNMENT_TRANSITIONS} - ENGINE_TRIGGERS == {
 
 # Events that are not workflow actions (they change no state).
 EVENT_LABELS = {"create": "起草", "meeting_result": "集中评议结果", "publish_reply": "公开答复",
-                "unpublish_reply": "撤回公开答复"}
+                "unpublish_reply": "撤回公开答复", "revoke_link": "作废单位链接并重新生成"}
 
 
 def action_label(action_id: str) -> str:

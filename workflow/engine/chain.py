@@ -1,19 +1,35 @@
-"""The one writer of the event log: every event of every proposal is appended here, to its hash chain.
+"""The one writer of the event logs: every event of every proposal, and every system event, is
+appended here, to its keyed hash chain.
 
 Events are chained per proposal (a proposal's writers are already serialised by its row lock and
 version, so chaining costs no extra lock); the proposal row keeps the newest hash and the count, so
-deleting the last event is detected too. A test fails if an `Event` is made anywhere else.
+deleting the last event is detected too. System events (administrative actions that belong to no
+proposal: binding, codes, roster imports) form one chain of their own, serialised by a lock on its
+head, the `meta` row SYSTEM_HEAD. The key comes with the session (`session.info["chain_key"]`, see
+storage/db.py). A test fails if an `Event` or `SystemEvent` is made anywhere else.
 """
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Event, Proposal, utcnow
-from workflow.domain.chain import event_hash
+from storage.models import SYSTEM_HEAD, Event, Meta, Proposal, SystemEvent, utcnow
+from workflow.domain.chain import event_hash, masked_openid, openid_ref, system_event_hash
 from workflow.domain.rules import Actor
+
+
+class NoChainKey(RuntimeError):
+    """The session has no chain key: the Database was made without one (see workflow/engine/keys.py)."""
+
+
+def session_key(session: AsyncSession) -> bytes:
+    key = session.info.get("chain_key")
+    if not key:
+        raise NoChainKey("the event log's key is missing: make the Database with chain_key=chain_key_for(settings)")
+    return key
 
 
 def append_event(session: AsyncSession, proposal: Proposal, action: str, actor: Actor, payload: dict[str, Any],
@@ -28,11 +44,37 @@ def append_event(session: AsyncSession, proposal: Proposal, action: str, actor: 
         to_state=proposal.state if to_state is None else to_state,
         payload=json_safe(payload), created_at=utcnow(), prev_hash=proposal.last_event_hash or "",
     )
-    event.hash = event_hash(event)
+    event.hash = event_hash(event, session_key(session))
     session.add(event)
     proposal.last_event_hash = event.hash
     proposal.event_count = event.seq
     proposal.updated_at = event.created_at
+    return event
+
+
+async def append_system_event(session: AsyncSession, action: str, actor: Actor, subject_kind: str,
+                              subject_id: str, payload: Mapping[str, Any],
+                              openids: Mapping[str, Optional[str]] | None = None) -> SystemEvent:
+    """Add the next event of the system chain. `openids` are WeChat openids to record: each is kept
+    masked (`<name>`) with a keyed fingerprint (`<name>_ref`), never in clear."""
+    key = session_key(session)
+    head = (await session.execute(select(Meta).where(Meta.key == SYSTEM_HEAD).with_for_update())).scalar_one_or_none()
+    if head is None:
+        head = Meta(key=SYSTEM_HEAD, value="0:")
+        session.add(head)
+    count, _, prev = (head.value or "0:").partition(":")
+    recorded = dict(payload)
+    for name, openid in (openids or {}).items():
+        recorded[name] = masked_openid(openid) if openid else ""
+        recorded[f"{name}_ref"] = openid_ref(key, openid) if openid else ""
+    event = SystemEvent(
+        seq=int(count or 0) + 1, action=action, actor_kind=actor.kind, actor_id=actor.id,
+        actor_name=actor.name, subject_kind=subject_kind, subject_id=subject_id or "",
+        payload=json_safe(recorded), created_at=utcnow(), prev_hash=prev,
+    )
+    event.hash = system_event_hash(event, key)
+    session.add(event)
+    head.value = f"{event.seq}:{event.hash}"
     return event
 
 

@@ -201,10 +201,11 @@ async def _evaluate_reply(session: AsyncSession, ctx: Context) -> dict:
     common = dict(proposal_id=ctx.proposal.id, reply_id=reply.id, assignment_id=reply.assignment_id,
                   deputy_id=_deputy_id(ctx), entered_by=_entered_by(ctx), reason=ctx.params.get("reason", ""))
     ctx.proposal.evaluations.append(Evaluation(kind="reply", rating=rating, **common))
-    facts = {"unit": _unit_code(ctx, reply.assignment_id), "reply_category": reply.category}
+    facts = {"unit": _unit_code(ctx, reply.assignment_id), "reply_category": reply.category, "reply_id": reply.id}
     if reply.category == "A":  # solved: the deputy rates reply and implementation in one form
+        facts["implementation_rating"] = ctx.params.get("implementation_rating", rating)
         ctx.proposal.evaluations.append(Evaluation(
-            kind="implementation", rating=ctx.params.get("implementation_rating", rating), **common))
+            kind="implementation", rating=facts["implementation_rating"], **common))
     if rating == "unsatisfied":
         ctx.proposal.unsatisfied_count += 1
         if ctx.proposal.unsatisfied_count >= 2 and not ctx.proposal.key_supervision:
@@ -231,7 +232,7 @@ async def _evaluate_implementation(session: AsyncSession, ctx: Context) -> dict:
             proposal_id=ctx.proposal.id, reply_id=reply.id, assignment_id=reply.assignment_id, kind="implementation",
             rating=ctx.params["rating"], reason=ctx.params.get("reason", ""), deputy_id=_deputy_id(ctx),
             entered_by=_entered_by(ctx)))
-    return {}
+    return {"reply_ids": [r.id for r in in_progress]}
 
 
 @effect("mark_key")

@@ -37,9 +37,11 @@ from workflow.domain.errors import Forbidden, InvalidInput, NotAllowed, NotFound
 from workflow.domain.machine import assignment_action_possible, fire_assignment, fire_proposal, proposal_action_possible
 from workflow.domain.notifications import notifications_for
 from workflow.domain.params import clean_params
+from workflow.domain.projection import text_digest
 from workflow.domain.rules import GUARDS, INPUT_GUARDS, Actor, Context
 from workflow.engine import effects, once
 from workflow.engine.chain import append_event
+from workflow.engine.keys import chain_key_for
 from workflow.settings import Settings
 
 log = logging.getLogger("jianyi.engine")
@@ -60,6 +62,10 @@ class Engine:
     db: Database
     settings: Settings
     clock: Callable[[], dt.date] = field(default=dt.date.today)
+
+    def __post_init__(self) -> None:
+        if self.db is not None and self.db.chain_key is None:  # a handle made without it: the settings' key
+            self.db.chain_key = chain_key_for(self.settings)
 
     # ------------------------------------------------------------------ public API
     async def perform(self, ref: str, action: str, actor: Actor, raw: Mapping[str, Any] | None = None) -> ActionResult:
@@ -128,7 +134,9 @@ class Engine:
             session.add(proposal)
             await session.flush()
             ctx = self._context(proposal, "create", self._as_deputy(actor, deputy.number), {})
-            payload = {"title": proposal.title, "co_signers": numbers, "lead": f"{deputy.name}代表"}
+            payload = {"title": proposal.title, "co_signers": numbers, "lead": f"{deputy.name}代表",
+                       "category": proposal.category, "content_sha256": text_digest(proposal.content),
+                       "confidential": confidential, "face_to_face": face_to_face}
             result = await self._record(session, ctx, "", "draft", payload)
             if submit:
                 result = await self._apply(session, proposal, "submit", actor, {"on_behalf_of": lead_deputy})
@@ -189,6 +197,7 @@ class Engine:
             exc.allowed = self.allowed_actions(proposal, actor)
             raise
         ctx.params = clean_params(action, raw, self.settings.workflow.categories)
+        before = {a.id: (a.state, a.reply_due) for a in proposal.assignments}
         if ctx.named_units():  # what the unit guards read, looked up once
             ctx.units = await repo.units_by_codes(session, ctx.named_units())
         try:
@@ -202,6 +211,7 @@ class Engine:
         from_state, to_state = fire_proposal(ctx, action)
         if to_state != from_state:
             effects.on_enter(ctx, to_state, payload)
+        payload.update(_assignment_facts(proposal, before))
         return await self._record(session, ctx, from_state, to_state, payload)
 
     async def _record(self, session: AsyncSession, ctx: Context, from_state: str, to_state: str,
@@ -314,6 +324,25 @@ class Engine:
                 raise InvalidInput(str(reason), **({"field": field_name} if field_name else {}))
             if reason:
                 raise NotAllowed(reason)
+
+
+def _assignment_facts(proposal: Proposal, before: dict[Optional[int], tuple]) -> dict:
+    """What the action did to the assignments, for the event (audit verify checks the table against it):
+    the shares it created, in order, and the state or reply due date it changed of the others."""
+    facts: dict[str, Any] = {}
+    created = [a for a in proposal.assignments if a.id is None or a.id not in before]
+    if created:
+        facts["new_assignments"] = [{"unit": a.unit.code, "role": a.role, "reply_due": a.reply_due} for a in created]
+    changes = {}
+    for a in proposal.assignments:
+        if a.id in before and a.id is not None:
+            change = {name: now for name, was, now in (("state", before[a.id][0], a.state),
+                                                       ("reply_due", before[a.id][1], a.reply_due)) if was != now}
+            if change:
+                changes[str(a.id)] = change
+    if changes:
+        facts["assignment_changes"] = changes
+    return facts
 
 
 def _outbox_rows(ctx: Context, event: Event) -> list[OutboxMessage]:

@@ -5,6 +5,10 @@ A WeChat user is nobody until bound with a one-time code (`new_binding_code`, pr
 kept; failed tries are counted per WeChat user and refused past BIND_FAILURES_PER_HOUR in an hour, so
 guessing a code is hopeless. One WeChat user is one identity: a deputy or a unit liaison, never both;
 `解绑` undoes it. Who a WeChat user is, is read from storage/bot_store.py.
+
+Each of these is a system event (workflow/engine/chain.py `append_system_event`), with the openids
+masked: a code issued (by whom, for whom; never the code), a binding, a rebinding (the deputy's old
+and new WeChat user, and who issued the code that moved it) and an unbinding.
 """
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ from storage.db import Database
 from storage.models import BindingAttempt, BindingCode, Deputy, Unit, UnitLiaison, utcnow
 from storage.uow import UnitOfWork
 from workflow.domain.errors import InvalidInput, NotFound
+from workflow.domain.rules import Actor
+from workflow.engine.chain import append_system_event
 
 BIND_FAILURES_PER_HOUR = 5
 BIND_WINDOW = dt.timedelta(hours=1)
@@ -74,15 +80,23 @@ async def _use_code(session: AsyncSession, openid: str, code: str, now: dt.datet
         if not deputy.active:
             return InvalidInput("该代表已不在代表名册中，无法绑定。"), NOBODY
         row.used_at = now
-        if deputy.openid and deputy.openid != openid:
-            await drop_dialogue(session, deputy.openid)  # the code was issued anew: the new phone takes over
+        previous = deputy.openid
+        if previous and previous != openid:
+            await drop_dialogue(session, previous)  # the code was issued anew: the new phone takes over
         deputy.openid = openid
+        await append_system_event(
+            session, "rebind_wechat" if previous and previous != openid else "bind_wechat",
+            Actor("deputy", deputy.number, deputy.name), "deputy", deputy.number,
+            {"code_id": row.id, "code_issued_by": row.created_by},
+            openids={"openid": openid, "previous_openid": previous if previous != openid else None})
         return None, Identity("deputy", deputy.number, deputy.name)
     unit = await session.get(Unit, row.unit_id)
     if not unit.active:
         return InvalidInput("该单位已停用，无法绑定。"), NOBODY
     row.used_at = now
     session.add(UnitLiaison(unit_id=unit.id, openid=openid))
+    await append_system_event(session, "bind_unit_liaison", Actor("unit", unit.code, unit.name), "unit", unit.code,
+                              {"code_id": row.id, "code_issued_by": row.created_by}, openids={"openid": openid})
     return None, Identity("unit", unit.code, unit.name)
 
 
@@ -93,12 +107,15 @@ async def unbind(db: Database, openid: str) -> Identity:
         await session.execute(update(Deputy).where(Deputy.openid == openid).values(openid=None))
         await session.execute(delete(UnitLiaison).where(UnitLiaison.openid == openid))
         await drop_dialogue(session, openid)
+        if was.bound:
+            await append_system_event(session, "unbind_wechat", Actor(was.kind, was.key, was.name), was.kind,
+                                      was.key, {}, openids={"openid": openid})
     return was
 
 
 # ---------------------------------------------------------------- codes for many deputies at once
 async def binding_codes(db: Database, numbers: Optional[list[str]] = None, include_bound: bool = False,
-                        created_by: str = "cli") -> list[tuple[str, str, str, dt.datetime]]:
+                        created_by: Actor = Actor("system", "cli", "命令行")) -> list[tuple[str, str, str, dt.datetime]]:
     """One new code per active deputy (those named, or all not yet bound): (number, name, code, expires)."""
     async with db.read() as session:
         query = select(Deputy.number, Deputy.name).where(Deputy.active).order_by(Deputy.number)
@@ -127,23 +144,30 @@ def _hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
-async def new_binding_code(db: Database, created_by: str, deputy: Optional[str] = None,
+async def new_binding_code(db: Database, created_by: Actor, deputy: Optional[str] = None,
                            unit: Optional[str] = None) -> tuple[str, dt.datetime]:
-    """A one-time code for `deputy` (number) or `unit` (code); only its hash is kept."""
+    """A one-time code for `deputy` (number) or `unit` (code), issued by `created_by`; only its hash is
+    kept, and the system log says who issued a code for whom (for a deputy already bound: a rebinding)."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     async with UnitOfWork(db) as session:
-        row = BindingCode(code_hash=_hash(code), created_by=created_by, expires_at=utcnow() + CODE_TTL)
+        row = BindingCode(code_hash=_hash(code), created_by=created_by.id, expires_at=utcnow() + CODE_TTL)
         if deputy is not None:
             found = await repo.deputy_by_number(session, deputy)
             if found is None:
                 raise NotFound(f"找不到代表 {deputy}。")
-            row.deputy_id = found.id
+            row.deputy_id, subject, bound = found.id, ("deputy", found.number), found.openid is not None
         else:
             found = (await repo.units_by_codes(session, [unit or ""])).get(unit or "")
             if found is None:
                 raise NotFound(f"找不到单位 {unit}。")
-            row.unit_id = found.id
+            row.unit_id, subject = found.id, ("unit", found.code)
+            bound = (await session.execute(select(UnitLiaison.id).where(UnitLiaison.unit_id == found.id)
+                                           .limit(1))).first() is not None
         session.add(row)
+        await session.flush()
+        await append_system_event(session, "issue_binding_code", created_by, *subject,
+                                  {"code_id": row.id, "name": found.name, "expires_at": row.expires_at,
+                                   "already_bound": bound})
     return code, row.expires_at
 
 

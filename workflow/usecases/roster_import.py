@@ -7,10 +7,13 @@ The file is read whole and every row checked before anything is written; one wro
 is written, and the report names each wrong row by its number in the file. A row whose key (代表证号
 or 单位代码) is already on the roster updates that record; empty cells never blank what is there.
 `preview_file` / `preview_bytes` do the same checks and count what would change, without writing.
+An import that writes is a system event (`import_roster`): who, which file (its name and SHA-256),
+how many rows, and how many records it created, updated and left unchanged.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,8 @@ from storage.db import Database
 from storage.models import Deputy, Unit
 from storage.uow import Conflict, UnitOfWork
 from workflow.domain.errors import InvalidInput
+from workflow.domain.rules import Actor
+from workflow.engine.chain import append_system_event
 from workflow.usecases.roster_files import HEADER_SEARCH_ROWS, FileProblem, read_bytes, read_table
 from workflow.usecases.rosters import DEPUTY_FIELDS, UNIT_FIELDS, clean_record
 
@@ -99,24 +104,29 @@ class ImportReport:
 
 
 # ---------------------------------------------------------------------------- public API
-async def import_file(db: Database, kind: str, path: Path, dry_run: bool = False) -> ImportReport:
+IMPORTER = Actor("system", "import", "系统")
+
+
+async def import_file(db: Database, kind: str, path: Path, dry_run: bool = False,
+                      actor: Actor = IMPORTER) -> ImportReport:
     """Import the roster file at `path` into `db`: every row, or (with any problem) none."""
     path = Path(path)
     try:
         data = read_bytes(path)
     except FileProblem as exc:
         return ImportReport(kind, path.name, problem=str(exc))
-    return await import_bytes(db, kind, data, path.name, dry_run=dry_run)
+    return await import_bytes(db, kind, data, path.name, dry_run=dry_run, actor=actor)
 
 
-async def import_bytes(db: Database, kind: str, data: bytes, filename: str, dry_run: bool = False) -> ImportReport:
-    """The same, for a file's content (e.g. an upload in the console). The file is read in a worker thread,
-    bounded in rows, columns and time, so the server keeps answering while a large sheet is read."""
+async def import_bytes(db: Database, kind: str, data: bytes, filename: str, dry_run: bool = False,
+                       actor: Actor = IMPORTER) -> ImportReport:
+    """The same, for a file's content (e.g. an upload in the console), imported by `actor`. The file is
+    read in a worker thread, bounded in rows, columns and time, so the server keeps answering."""
     report = await parse_roster_aside(kind, data, filename)
     if not report.ok:
         return report
     try:
-        await _apply(db, report, write=not dry_run)
+        await _apply(db, report, write=not dry_run, actor=actor, sha256=hashlib.sha256(data).hexdigest())
     except Conflict:
         report.problem = "导入时名册正被别人同时修改，请稍后重新导入。"
         report.created = report.updated = report.unchanged = 0
@@ -253,11 +263,14 @@ def _phone_ok(value: str) -> bool:
 
 
 # ---------------------------------------------------------------------------- writing
-async def _apply(db: Database, report: ImportReport, write: bool) -> None:
+async def _apply(db: Database, report: ImportReport, write: bool, actor: Actor, sha256: str) -> None:
     """Create or update every record in one transaction (or, for a preview, only count)."""
     if write:
         async with UnitOfWork(db) as session:
             await _stage(session, report, write=True)
+            await append_system_event(session, "import_roster", actor, "roster", report.kind, {
+                "kind": report.kind, "filename": report.filename, "sha256": sha256, "rows": len(report.records),
+                "created": report.created, "updated": report.updated, "unchanged": report.unchanged})
     else:
         async with db.read() as session:
             await _stage(session, report, write=False)

@@ -1,0 +1,65 @@
+"""The system log as staff read it: administrative actions, newest first, for everyone or for one
+deputy or unit (its binding history). Read only; the writer is workflow/engine/chain.py."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import SystemEvent
+
+ACTION_LABELS = {
+    "issue_binding_code": "发放绑定码",
+    "bind_wechat": "绑定微信",
+    "rebind_wechat": "改绑微信（换了微信号）",
+    "unbind_wechat": "解除微信绑定",
+    "bind_unit_liaison": "单位联络员绑定微信",
+    "import_roster": "导入名册",
+    "seal_legacy": "用审计密钥封存升级前的事件链",
+}
+SUBJECT_LABELS = {"deputy": "代表", "unit": "承办单位", "roster": "名册", "chain": "事件日志"}
+ACTOR_LABELS = {"staff": "工作人员", "deputy": "代表", "unit": "承办单位", "cli": "命令行", "system": "系统"}
+ROSTER_LABELS = {"deputies": "代表名册", "units": "承办单位名册"}
+DETAIL_LABELS = {
+    "name": "姓名/名称", "code_id": "绑定码编号", "code_issued_by": "发码人", "expires_at": "有效期至（UTC）",
+    "already_bound": "发码时已绑定（用于改绑）", "openid": "微信号（部分）", "openid_ref": "微信指纹",
+    "previous_openid": "原微信号（部分）", "previous_openid_ref": "原微信指纹", "kind": "名册",
+    "filename": "文件", "sha256": "文件 SHA-256", "rows": "行数", "created": "新增", "updated": "更新",
+    "unchanged": "未变", "proposals": "建议数", "events": "事件数", "legacy_max_event_id": "最后一个旧事件编号",
+    "old_heads_sha256": "旧链尾摘要", "problems_found": "封存前发现的问题",
+}
+PAGE = 100
+
+
+def _shown(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key == "kind":
+        return ROSTER_LABELS.get(value, str(value))
+    if key == "expires_at" and isinstance(value, str):
+        return value.replace("T", " ")[:16]
+    return str(value)
+
+
+def line_of(event: SystemEvent) -> dict:
+    """One entry: when, what, who, on whom, with which details (only those with a label)."""
+    details = [(label, _shown(key, event.payload[key])) for key, label in DETAIL_LABELS.items()
+               if key in (event.payload or {}) and event.payload[key] not in (None, "", [])]
+    return {"seq": event.seq, "at": event.created_at, "action": event.action,
+            "label": ACTION_LABELS.get(event.action, event.action),
+            "who": event.actor_name or event.actor_id, "who_kind": ACTOR_LABELS.get(event.actor_kind, event.actor_kind),
+            "subject": f"{SUBJECT_LABELS.get(event.subject_kind, event.subject_kind)} {event.subject_id}".strip(),
+            "subject_kind": event.subject_kind, "subject_id": event.subject_id, "details": details,
+            "problems": (event.payload or {}).get("problems", [])}
+
+
+async def system_events(session: AsyncSession, subject_kind: Optional[str] = None, subject_id: Optional[str] = None,
+                        before: Optional[int] = None, limit: int = PAGE) -> list[dict]:
+    """Newest first; `before` a seq to page back from."""
+    query = select(SystemEvent).order_by(SystemEvent.seq.desc()).limit(limit)
+    if subject_kind:
+        query = query.where(SystemEvent.subject_kind == subject_kind, SystemEvent.subject_id == (subject_id or ""))
+    if before:
+        query = query.where(SystemEvent.seq < before)
+    return [line_of(e) for e in (await session.execute(query)).scalars()]
