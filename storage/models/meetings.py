@@ -1,4 +1,5 @@
-"""集中评议: meetings, their items and the scores given in the room (migration 0004_meetings.py)."""
+"""集中评议: meetings, their items, the scores given in the room and the public's ballot codes
+(migrations 0004_meetings.py, 0010_ballot_codes.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -21,6 +22,10 @@ class Meeting(Base):
     title: Mapped[str] = mapped_column(String(200))
     held_on: Mapped[dt.date] = mapped_column(Date)
     vote_token: Mapped[str] = mapped_column(String(64), unique=True)  # the public scoring page's address
+    # How the public scores (workflow/domain/ballots.py): codes | codes_open; and the open mode's
+    # limit of scores per item from one network address.
+    public_mode: Mapped[str] = mapped_column(String(16), default="codes", server_default="codes")
+    open_limit: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_by_name: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -43,16 +48,41 @@ class MeetingItem(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class MeetingBallot(Base):
+    """评分票: one printed one-time code of a meeting. Only its keyed hash is kept, never the code."""
+
+    __tablename__ = "meeting_ballots"
+    __table_args__ = (UniqueConstraint("meeting_id", "serial"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    batch: Mapped[int] = mapped_column(Integer)  # 第几批: the codes printed together
+    serial: Mapped[int] = mapped_column(Integer)  # the slip's number, printed on it (1, 2, ... per meeting)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 of the code
+    created_by_name: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    voided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    voided_by_name: Mapped[str] = mapped_column(String(128), default="")
+
+
 class MeetingVote(Base):
-    """One score from one phone (or one WeChat user) for one item; the database refuses a second."""
+    """One score for one item: from a deputy's WeChat, a ballot code, or a phone in the open mode.
+
+    The database refuses a second score of the same phone, WeChat user or code for an item, and more
+    than the meeting's open limit from one network address (`address_slot` counts 0, 1, ... per address)."""
 
     __tablename__ = "meeting_votes"
-    __table_args__ = (UniqueConstraint("item_id", "voter"), UniqueConstraint("item_id", "openid_hash"))
+    __table_args__ = (UniqueConstraint("item_id", "voter"), UniqueConstraint("item_id", "openid_hash"),
+                      UniqueConstraint("item_id", "ballot_id"),
+                      UniqueConstraint("item_id", "address_hash", "address_slot"))
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("meeting_items.id"))
     voter: Mapped[str] = mapped_column(String(64))  # sha256 of the phone's voter cookie
     openid_hash: Mapped[Optional[str]] = mapped_column(String(64))  # sha256 of the WeChat openid, when known
     kind: Mapped[str] = mapped_column(String(8))  # deputy | public
+    mode: Mapped[str] = mapped_column(String(8), default="open", server_default="open")  # openid | code | open
+    ballot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meeting_ballots.id"))
+    address_hash: Mapped[Optional[str]] = mapped_column(String(64))  # open mode: HMAC of the client address
+    address_slot: Mapped[Optional[int]] = mapped_column(Integer)
     deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("deputies.id"))
     rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

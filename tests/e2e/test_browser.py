@@ -223,11 +223,30 @@ def _open_a_meeting_on(staff, key_numbers: list[str]) -> tuple[str, str]:
     return staff.locator("#vote-url").input_value(), re.search(r"/meetings/\d+", staff.url).group(0)
 
 
+def _print_slips(staff, count: int) -> list[str]:
+    """Staff print `count` 评分票 (the sheet opens in a new tab, the codes' only showing): each slip's URL."""
+    staff.fill("#ballot-count", str(count))
+    with staff.expect_popup() as popup:
+        staff.click("button:text('生成并打印评分票')")
+    sheet = popup.value
+    expect(sheet.locator(".slip")).to_have_count(count)
+    expect(sheet.locator(".slip svg")).to_have_count(count)
+    shot(sheet, "meeting-ballots")
+    pdf = sheet.pdf(format="A4", print_background=True)  # what the printer gets: 10 slips an A4 page
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == -(-count // 10)
+    base = sheet.locator(".slip-url").first.inner_text()
+    codes = [code.replace("-", "") for code in sheet.locator(".slip-code").all_inner_texts()]
+    sheet.close()
+    return [f"{base}?c={code}" for code in codes]
+
+
 def test_a_phone_scores_a_meeting_item_and_the_rooms_screen_follows(browser, server, staff):
     key = server.api("/api/v1/proposals?limit=500")["items"]
     key_numbers = [p["number"] for p in key if p["key_supervision"]]
     assert key_numbers, "the demo has key-supervision proposals"
     vote_url, meeting_path = _open_a_meeting_on(staff, key_numbers)
+    slips = _print_slips(staff, 12)  # the public scores with printed slips (the default: codes only)
+    assert all(slip.startswith(vote_url + "?c=") for slip in slips)
 
     screen = staff.context.new_page()
     screen.set_viewport_size({"width": 1600, "height": 900})
@@ -237,7 +256,10 @@ def test_a_phone_scores_a_meeting_item_and_the_rooms_screen_follows(browser, ser
 
     phone_context = browser.new_context(**PHONE, locale="zh-CN")
     phone = phone_context.new_page()
-    phone.goto(vote_url)
+    phone.goto(vote_url)  # the room's QR code without a slip: no buttons at a codes-only meeting
+    expect(phone.locator(".vote-now")).to_contain_text("凭评分票评分")
+    expect(phone.locator("button.vote")).to_have_count(0)
+    phone.goto(slips[0])
     expect(phone.locator(".vote-now")).to_contain_text("正在评议")
     shot(phone, "meeting-vote-phone")
     phone.click("button.vote.satisfied")
@@ -246,10 +268,10 @@ def test_a_phone_scores_a_meeting_item_and_the_rooms_screen_follows(browser, ser
     phone.reload()
     expect(phone.locator("button.vote")).to_have_count(0)
 
-    for rating in ("basically_satisfied", "satisfied", "unsatisfied"):  # more phones in the room
+    for slip, rating in zip(slips[1:], ("basically_satisfied", "satisfied", "unsatisfied")):  # more slips in the room
         other = browser.new_context(**PHONE, locale="zh-CN")
         other_page = other.new_page()
-        other_page.goto(vote_url)
+        other_page.goto(slip)
         other_page.click(f"button.vote.{rating}")
         expect(other_page.locator(".vote-now .ok")).to_be_visible()
         other.close()

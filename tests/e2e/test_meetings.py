@@ -111,10 +111,19 @@ async def votes(db) -> int:
         return (await session.execute(select(func.count()).select_from(MeetingVote))).scalar_one()
 
 
-async def meeting_with_open_item(client, api, db, title: str = "关于城关中学校舍维修的建议"):
-    """(meeting id, item id, vote token, proposal number): one key proposal, open for scoring."""
+async def set_public_mode(client, meeting_id: int, mode: str, open_limit: int = 5):
+    return await post_form(client, f"/meetings/{meeting_id}/public-mode",
+                           {"public_mode": mode, "open_limit": str(open_limit)}, token_from=f"/meetings/{meeting_id}")
+
+
+async def meeting_with_open_item(client, api, db, title: str = "关于城关中学校舍维修的建议",
+                                 public_mode: str = "codes_open", open_limit: int = 5):
+    """(meeting id, item id, vote token, proposal number): one key proposal, open for scoring. The phones
+    of these tests score in the open mode (the public's ballot codes: tests/e2e/test_meeting_ballots.py)."""
     number = await key_proposal(api, title)
     meeting_id = await create_meeting(client)
+    if public_mode != "codes":
+        assert (await set_public_mode(client, meeting_id, public_mode, open_limit)).status == 303
     assert (await add_item(client, meeting_id, number)).status == 303
     item_id = (await screen(client, meeting_id))["items"][0]["id"]
     assert (await item_op(client, meeting_id, item_id, "open")).status == 303
@@ -270,6 +279,7 @@ async def test_bound_deputy_is_recognised_through_wechat_oauth_and_scores_as_a_d
     assert (await phone.vote(token, item_id, "basically_satisfied")).status == 303
     tally = (await screen(client, meeting_id))["items"][0]
     assert tally["deputies"]["basically_satisfied"] == 1 and tally["public"]["votes"] == 0
+    assert {m: c["votes"] for m, c in tally["by_mode"].items()} == {"openid": 1, "code": 0, "open": 0}
 
     # The same deputy on a second phone is still one WeChat user: refused.
     other = phones(WECHAT_UA, on=client)
@@ -368,7 +378,7 @@ async def test_staff_forms_without_the_csrf_token_change_nothing(api, staff, db)
         assert (await session.execute(select(func.count()).select_from(Meeting))).scalar_one() == 1
         assert (await session.get(MeetingItem, item_id)).state == "open"
         logged = (await session.execute(select(MeetingLog.action).order_by(MeetingLog.id))).scalars().all()
-    assert logged == ["create", "add_item", "open"]
+    assert logged == ["create", "public_mode", "add_item", "open"]
 
 
 async def test_user_text_with_script_is_shown_as_text_on_every_meeting_page(api, staff, db, phones):

@@ -132,7 +132,8 @@ def _schemas() -> dict:
             "meeting_scores": {"type": "array", "items": {"type": "object", "properties": {
                 "meeting": {"type": "string"}, "held_on": {"type": "string"}, "state": {"type": "string"},
                 "deputies": {"$ref": "#/components/schemas/MeetingScores"},
-                "public": {"$ref": "#/components/schemas/MeetingScores"}}}}}},
+                "public": {"$ref": "#/components/schemas/MeetingScores"},
+                "by_mode": {"$ref": "#/components/schemas/MeetingScoresByMode"}}}}}},
         "Deputy": {"type": "object", "required": ["number", "name"], "properties": {
             k: {"type": "string"} for k in ("number", "name", "delegation", "phone", "term")}},
         "Unit": {"type": "object", "required": ["code", "name"], "properties": {
@@ -145,8 +146,12 @@ def _schemas() -> dict:
                 "reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate",
                 "dual_satisfaction_rate", "solved_rate", "contact_rate")},
             "meeting_satisfaction": {"type": "object", "description": "集中评议：已结束评议事项的评分，代表与群众分列",
-                                     "properties": {k: {"$ref": "#/components/schemas/MeetingScores"}
-                                                    for k in ("deputies", "public")}}}},
+                                     "properties": {**{k: {"$ref": "#/components/schemas/MeetingScores"}
+                                                       for k in ("deputies", "public")},
+                                                    "by_mode": {"$ref": "#/components/schemas/MeetingScoresByMode"}}}}},
+        "MeetingScoresByMode": {"type": "object", "description": "按评分方式：openid 代表（微信识别）、code 群众（评分码）、open 群众（开放扫码）",
+                                "properties": {k: {"$ref": "#/components/schemas/MeetingScores"}
+                                               for k in ("openid", "code", "open")}},
         "MeetingScores": {"type": "object", "properties": {
             **{k: {"type": "integer"} for k in ("satisfied", "basically_satisfied", "unsatisfied", "votes")},
             "satisfaction_rate": {"type": "number", "nullable": True}}},

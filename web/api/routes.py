@@ -196,7 +196,8 @@ async def stats(request: web.Request) -> web.Response:
                               group_by=request.query.get("by"))
     # 集中评议: the room's scores of closed items, deputies and the public apart.
     figures["meeting_satisfaction"] = meeting_results.satisfaction_dict(
-        await meeting_results.satisfaction(request.app[DB], year=year, unit=unit))
+        await meeting_results.satisfaction(request.app[DB], year=year, unit=unit),
+        await meeting_results.satisfaction(request.app[DB], year=year, unit=unit, by_mode=True))
     return ok(figures)
 
 

@@ -1,8 +1,9 @@
 """集中评议 in the console: meetings, their agenda, the voting window, and the room's screen.
 
 Staff pages only translate: every change is one call of workflow/usecases/meetings.py with the signed-in
-staff member as the actor (so the meeting's log carries their name). The public scoring page is
-web/meetings/vote.py.
+staff member as the actor (so the meeting's log carries their name); the public's 评分票 (ballot codes)
+and the meeting's public mode are calls of workflow/usecases/meeting_ballots.py, the printed sheet
+web/meetings/ballot_sheet.py. The public scoring page is web/meetings/vote.py.
 """
 from __future__ import annotations
 
@@ -11,20 +12,24 @@ from typing import Optional
 from aiohttp import web
 
 from web.console.sheet import qr_svg
-from web.forms import path_id
+from web.forms import path_id, whole_number
 from web.keys import DB, ENGINE, SETTINGS
 from web.meetings import vote as meeting_vote
+from web.meetings.ballot_sheet import sheet_context
 from web.session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
+from workflow.domain import ballots
 from workflow.domain.meetings import ITEM_STATES, VOTER_KINDS
 from workflow.errors import USER_ERRORS, NotFound
+from workflow.readmodels import meeting_ballots as ballot_views
 from workflow.readmodels import meetings as meeting_views
 from workflow.usecases import accounts
+from workflow.usecases import meeting_ballots as ballot_service
 from workflow.usecases import meetings as service
 
 ITEM_OPERATIONS = ("report", "up", "down", "remove", "open", "close")
 DONE = {"created": "会议已创建，请添加评议事项。", "add": "已列入议程。", "report": "汇报已保存。", "up": "顺序已调整。",
         "down": "顺序已调整。", "remove": "已移出议程。", "open": "已开始评议：请与会人员扫码评分。",
-        "close": "已结束评议，结果已记入该建议。"}
+        "close": "已结束评议，结果已记入该建议。", "mode": "群众评分方式已保存。", "void": "已作废所选评分票。"}
 
 
 def _actor(request: web.Request):
@@ -80,7 +85,10 @@ async def _page(request: web.Request, error: str = "", status: int = 200) -> web
     return render(request, "meetings/meeting.html", {
         "m": view, "vote_url": link, "qr": qr_svg(link), "error": error, "can_act": can_act(user),
         "candidates": await meeting_views.candidates(db, view.id) if can_act(user) else [],
-        "done": DONE.get(request.query.get("done", ""), ""), "kinds": VOTER_KINDS}, status=status)
+        "done": DONE.get(request.query.get("done", ""), ""), "kinds": VOTER_KINDS,
+        "batches": await ballot_views.batches(db, view.id), "public_modes": ballots.PUBLIC_MODES,
+        "vote_modes": ballots.VOTE_MODES, "open_limit_max": ballots.OPEN_LIMIT_MAX,
+        "batch_max": ballots.BATCH_MAX}, status=status)
 
 
 @require()
@@ -127,6 +135,48 @@ async def item_operation(request: web.Request) -> web.Response:
 def _text(form, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+# ------------------------------------------------------------------ the public's 评分票 and mode
+@require(*ACT_ROLES)
+async def print_ballots(request: web.Request) -> web.Response:
+    """POST /meetings/{id}/ballots: count. Answers with the printable sheet, the codes' only showing."""
+    form = await request.post()
+    settings = request.app[SETTINGS]
+    try:
+        printed = await ballot_service.print_ballots(
+            request.app[DB], _actor(request), _meeting_id(request),
+            whole_number(_text(form, "count").strip(), 1, ballots.BATCH_MAX), settings.server.secret_key)
+    except USER_ERRORS as exc:
+        return await _page(request, exc.message, status=exc.status)
+    return render(request, "meetings/ballots.html", sheet_context(printed, settings.server.public_url))
+
+
+@require(*ACT_ROLES)
+async def void_ballots(request: web.Request) -> web.Response:
+    """POST /meetings/{id}/ballots/void: serials ("21-30, 35"), or batch (a whole printing)."""
+    form = await request.post()
+    batch = _text(form, "batch")
+    try:
+        await ballot_service.void_ballots(request.app[DB], _actor(request), _meeting_id(request),
+                                          _text(form, "serials")[:ballots.SERIALS_MAX + 1],
+                                          batch=whole_number(batch, 1) if batch else None)
+    except USER_ERRORS as exc:
+        return await _page(request, exc.message, status=exc.status)
+    return redirect(f"/meetings/{_meeting_id(request)}?done=void#ballots")
+
+
+@require(*ACT_ROLES)
+async def public_mode(request: web.Request) -> web.Response:
+    """POST /meetings/{id}/public-mode: public_mode (codes | codes_open), open_limit."""
+    form = await request.post()
+    try:
+        await ballot_service.set_public_mode(request.app[DB], _actor(request), _meeting_id(request),
+                                             _text(form, "public_mode"),
+                                             whole_number(_text(form, "open_limit").strip() or "0", 0))
+    except USER_ERRORS as exc:
+        return await _page(request, exc.message, status=exc.status)
+    return redirect(f"/meetings/{_meeting_id(request)}?done=mode#public-mode")
 
 
 # ------------------------------------------------------------------ the room's screen
@@ -177,6 +227,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(r"/meetings/{id:\d+}/items", add_item)
     app.router.add_post(r"/meetings/{id:\d+}/items/{item:\d+}/{op:(" + "|".join(ITEM_OPERATIONS) + ")}",
                         item_operation)
+    app.router.add_post(r"/meetings/{id:\d+}/ballots", print_ballots)
+    app.router.add_post(r"/meetings/{id:\d+}/ballots/void", void_ballots)
+    app.router.add_post(r"/meetings/{id:\d+}/public-mode", public_mode)
     app.router.add_get(r"/meetings/{id:\d+}/screen", screen)
     app.router.add_get(r"/meetings/{id:\d+}/screen.json", screen_json)
     meeting_vote.setup_routes(app)

@@ -2,8 +2,10 @@
 
 Staff put key-supervision proposals (重点督办) on a meeting's agenda; for each, the leading official
 (领办领导) reports, then the room scores it 满意 / 基本满意 / 不满意 from their phones. Staff open an
-item for voting and close it; one item is open at a time. Each phone (and each WeChat user) scores an
-item once; a WeChat user bound to a deputy counts as a deputy, everyone else as the public.
+item for voting and close it; one item is open at a time. A WeChat user bound to a deputy counts as a
+deputy (once per item, by openid); the public scores with printed one-time ballot codes, each code each
+item once, or, where the meeting accepts it, in the open mode: once per phone, and at most the meeting's
+limit per item from one network address (workflow/domain/ballots.py).
 
 Every check here is pure: it takes what the database said and returns or raises. The service that
 reads and writes the rows is workflow/usecases/meetings.py; what the pages show, workflow/readmodels/meetings.py.
@@ -15,6 +17,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from workflow.domain.ballots import VOTE_MODES
 from workflow.domain.definition import RATINGS
 from workflow.domain.errors import InvalidInput, NotAllowed
 
@@ -135,32 +138,48 @@ class Counts:
                 "satisfaction_rate": None if rate is None else round(rate, 4)}
 
 
-def counts_by_kind(rows: Iterable[tuple[str, str, int]]) -> dict[str, Counts]:
-    """{deputy: Counts, public: Counts} from (kind, rating, number of votes) rows."""
-    found = {kind: dict.fromkeys(RATINGS, 0) for kind in VOTER_KINDS}
+def counts_by_kind(rows: Iterable[tuple[str, str, int]], kinds: Iterable[str] = VOTER_KINDS) -> dict[str, Counts]:
+    """{deputy: Counts, public: Counts} from (kind, rating, number of votes) rows (or, with
+    `kinds=VOTE_MODES`, {openid, code, open: Counts} from (mode, rating, n) rows)."""
+    found = {kind: dict.fromkeys(RATINGS, 0) for kind in kinds}
     for kind, rating, n in rows:
         if kind in found and rating in RATINGS:
             found[kind][rating] += int(n)
     return {kind: Counts(**values) for kind, values in found.items()}
 
 
-def result_payload(meeting_title: str, held_on: dt.date, counts: dict[str, Counts]) -> dict:
-    """What the proposal's event "集中评议结果" keeps: readable lines and the figures."""
-    return {"meeting": f"{meeting_title}（{held_on:%Y-%m-%d}）",
-            "deputy_result": counts["deputy"].summary(), "public_result": counts["public"].summary(),
-            "scores": {kind: c.as_dict() for kind, c in counts.items()}}
+def result_payload(meeting_title: str, held_on: dt.date, counts: dict[str, Counts],
+                   modes: Optional[dict[str, Counts]] = None) -> dict:
+    """What the proposal's event "集中评议结果" keeps: readable lines and the figures (with `modes`, the
+    public's scores by the way they came: ballot codes, the open mode)."""
+    payload = {"meeting": f"{meeting_title}（{held_on:%Y-%m-%d}）",
+               "deputy_result": counts["deputy"].summary(), "public_result": counts["public"].summary(),
+               "scores": {kind: c.as_dict() for kind, c in counts.items()}}
+    if modes is not None:
+        payload["public_modes"] = "；".join(f"{VOTE_MODES[m]} {modes[m].total} 票" for m in ("code", "open"))
+        payload["scores_by_mode"] = {mode: c.as_dict() for mode, c in modes.items()}
+    return payload
 
 
 @dataclass(frozen=True)
 class Voter:
-    """Who scores: the phone's long random cookie, and the WeChat openid when WeChat told us."""
+    """Who scores: the phone's long random cookie, the WeChat openid when WeChat told us, the keyed hash
+    of the ballot code it brought (workflow/domain/ballots.py), and that of its network address."""
 
     cookie: str
     openid: str = ""
+    ballot: str = ""
+    address: str = ""
 
     @property
     def key(self) -> str:
         return _digest("voter", self.cookie)
+
+    @property
+    def ballot_voter_key(self) -> str:
+        """What a code's score keeps as its voter: the code, not the phone (one phone may carry a
+        neighbour's slip too; each slip scores each item once)."""
+        return _digest("ballot", self.ballot)
 
     @property
     def openid_key(self) -> Optional[str]:
