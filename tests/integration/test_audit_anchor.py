@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import select, text
 
-from storage.audit_files import AnchorLog
+from storage.audit_files import AnchorLog, read_or_create_key
+from storage.db import Database, upgrade
 from storage.models import Meta, SystemEvent
+from tests.integration.test_deployment_identity import _config
 from tests.support.api import Api
-from tests.support.audit import event_ids, execute, problem_lines, rows, run_audit
+from tests.support.audit import as_datetime, event_ids, execute, problem_lines, rows, run_audit
 from workflow.domain.chain import legacy_event_hash
+from workflow.domain.rules import Actor
+from workflow.engine.engine import Engine
+from workflow.engine.keys import chain_key_for
+from workflow.settings import SettingsError, load_settings
 from workflow.usecases.anchoring import AnchorRefused, keep_anchoring, write_anchor
+from workflow.usecases.rosters import add_deputy
 
 
 @pytest.fixture
@@ -33,7 +43,7 @@ async def test_a_printed_receipt_is_checked_against_the_anchor_log(settings, num
     assert code == 0, output
     assert "审计回执" in output and "第 1 号" in output and "1 件" in output
     line = _receipt_line(output)
-    code, output = await run_audit(settings, "verify", "--receipt", line)
+    code, output = await run_audit(settings, "verify", "--receipt", line.replace("\t", "  "))  # as copied by hand
     assert code == 0 and "保存的回执与回执记录一致" in output, output
     forged = line.replace("events=", "events=1")
     code, output = await run_audit(settings, "verify", "--receipt", forged)
@@ -94,16 +104,12 @@ async def test_the_server_anchors_when_events_were_written(settings, db, api):
 
 async def _make_legacy(db, number: str, tamper: bool = False) -> None:
     """The database as migration 0008 finds it: unkeyed SHA-256 chains, the seal pending."""
-    from types import SimpleNamespace
-
-    from tests.integration.test_audit_cli import _as_datetime
-
     found = await rows(db, "SELECT * FROM events ORDER BY proposal_id, seq")
     statements, prev = [], ""
     for row in found:
         event = SimpleNamespace(**row._mapping)
         event.payload = json.loads(event.payload) if isinstance(event.payload, str) else event.payload
-        event.created_at, event.prev_hash = _as_datetime(event.created_at), prev
+        event.created_at, event.prev_hash = as_datetime(event.created_at), prev
         prev = legacy_event_hash(event)
         statements.append(("UPDATE events SET prev_hash = :p, hash = :h WHERE id = :id",
                            {"p": event.prev_hash, "h": prev, "id": event.id}))
@@ -136,12 +142,6 @@ async def test_legacy_chains_are_sealed_once_under_the_key_and_the_seal_is_a_sys
 
 
 def test_the_key_file_is_made_on_first_use_readable_by_its_owner_only(tmp_path):
-    from dataclasses import replace
-
-    from storage.audit_files import read_or_create_key
-    from workflow.engine.keys import chain_key_for
-    from workflow.settings import SettingsError, load_settings
-
     path = tmp_path / "keys" / "chain.key"
     key = read_or_create_key(path)
     assert len(key) == 64 and read_or_create_key(path) == key
@@ -152,3 +152,28 @@ def test_the_key_file_is_made_on_first_use_readable_by_its_owner_only(tmp_path):
     assert chain_key_for(replace(given)) == b"k" * 32 and "k" * 32 not in repr(given)
     with pytest.raises(SettingsError, match="audit.key"):
         load_settings(environ={"JIANYI_AUDIT_KEY": "short"})
+
+
+async def test_migration_0008_marks_the_events_already_there_for_the_seal(tmp_path, settings, clock):
+    """Upgrading a database that has events leaves `audit_legacy = pending:<newest id>`; an empty one has
+    nothing to seal; and the migration goes back down cleanly."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'legacy.db'}"
+    await asyncio.to_thread(upgrade, url)
+    db = Database(url)
+    try:
+        engine = Engine(db, replace(settings, database=replace(settings.database, url=url)), clock=clock)
+        async with db.read() as session:
+            assert await session.get(Meta, "audit_legacy") is None  # created empty: nothing to seal
+        await add_deputy(db, {"number": "D001", "name": "张三丰"})
+        await engine.create_proposal(Actor("staff", "wang", "王干事", role="staff"), "D001", "标题", "内容", submit=True)
+        await asyncio.to_thread(command.downgrade, _config(url), "0007")
+        async with db.read() as session:
+            tables = {r[0] for r in await session.execute(text("SELECT name FROM sqlite_master"))}
+        assert "system_events" not in tables
+        await asyncio.to_thread(upgrade, url)
+        async with db.read() as session:
+            newest = (await session.execute(text("SELECT max(id) FROM events"))).scalar()
+            assert (await session.get(Meta, "audit_legacy")).value == f"pending:{newest}"
+            assert (await session.get(Meta, "system_events_head")).value == "0:"
+    finally:
+        await db.dispose()

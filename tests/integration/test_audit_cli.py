@@ -11,6 +11,7 @@ import pytest
 
 from tests.support.api import Api
 from tests.support.audit import (
+    as_datetime,
     delete_proposal,
     event_ids,
     execute,
@@ -61,7 +62,7 @@ async def _recompute_unkeyed_chain(db, number: str, start: int, **changes) -> No
     events = [SimpleNamespace(**row._mapping) for row in found]
     for event in events:
         event.payload = json.loads(event.payload) if isinstance(event.payload, str) else event.payload
-        event.created_at = _as_datetime(event.created_at)
+        event.created_at = as_datetime(event.created_at)
     statements, prev = [], events[start - 1].hash
     for index, event in enumerate(events[start:]):
         if index == 0:
@@ -72,12 +73,6 @@ async def _recompute_unkeyed_chain(db, number: str, start: int, **changes) -> No
                            {"name": event.actor_name, "prev": event.prev_hash, "hash": event.hash, "id": event.id}))
     statements.append(("UPDATE proposals SET last_event_hash = :h WHERE number = :n", {"h": prev, "n": number}))
     await execute(db, *statements)
-
-
-def _as_datetime(value):
-    import datetime as dt
-
-    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
 async def test_audit_fails_when_an_edit_recomputes_the_unkeyed_chain_up_to_the_head(settings, db, numbers):

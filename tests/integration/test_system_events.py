@@ -129,3 +129,26 @@ async def test_audit_verify_names_the_newest_system_event_deleted_with_the_head_
     code, output = await run_audit(settings)
     assert code == 1, output
     assert any(line.startswith("系统日志") and "有 2 个事件，现在只有 1 个" in line for line in problem_lines(output))
+
+
+async def test_imports_and_codes_from_the_command_line_are_logged_as_the_operating_system_user(settings, db, tmp_path):
+    import asyncio
+    import getpass
+    import os
+    import sys
+
+    from tests.support.audit import ROOT
+
+    path = tmp_path / "代表.csv"
+    path.write_text("代表证号,姓名\nD201,孙七\n", encoding="utf-8")
+    env = {**os.environ, "JIANYI_DATABASE_URL": settings.database_url(), "JIANYI_SERVER_DATA_DIR": settings.server.data_dir}
+    for args in (("import", "deputies", str(path)), ("deputies", "codes", "--number", "D201")):
+        process = await asyncio.create_subprocess_exec(sys.executable, "run.py", *args, cwd=ROOT, env=env,
+                                                       stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+        assert process.returncode == 0, err.decode()
+    events = await _system_events(db)
+    assert [(e.action, e.actor_kind, e.actor_id) for e in events] == [
+        ("import_roster", "cli", getpass.getuser()), ("issue_binding_code", "cli", getpass.getuser())]
+    code = out.decode().splitlines()[1].split("\t")[2]
+    assert code not in json.dumps(events[1].payload)

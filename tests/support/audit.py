@@ -3,6 +3,7 @@ database in raw SQL as an intruder with database access (but not the key file) w
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -42,6 +43,11 @@ async def event_ids(db, number: str) -> list[int]:
 
 async def proposal_id(db, number: str) -> int:
     return (await rows(db, "SELECT id FROM proposals WHERE number = :n", n=number))[0][0]
+
+
+def as_datetime(value) -> dt.datetime:
+    """A timestamp read in raw SQL (SQLite gives text)."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
 def json_param(db) -> str:

@@ -88,11 +88,13 @@ def anchor_line(key: bytes, number: int, at: dt.datetime, proposals: int, events
 
 
 def parse_anchor(line: str) -> Optional[Anchor]:
-    fields = dict(part.split("=", 1) for part in line.strip().split("\t") if "=" in part)
+    """An anchor line, as written (tabs) or as copied from a printed receipt (any spaces)."""
+    fields = dict(part.split("=", 1) for part in line.split() if "=" in part)
     try:
         return Anchor(int(fields["n"]), dt.datetime.strptime(fields["at"], "%Y-%m-%dT%H:%M:%SZ"),
                       int(fields["proposals"]), int(fields["events"]), int(fields["system_events"]),
-                      fields["heads"], "" if fields["prev"] == "-" else fields["prev"], fields["mac"], line.strip())
+                      fields["heads"], "" if fields["prev"] == "-" else fields["prev"], fields["mac"],
+                      "\t".join(line.split()))
     except (KeyError, ValueError):
         return None
 

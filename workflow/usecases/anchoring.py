@@ -83,7 +83,7 @@ async def write_anchor(db: Database, folder: Path, force: bool = False) -> Ancho
     at = utcnow().replace(microsecond=0)
 
     def make(last_line: Optional[str]):
-        if (last_line or None) != (previous.line if previous else None):
+        if ("\t".join((last_line or "").split()) or None) != (previous.line if previous else None):
             raise Conflict("另一个进程刚刚写了回执，请再试一次。")
         number = (previous.number + 1) if previous else 1
         lines = list(rules.heads_lines(number, [system, *heads]))
@@ -155,6 +155,6 @@ def check_receipt(folder: Path, key: bytes, line: str) -> list[str]:
         return ["给出的内容不是一行回执（应以 n= 开头，含 mac=）。"]
     if not rules.line_is_genuine(key, anchor):
         return ["这行回执的校验码不对：抄写有误、被改动，或不是用本系统的审计密钥写下的。"]
-    if anchor.line not in (stored.strip() for stored in AnchorLog(folder).lines()):
+    if anchor.line not in ("\t".join(stored.split()) for stored in AnchorLog(folder).lines()):
         return [f"anchors.log 中已没有{anchor.label}：回执记录被删改。"]
     return []
