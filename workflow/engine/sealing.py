@@ -75,7 +75,7 @@ async def prepare_chain(db: Database) -> Optional[Sealed]:
         pending.value = f"sealed:{boundary}"
         await append_system_event(session, "seal_legacy", SEALER, "chain", "events", {
             "proposals": sealed.proposals, "events": sealed.events, "legacy_max_event_id": boundary,
-            "old_heads_sha256": old_heads, "problems_found": sealed.problems, "problems": notes[:KEPT_PROBLEMS]})
+            "old_heads_sha256": old_heads, "problems_found": sealed.problems, "problems": list(notes)})
     log.warning("%s", sealed.text())
     return sealed
 
@@ -89,9 +89,9 @@ async def _newest_events_verify(session: AsyncSession, key: bytes) -> bool:
     return system is None or system_event_hash(system, key) == system.hash
 
 
-async def _seal_all(session: AsyncSession) -> tuple[Sealed, list[str], str]:
+async def _seal_all(session: AsyncSession) -> tuple[Sealed, "_Notes", str]:
     key = session_key(session)
-    sealed, notes, digest, last = Sealed(), [], hashlib.sha256(), 0
+    sealed, notes, digest, last = Sealed(), _Notes(), hashlib.sha256(), 0
     events, proposals = Event.__table__, Proposal.__table__
     while True:
         batch = (await session.execute(
@@ -118,11 +118,22 @@ async def _seal_all(session: AsyncSession) -> tuple[Sealed, list[str], str]:
                                   .values(prev_hash=bindparam("b_prev"), hash=bindparam("b_hash")), updates)
         await session.execute(update(proposals).where(proposals.c.id == bindparam("b_pid"))
                               .values(last_event_hash=bindparam("b_head")), heads)
-    sealed.problems = len(notes)
+    sealed.problems = notes.found
     return sealed, notes, digest.hexdigest()
 
 
-def _reseal(key: bytes, proposal_id: int, head: str, chain: list, updates: list, notes: list[str]) -> str:
+class _Notes(list):
+    """The old check's problems: all counted, the first KEPT_PROBLEMS kept (a wrecked log stays small)."""
+
+    found = 0
+
+    def append(self, text: str) -> None:
+        self.found += 1
+        if len(self) < KEPT_PROBLEMS:
+            super().append(text)
+
+
+def _reseal(key: bytes, proposal_id: int, head: str, chain: list, updates: list, notes: _Notes) -> str:
     """Check one chain under the old rule (or the key) and rehash it under the key; returns the new head."""
     stored_prev, new_prev = "", ""
     for event in chain:
