@@ -18,6 +18,7 @@ def _run_cli(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("JIANYI_")}
     # Should the bad value be accepted after all, the command must not touch the real data/ database.
     clean["JIANYI_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    clean["JIANYI_SERVER_DATA_DIR"] = str(tmp_path)  # and its audit key file not under the real data/
     clean.update(env)
     return subprocess.run([sys.executable, str(ROOT / "run.py"), "db", "upgrade"], cwd=tmp_path, env=clean,
                           capture_output=True, text=True, timeout=120)
