@@ -9,6 +9,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from web.forms import refuse_nul
 from web.keys import DB, ENGINE, SETTINGS
 from workflow.engine.engine import Engine
 from workflow.errors import USER_ERRORS, NotAllowed, WorkflowError
@@ -32,10 +33,17 @@ def wants_json(request: web.Request) -> bool:
             or request.content_type == "application/json")
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
     """Map the engine's error types to HTTP in one place: JSON for programs, a page for people."""
     try:
+        refuse_nul(request.path, *request.query.keys(), *request.query.values())
+        if request.method == "POST" and request.content_type in FORM_TYPES:  # read once; handlers get it cached
+            fields = [(k, v) for k, v in (await request.post()).items() if isinstance(v, str)]
+            refuse_nul(*(k for k, _ in fields), *(v for _, v in fields))
         return await handler(request)
     except USER_ERRORS as exc:
         if wants_json(request):

@@ -28,15 +28,29 @@ async def json_object(request: web.Request) -> dict:
     return body
 
 
+NUL_REFUSED = "内容中含有空字符（\\u0000），无法保存，没有做任何更改。"
+
+
+def refuse_nul(*texts: str) -> None:
+    """Bad input for a NUL character anywhere: no text of ours holds one, and PostgreSQL refuses them."""
+    if any("\x00" in text for text in texts):
+        raise InvalidInput(NUL_REFUSED)
+
+
 def _depth(value: Any) -> int:
-    """How deeply lists and objects nest in `value` (counted without recursion)."""
+    """How deeply lists and objects nest in `value` (counted without recursion); a NUL in any key or
+    text is refused on the way."""
     deepest, todo = 0, [(value, 1)]
     while todo:
         item, depth = todo.pop()
-        if isinstance(item, (dict, list)):
+        if isinstance(item, str):
+            refuse_nul(item)
+        elif isinstance(item, (dict, list)):
             deepest = max(deepest, depth)
             if depth > MAX_DEPTH:
                 break
+            if isinstance(item, dict):
+                refuse_nul(*map(str, item))
             todo.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
     return deepest
 
@@ -66,4 +80,6 @@ async def posted(request: web.Request) -> tuple[dict, bool]:
     """(fields, is_json): a JSON object when the body is JSON, else the form's text fields."""
     if request.content_type == "application/json":
         return await json_object(request), True
-    return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}, False
+    fields = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    refuse_nul(*fields, *fields.values())
+    return fields, False

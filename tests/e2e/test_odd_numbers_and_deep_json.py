@@ -65,3 +65,17 @@ async def test_an_action_on_an_impossible_id_is_not_found(client, auth, path):
 async def test_console_pages_with_odd_numbers_answer_without_a_crash(staff, path):
     response = await staff.get(path, allow_redirects=False)
     assert response.status in (200, 400, 404), (path, response.status)
+
+
+# ---------------------------------------------------------------- NUL characters (found by schemathesis on PostgreSQL)
+@pytest.mark.parametrize("where", ["json", "query", "form"])
+async def test_a_nul_character_anywhere_is_refused_in_chinese_and_changes_nothing(client, auth, where):
+    if where == "json":
+        r = await client.post("/api/v1/deputies", json={"number": "D9\x00", "name": "张\x00三"}, headers=auth)
+    elif where == "query":
+        r = await client.get("/api/v1/proposals", params={"q": "路\x00"}, headers=auth)
+    else:
+        r = await client.post("/login", data={"username": "admin\x00", "password": "x"})
+    assert r.status == 400 and "空字符" in await r.text()
+    listed = await (await client.get("/api/v1/deputies", headers=auth)).json()
+    assert all("\x00" not in d["number"] for d in listed.get("items", listed if isinstance(listed, list) else []))
