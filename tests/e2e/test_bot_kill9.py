@@ -6,7 +6,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,16 +15,11 @@ from sqlalchemy import func, select
 
 from storage.models import BotInbound, Event, Proposal
 from tests.conftest import ROOT
+from tests.support.notify import free_port
 from tests.support.wechat_protocol import WechatSide
 
 TRIALS = 8
 FORM = "提建议\n标题：关于第{n}条乡道修缮的建议\n内容：乡道坑洼，雨天难行，建议尽快修缮。\n类别：城建"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -75,7 +69,7 @@ async def _deliver_and_kill(server: Server, wechat: WechatSide, xml: str, after:
 async def test_kill_9_during_confirm_submit_never_loses_the_submission(settings, db, auth):
     rng = random.Random(20261202)
     phases: list[str] = []  # where each kill landed: before the claim, claimed but unfinished, answered
-    server = Server(settings, _free_port())
+    server = Server(settings, free_port())
     async with aiohttp.ClientSession() as http:
         base = f"http://127.0.0.1:{server.port}"
         wechat = WechatSide(http, settings.wechat.token, url=f"{base}/wechat")
