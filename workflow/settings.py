@@ -65,6 +65,8 @@ class ServerSettings:
     data_dir: str = "data"
     # GET /metrics: empty = only from this computer (not through a proxy); else this bearer token.
     metrics_token: str = field(default="", repr=False)
+    # The one clock: every date ("today", a due date, a proposal's year) is a date in this zone.
+    timezone: str = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,10 @@ class DeadlineSettings:
     rehandle: Period = Period(1, "months")
     evaluation: Period = Period(15, "working_days")
     reminder: Period = Period(3, "working_days")
+    # Staff decide a unit's adjustment request (改派 or not) within this period.
+    adjustment_decision: Period = Period(10, "working_days")
+    # 民法典 art. 203: a period counted in days or months that ends on a rest day ends on the next working day.
+    rest_day_shift: bool = True
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,12 @@ class NotifySettings:
 @dataclass(frozen=True)
 class WorkflowSettings:
     categories: tuple[str, ...] = ("经济", "城建", "教育", "医疗", "农业", "社会", "法治", "其他")
+    # Re-handlings a deputy's 不满意 opens; a further 不满意 waits for staff to decide (研究处理).
+    rehandle_limit: int = 1
+    # A unit a proposal is reassigned to (改派) gets a fresh reply period from the reassignment (else the old due date).
+    reassign_fresh_period: bool = True
+    # Withdrawing a joint proposal needs every confirmed co-signer's consent (as Shanghai requires).
+    withdraw_needs_co_signer_consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,6 +223,15 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
 def _coerce(section: str, name: str, kind: Any, value: Any) -> Any:
     where = f"{section}.{name}"
     try:
+        if kind in (bool, "bool"):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on", "是"):
+                return True
+            if text in ("0", "false", "no", "off", "否"):
+                return False
+            raise ValueError
         if kind in (int, "int"):
             if isinstance(value, bool):
                 raise ValueError

@@ -64,6 +64,12 @@ ACCOUNT_ROLES = {"admin": "管理员", "staff": "工作人员", "supervisor": "�
 ACTING_ROLES = frozenset({"admin", "staff"})  # console roles that may act; the others only read
 
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+# Recorded by the engine when the rating window closes with no rating: excluded from every rate, counted apart.
+NO_FEEDBACK = "no_feedback"
+RATING_LABELS = {**RATINGS, NO_FEEDBACK: "未反馈"}
+# How a unit contacted the deputy (办前/办中沟通). 见面率 counts the face-to-face ones; 沟通率 counts any.
+CONTACT_METHODS = ("面谈", "座谈会", "实地调研", "电话", "微信", "短信", "书面", "其他")
+FACE_TO_FACE_METHODS = frozenset({"面谈", "座谈会", "实地调研"})
 REPLY_CATEGORIES = {
     "A": "已解决或基本解决",
     "B": "正在解决或列入计划",
