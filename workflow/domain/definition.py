@@ -218,7 +218,7 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("reject_adjustment", "不同意调整", frozenset({"staff"}), (_p("unit", "单位代码", "unit"), REASON),
            assignment_level=True),
     Action("log_contact", "记录与代表沟通", frozenset({"unit"}), (
-        _p("method", "方式", max_length=32), _p("summary", "沟通情况", "textarea"),
+        _p("method", "方式", "choice", choices=CONTACT_METHODS), _p("summary", "沟通情况", "textarea"),
         _p("contacted_on", "日期", "date", required=False)), unit_roles=frozenset({"lead", "co"}),
         assignment_level=True, guards=("contact_not_in_future",)),
     Action("submit_opinion", "提交协办意见", frozenset({"unit"}), (_p("text", "协办意见", "textarea", max_length=20000),),
