@@ -16,15 +16,14 @@ from tests.support.console import PASSWORD, csrf_of, signed_in
 from tests.support.dashboard import TODAY, as_text, read_figures
 from web.dashboard.charts import Bar, Series, bar_chart, line_chart
 from workflow.domain.cards import card_for, last_yellow_due
-from workflow.domain.tallies import COUNTS, ITEM_FIGURES, tally
+from workflow.domain.tallies import COUNTS, DEFINITIONS, ITEM_FIGURES, NO_FEEDBACK_LABELS, RATE_LABELS, RATES, tally
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.dashboard_lists import proposals_behind
 from workflow.readmodels.stats import Scope, cached, lead_records, stats_for
 from workflow.settings import DashboardSettings
 from workflow.usecases.accounts import add_user
 
-SHOWN = ("assigned", "replied", "reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate",
-         "dual_satisfaction_rate", "solved_rate", "contact_rate", "overdue")
+SHOWN = ("assigned", "replied", *RATES, *NO_FEEDBACK_LABELS, "overdue")
 
 
 @pytest.fixture
@@ -66,18 +65,36 @@ async def test_dashboard_figures_equal_the_api_stats_overall_per_unit_per_catego
 async def test_dashboard_figures_match_the_hand_computed_year(year, supervisor):
     shown = (await page_figures(supervisor)).figures
     assert shown["overall"] == {
-        "assigned": "7", "replied": "5", "reply_rate": "0.5714", "reply_satisfaction_rate": "0.75",
-        "implementation_satisfaction_rate": "0.6667", "dual_satisfaction_rate": "0.6667", "solved_rate": "0.6",
-        "contact_rate": "0.7143", "overdue": "1"}
+        "assigned": "10", "replied": "8", "reply_rate": "0.8", "on_time_reply_rate": "0.7",
+        "reply_satisfaction_rate": "0.6667", "satisfied_only_rate": "0.5", "first_reply_satisfaction_rate": "0.5",
+        "implementation_satisfaction_rate": "0.75", "dual_satisfaction_rate": "0.75", "solved_rate": "0.5",
+        "contact_rate": "0.8182", "face_to_face_rate": "0.3636", "reply_no_feedback": "1",
+        "implementation_no_feedback": "1", "overdue": "1"}
     assert shown["unit:JTJ"] == {
-        "assigned": "2", "replied": "2", "reply_rate": "0.5", "reply_satisfaction_rate": "0.0",
+        "assigned": "3", "replied": "3", "reply_rate": "1.0", "on_time_reply_rate": "0.6667",
+        "reply_satisfaction_rate": "0.0", "satisfied_only_rate": "0.0", "first_reply_satisfaction_rate": "0.0",
         "implementation_satisfaction_rate": "", "dual_satisfaction_rate": "", "solved_rate": "0.0",
-        "contact_rate": "1.0", "overdue": "0"}
+        "contact_rate": "1.0", "face_to_face_rate": "0.3333", "reply_no_feedback": "0",
+        "implementation_no_feedback": "0", "overdue": "0"}
+    assert shown["unit:JYJ"] == {
+        "assigned": "6", "replied": "5", "reply_rate": "0.8333", "on_time_reply_rate": "0.8333",
+        "reply_satisfaction_rate": "1.0", "satisfied_only_rate": "0.75", "first_reply_satisfaction_rate": "0.75",
+        "implementation_satisfaction_rate": "0.75", "dual_satisfaction_rate": "0.75", "solved_rate": "0.8333",
+        "contact_rate": "0.8333", "face_to_face_rate": "0.5", "reply_no_feedback": "1",
+        "implementation_no_feedback": "1", "overdue": "1"}
     states = shown["states"]
     assert {k: v for k, v in states.items() if v != "0"} == {
         "state:submitted": "1", "state:assigned": "1", "state:handling": "1", "state:replied": "1",
-        "state:rehandling": "1", "state:implementing": "1", "state:closed": "2"}
+        "state:rehandling": "2", "state:implementing": "1", "state:closed": "4"}
     assert (await page_figures(supervisor, "year=2024")).figures["overall"]["assigned"] == "1"
+
+
+async def test_every_rate_is_named_and_defined_on_hover_as_in_the_tally_sheet(year, supervisor):
+    text = await (await supervisor.get("/dashboard?year=2025")).text()
+    for name, label in {**RATE_LABELS, **NO_FEEDBACK_LABELS}.items():
+        assert f'title="{DEFINITIONS[name]}">{label}</span>' in text, name
+    assert "口径说明" in text
+    assert "见面率 = 与代表当面沟通（面谈、座谈会、实地调研）" in DEFINITIONS["face_to_face_rate"]
 
 
 async def test_sql_tallies_equal_the_plain_python_tallies_of_the_same_rows(year, db):
@@ -91,23 +108,25 @@ async def test_sql_tallies_equal_the_plain_python_tallies_of_the_same_rows(year,
 async def test_units_are_ranked_only_from_the_minimum_number_of_proposals(year, supervisor, aiohttp_client, settings,
                                                                           engine, db):
     ranks = (await page_figures(supervisor)).ranks
-    assert ranks == {"JYJ": "1", "JTJ": "", "WJJ": ""}  # WJJ's 100% from two cases does not top the list
+    assert ranks == {"JYJ": "1", "JTJ": "2", "WJJ": ""}  # WJJ's 100% from two cases does not top the list
     text = await (await supervisor.get("/dashboard?year=2025")).text()
     assert "不足 3 件，不排名" in text
 
     from run import build_app
     lower = await aiohttp_client(build_app(replace(settings, dashboard=DashboardSettings(min_proposals=2)), engine))
     await signed_in(lower, "zhao")
-    assert (await page_figures(lower)).ranks == {"WJJ": "1", "JYJ": "2", "JTJ": "3"}  # by 双满意率: 1.0, 0.5, none
+    assert (await page_figures(lower)).ranks == {"WJJ": "1", "JYJ": "2", "JTJ": "3"}  # by 双满意率: 1.0, 0.75, none
     by_reply_rate = (await page_figures(lower, "year=2025&rank=reply_rate")).ranks
-    assert by_reply_rate == {"JYJ": "1", "WJJ": "2", "JTJ": "3"}  # 办复率 0.6667, 0.5, 0.5 (tie: see below)
+    assert by_reply_rate == {"JTJ": "1", "JYJ": "2", "WJJ": "3"}  # 办复率 1.0, 0.8333, 0.5
+    by_face_to_face = (await page_figures(lower, "year=2025&rank=face_to_face_rate")).ranks
+    assert by_face_to_face == {"JYJ": "1", "JTJ": "2", "WJJ": "3"}  # 见面率 0.5, 0.3333, 0.0
 
 
 async def test_unit_ranking_breaks_ties_by_the_other_rates_in_order(year, db, settings):
     lower = replace(settings, dashboard=DashboardSettings(min_proposals=2))
-    lines = await figures.unit_tallies(db, lower, TODAY, Scope(year=2025), "reply_rate")
-    assert [(line.code, line.rank, line.stats.reply_rate) for line in lines] == [
-        ("JYJ", 1, 0.6667), ("WJJ", 2, 0.5), ("JTJ", 3, 0.5)]  # WJJ before JTJ: 双满意率 1.0 against none
+    lines = await figures.unit_tallies(db, lower, TODAY, Scope(year=2025), "reply_satisfaction_rate")
+    assert [(line.code, line.rank, line.stats.reply_satisfaction_rate) for line in lines] == [
+        ("WJJ", 1, 1.0), ("JYJ", 2, 1.0), ("JTJ", 3, 0.0)]  # WJJ before JYJ: 双满意率 1.0 against 0.75
 
 
 async def test_figures_follow_a_new_action_and_a_new_day(year, supervisor, clock):
@@ -115,9 +134,9 @@ async def test_figures_follow_a_new_action_and_a_new_day(year, supervisor, clock
     before = (await page_figures(supervisor)).figures["overall"]
     await api.ok(p["P4"], "evaluate_reply", rating="satisfied")
     after = (await page_figures(supervisor)).figures["overall"]
-    assert (before["reply_satisfaction_rate"], after["reply_satisfaction_rate"]) == ("0.75", "0.8")  # 3/4, 4/5
-    clock.advance(40)  # 2025-04-27: P3's re-handled reply was due 2025-04-18
-    assert (await page_figures(supervisor)).figures["overall"]["overdue"] == "2"
+    assert (before["reply_satisfaction_rate"], after["reply_satisfaction_rate"]) == ("0.6667", "0.7143")  # 4/6, 5/7
+    clock.advance(40)  # 2025-04-27: P3's re-handled reply was due 2025-04-18, JTJ's share of P10 on 2025-04-03
+    assert (await page_figures(supervisor)).figures["overall"]["overdue"] == "3"  # and P5
 
 
 async def test_figures_are_computed_again_only_once_a_proposal_changed(year, db):
@@ -146,17 +165,30 @@ def test_yellow_cards_are_exactly_the_due_dates_card_for_calls_yellow():
 async def test_each_figure_lists_exactly_the_proposals_it_counts(year, supervisor):
     _, p = year
     expected = [
-        ({"figure": "reply_satisfied"}, {"P1", "P2", "P8"}),
-        ({"figure": "dual_satisfied"}, {"P1", "P8"}),
-        ({"figure": "dual_evaluated"}, {"P1", "P2", "P8"}),
-        ({"figure": "replied_on_time", "unit": "JTJ"}, {"P4"}),
-        ({"figure": "replied", "unit": "JTJ"}, {"P3", "P4"}),
-        ({"figure": "solved"}, {"P1", "P2", "P8"}),
+        ({"figure": "reply_satisfied"}, {"P1", "P2", "P8", "P11"}),  # not P10: JTJ's 不满意 stands
+        ({"figure": "reply_evaluated"}, {"P1", "P2", "P3", "P8", "P10", "P11"}),
+        ({"figure": "satisfied_only"}, {"P1", "P8", "P11"}),
+        ({"figure": "first_reply_satisfied"}, {"P1", "P8", "P11"}),
+        ({"figure": "reply_no_feedback"}, {"P12"}),
+        ({"figure": "implementation_no_feedback"}, {"P12"}),
+        ({"figure": "implementation_evaluated"}, {"P1", "P2", "P8", "P11"}),
+        ({"figure": "dual_satisfied"}, {"P1", "P8", "P11"}),
+        ({"figure": "dual_evaluated"}, {"P1", "P2", "P8", "P11"}),
+        ({"figure": "replied"}, {"P1", "P2", "P3", "P4", "P8", "P10", "P11", "P12"}),
+        ({"figure": "replied_on_time"}, {"P1", "P2", "P4", "P8", "P10", "P11", "P12"}),
+        ({"figure": "replied_on_time", "unit": "JTJ"}, {"P4", "P10"}),
+        ({"figure": "replied", "unit": "JTJ"}, {"P3", "P4", "P10"}),
+        ({"figure": "reply_satisfied", "unit": "JYJ"}, {"P1", "P2", "P10", "P11"}),
+        ({"figure": "solved"}, {"P1", "P2", "P8", "P11", "P12"}),
+        ({"figure": "solved", "unit": "JYJ"}, {"P1", "P2", "P10", "P11", "P12"}),
         ({"figure": "overdue"}, {"P5"}),
         ({"figure": "contacted", "unit": "WJJ"}, {"P8"}),
+        ({"figure": "face_to_face"}, {"P1", "P3", "P10", "P11"}),
+        ({"figure": "face_to_face", "unit": "JTJ"}, {"P3"}),
+        ({"figure": "contacted", "unit": "JTJ"}, {"P3", "P4", "P10"}),
         ({"figure": "assigned", "category": "医疗"}, {"P8", "P9"}),
         ({"figure": "assigned", "key": "1"}, {"P2"}),
-        ({"figure": "state", "state": "closed"}, {"P1", "P8"}),
+        ({"figure": "state", "state": "closed"}, {"P1", "P8", "P11", "P12"}),
         ({"figure": "card_red"}, {"P5"}),
         ({"figure": "card_yellow"}, {"P9"}),
         ({"figure": "card_yellow", "deadline": "reply"}, set()),
@@ -175,10 +207,11 @@ async def test_the_monthly_trend_counts_and_lists_submissions_in_beijing_time(ye
     text = await (await supervisor.get("/dashboard?year=2025")).text()
     assert f"<td>{month}</td>" in text
     total, numbers = await listed(supervisor, figure="submitted_month", month=month)
-    assert numbers == {p[n] for n in ("P1", "P2", "P3", "P4", "P5", "P7", "P8", "P9")} and total == 8
+    assert numbers == {p[n] for n in ("P1", "P2", "P3", "P4", "P5", "P7", "P8", "P9", "P10", "P11", "P12")}
+    assert total == 11
     total, numbers = await listed(supervisor, figure="replied_month", month=month)
-    assert numbers == {p[n] for n in ("P1", "P2", "P3", "P4", "P8")}
-    assert d["overall"]["replied"] == "5"
+    assert numbers == {p[n] for n in ("P1", "P2", "P3", "P4", "P8", "P10", "P11", "P12")}
+    assert d["overall"]["replied"] == "8"
 
 
 async def test_list_totals_equal_their_figures_for_every_count_and_scope(year, db, settings):

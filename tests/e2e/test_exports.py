@@ -16,6 +16,7 @@ from tests.support.console import PASSWORD, csrf_of, signed_in
 from tests.support.dashboard import SCRIPT_TEXT, read_figures
 from web.dashboard.exports import STATS_COLUMNS
 from web.dashboard.xlsx import _cells
+from workflow.domain.tallies import DEFINITIONS, RATE_LABELS
 from workflow.readmodels.ledger import ledger_chunks
 from workflow.usecases.accounts import add_user
 from workflow.usecases.audit import verify_all
@@ -61,7 +62,7 @@ async def events_of(db, number_id: int) -> int:
 async def test_tally_sheet_figures_equal_the_dashboards_and_the_apis(year, browser):
     api, _ = year
     book = await workbook(browser, "/dashboard/export/tally.xlsx?year=2025")
-    assert book.sheetnames == ["承办单位", "总体", "类别", "重点督办"]
+    assert book.sheetnames == ["承办单位", "总体", "类别", "重点督办", "口径说明"]
     shown = read_figures(await (await browser.get("/dashboard?year=2025")).text())
 
     units = {row[1]: row for row in rows_of(book["承办单位"])}
@@ -88,12 +89,35 @@ async def test_tally_sheet_figures_equal_the_dashboards_and_the_apis(year, brows
     assert book["承办单位"].cell(row=2, column=4 + FIELDS.index("reply_rate")).number_format == "0.0%"
 
 
+async def test_tally_sheet_shows_the_hand_computed_year_with_the_dashboards_names_and_definitions(year, browser):
+    book = await workbook(browser, "/dashboard/export/tally.xlsx?year=2025")
+    headers = [cell.value for cell in book["总体"][1]][1:]
+    assert headers == [header for header, _, _ in STATS_COLUMNS]
+    for name, label in RATE_LABELS.items():
+        assert label in headers, name
+    (overall,) = rows_of(book["总体"])
+    figures = dict(zip(FIELDS, overall[1:]))
+    assert {k: figures[k] for k in ("assigned", "replied", "replied_on_time", "reply_rate", "on_time_reply_rate",
+                                    "satisfied_only_rate", "first_reply_satisfaction_rate", "reply_no_feedback",
+                                    "implementation_no_feedback", "solved_rate", "contacted", "face_to_face",
+                                    "contact_rate", "face_to_face_rate")} == {
+        "assigned": 10, "replied": 8, "replied_on_time": 7, "reply_rate": 0.8, "on_time_reply_rate": 0.7,
+        "satisfied_only_rate": 0.5, "first_reply_satisfaction_rate": 0.5, "reply_no_feedback": 1,
+        "implementation_no_feedback": 1, "solved_rate": 0.5, "contacted": 9, "face_to_face": 4,
+        "contact_rate": 0.8182, "face_to_face_rate": 0.3636}
+    column = 2 + FIELDS.index("face_to_face_rate")
+    assert book["总体"].cell(row=1, column=column).comment.text == DEFINITIONS["face_to_face_rate"]
+    definitions = dict(rows_of(book["口径说明"]))
+    assert definitions[RATE_LABELS["solved_rate"]] == DEFINITIONS["solved_rate"]
+    assert set(definitions) >= set(RATE_LABELS.values())
+
+
 # ------------------------------------------------------------------ the ledger
 async def test_ledger_has_one_row_per_proposal_and_one_per_assignment(year, browser):
     _, p = year
     book = await workbook(browser, "/dashboard/export/ledger.xlsx?year=2025")
     proposals = {row[0]: row for row in rows_of(book["建议台账"])}
-    assert set(proposals) == {p[n] for n in ("P1", "P2", "P3", "P4", "P5", "P7", "P8", "P9")}
+    assert set(proposals) == {p[n] for n in ("P1", "P2", "P3", "P4", "P5", "P7", "P8", "P9", "P10", "P11", "P12")}
     p2 = dict(zip([c.value for c in book["建议台账"][1]], proposals[p["P2"]]))
     assert (p2["重点督办"], p2["领办领导"], p2["最新答复类别"], p2["答复评价"], p2["落实评价"]) == (
         "是", "刘副县长", "B", "基本满意", "不满意")
@@ -102,16 +126,17 @@ async def test_ledger_has_one_row_per_proposal_and_one_per_assignment(year, brow
     assert title_cell.data_type == "s"  # a deputy's text is never a formula
 
     shares = rows_of(book["交办明细"])
-    assert len(shares) == 8  # P1 lead and co-unit, one lead each for P2-P5, P8, P9
+    assert len(shares) == 12  # P1 lead and co-unit, two leads for P10 (分办), one lead each for the others
     shown = read_figures(await (await browser.get("/dashboard?year=2025")).text())
-    assert sum(1 for row in shares if row[4] == "主办") == int(shown.figures["overall"]["assigned"])
+    assert len({row[0] for row in shares if row[4] == "主办"}) == int(shown.figures["overall"]["assigned"])
+    assert sum(1 for row in shares if row[0] == p["P10"] and row[4] == "主办") == 2
     p1_co = next(row for row in shares if row[0] == p["P1"] and row[4] == "协办")
     assert p1_co[2:4] == ("JTJ", "县交通运输局")
 
 
 async def test_ledger_is_read_in_chunks_that_add_up_to_the_whole_year(year, db):
     chunks = [chunk async for chunk in ledger_chunks(db, 2025, chunk=3)]
-    assert [len(proposals) for proposals, _ in chunks] == [3, 3, 2]
+    assert [len(proposals) for proposals, _ in chunks] == [3, 3, 3, 2]
     (whole,) = [chunk async for chunk in ledger_chunks(db, 2025)]
     assert [row for proposals, _ in chunks for row in proposals] == whole[0]
     assert [row for _, shares in chunks for row in shares] == whole[1]

@@ -14,35 +14,50 @@ from web.dashboard.scope import scope_of
 from web.dashboard.xlsx import Sheet, stream_workbook
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import require
-from workflow.domain.tallies import Stats
+from workflow.domain.tallies import DEFINITIONS, NO_FEEDBACK_LABELS, RATE_LABELS, RATES, Stats
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.ledger import ASSIGNMENT_COLUMNS, PROPOSAL_COLUMNS, ledger_chunks, local, reply_category_label
 from workflow.readmodels.replies import stream_public_replies
 from workflow.readmodels.stats import Scope
 
 PERCENT = "0.0%"
-# (header, Stats field, width); rates are fractions shown as percentages
+# (header, Stats field, width); rates are fractions shown as percentages, named as on the dashboard
 STATS_COLUMNS = [
-    ("交办件数", "assigned", 9), ("已答复", "replied", 8), ("按期答复", "replied_on_time", 9), ("办复率", "reply_rate", 8),
-    ("已评价答复", "reply_evaluated", 10), ("答复满意", "reply_satisfied", 9),
-    ("答复满意率", "reply_satisfaction_rate", 10), ("已评价落实", "implementation_evaluated", 10),
-    ("落实满意", "implementation_satisfied", 9), ("落实满意率", "implementation_satisfaction_rate", 10),
-    ("两项均已评价", "dual_evaluated", 12), ("双满意", "dual_satisfied", 8), ("双满意率", "dual_satisfaction_rate", 9),
-    ("已解决或正在解决", "solved", 14), ("解决率", "solved_rate", 8), ("主办交办", "lead_assignments", 9),
-    ("已见面沟通", "contacted", 10), ("见面率", "contact_rate", 8), ("逾期未答复", "overdue", 10),
+    ("交办件数", "assigned", 9), ("已答复", "replied", 8), ("按期答复", "replied_on_time", 9),
+    (RATE_LABELS["reply_rate"], "reply_rate", 8), (RATE_LABELS["on_time_reply_rate"], "on_time_reply_rate", 10),
+    ("已评价答复", "reply_evaluated", 10), ("答复满意（含基本满意）", "reply_satisfied", 12),
+    (RATE_LABELS["reply_satisfaction_rate"], "reply_satisfaction_rate", 14), ("答复满意（仅满意）", "satisfied_only", 10),
+    (RATE_LABELS["satisfied_only_rate"], "satisfied_only_rate", 8), ("首次答复已评价", "first_reply_evaluated", 12),
+    ("首次答复满意", "first_reply_satisfied", 12),
+    (RATE_LABELS["first_reply_satisfaction_rate"], "first_reply_satisfaction_rate", 12),
+    (NO_FEEDBACK_LABELS["reply_no_feedback"], "reply_no_feedback", 10),
+    ("已评价落实", "implementation_evaluated", 10), ("落实满意", "implementation_satisfied", 9),
+    (RATE_LABELS["implementation_satisfaction_rate"], "implementation_satisfaction_rate", 10),
+    (NO_FEEDBACK_LABELS["implementation_no_feedback"], "implementation_no_feedback", 10),
+    ("两项均已评价", "dual_evaluated", 12), ("双满意", "dual_satisfied", 8),
+    (RATE_LABELS["dual_satisfaction_rate"], "dual_satisfaction_rate", 9),
+    ("已解决或正在解决（A、B 类）", "solved", 14), (RATE_LABELS["solved_rate"], "solved_rate", 8),
+    ("主办交办", "lead_assignments", 9), ("已沟通", "contacted", 8), (RATE_LABELS["contact_rate"], "contact_rate", 8),
+    ("已见面", "face_to_face", 8), (RATE_LABELS["face_to_face_rate"], "face_to_face_rate", 8),
+    ("逾期未答复", "overdue", 10),
 ]
-RATE_FIELDS = {"reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate", "dual_satisfaction_rate",
-               "solved_rate", "contact_rate"}
+RATE_FIELDS = set(RATES)
 
 
 def _stats_sheet(title: str, leading: list[tuple[str, int]]) -> Sheet:
     columns = leading + [(header, width) for header, _, width in STATS_COLUMNS]
     formats = {len(leading) + i: PERCENT for i, (_, name, _) in enumerate(STATS_COLUMNS) if name in RATE_FIELDS}
-    return Sheet(title, columns, formats)
+    notes = {len(leading) + i: DEFINITIONS[name] for i, (_, name, _) in enumerate(STATS_COLUMNS) if name in DEFINITIONS}
+    return Sheet(title, columns, formats, notes)
 
 
 def stats_cells(stats: Stats) -> tuple:
     return tuple(getattr(stats, name) for _, name, _ in STATS_COLUMNS)
+
+
+def definition_rows() -> list[tuple[str, str]]:
+    """(the figure's name, its definition) for each figure of the tally sheet that has one."""
+    return [(header, DEFINITIONS[name]) for header, name, _ in STATS_COLUMNS if name in DEFINITIONS]
 
 
 def _scope(request: web.Request) -> Scope:
@@ -68,6 +83,7 @@ async def tally_sheet(request: web.Request) -> web.StreamResponse:
         _stats_sheet("总体", [("范围", 24)]),
         _stats_sheet("类别", [("类别", 10)]),
         _stats_sheet("重点督办", [("督办", 12)]),
+        Sheet("口径说明", [("指标", 22), ("口径", 100)]),
     ]
     minimum = board.min_proposals
 
@@ -78,6 +94,7 @@ async def tally_sheet(request: web.Request) -> web.StreamResponse:
             [(f"{scope.year} 年全部建议{_period(scope)}",) + stats_cells(board.overall)],
             [(name,) + stats_cells(stats) for name, stats in board.categories],
             [("重点督办",) + stats_cells(board.key), ("其他",) + stats_cells(board.other)],
+            definition_rows(),
         ]
 
     return await stream_workbook(request, f"{scope.year}年建议办理统计.xlsx", specs, rows())

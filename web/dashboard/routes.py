@@ -17,14 +17,10 @@ from web.keys import DB, ENGINE, SETTINGS
 from web.session import render, require
 from workflow.domain.cards import DEADLINE_LABELS
 from workflow.domain.definition import REPLY_CATEGORIES, STATES
-from workflow.domain.tallies import RATES
+from workflow.domain.tallies import DEFINITIONS, NO_FEEDBACK_LABELS, RATE_LABELS, RATES
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.dashboard_lists import FIGURE_LABELS, PAGE_SIZE, proposals_behind, rating_label
 
-RATE_LABELS = {
-    "reply_rate": "办复率", "reply_satisfaction_rate": "答复满意率", "implementation_satisfaction_rate": "落实满意率",
-    "dual_satisfaction_rate": "双满意率", "solved_rate": "解决率", "contact_rate": "见面率",
-}
 CARD_LIMIT = 20
 
 
@@ -40,7 +36,8 @@ async def page(request: web.Request) -> web.Response:
     years = sorted(set(board.years) | {today.year, scope.year}, reverse=True)
     return render(request, "dashboard/index.html", {
         "d": board, "scope": scope, "link": link, "years": years, "rankings": figures.RANKINGS,
-        "rate_labels": RATE_LABELS, "rates": RATES, "deadline_labels": DEADLINE_LABELS, "card_limit": CARD_LIMIT,
+        "rate_labels": RATE_LABELS, "rates": RATES, "no_feedback_labels": NO_FEEDBACK_LABELS, "definitions": DEFINITIONS,
+        "deadline_labels": DEADLINE_LABELS, "card_limit": CARD_LIMIT,
         "charts": _charts(board, link), "export_query": urlencode(scope_params(scope)),
     })
 

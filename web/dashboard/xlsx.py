@@ -19,6 +19,7 @@ from aiohttp import web
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -34,6 +35,7 @@ class Sheet:
     title: str
     columns: Sequence[tuple[str, int]]
     formats: Optional[dict[int, str]] = None  # column index -> number format (e.g. "0.0%")
+    notes: Optional[dict[int, str]] = None  # column index -> a note on its header (shown on hover: 口径说明)
 
 
 Rows = AsyncIterator[Sequence[Sequence[tuple]]]  # chunks; each chunk has one list of rows per sheet
@@ -101,10 +103,12 @@ def _start(book: Workbook, spec: Sheet):
     for index, (_, width) in enumerate(spec.columns, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.freeze_panes = "A2"
-    header = []
-    for name, _ in spec.columns:
+    header, notes = [], spec.notes or {}
+    for index, (name, _) in enumerate(spec.columns):
         cell = WriteOnlyCell(ws, name)
         cell.font = HEADER_FONT
+        if index in notes:
+            cell.comment = Comment(notes[index], "口径说明", width=320, height=120)
         header.append(cell)
     ws.append(header)
     return ws

@@ -20,7 +20,7 @@ from storage.db import Database
 from storage.models import Assignment, Proposal, Unit
 from workflow.domain.cards import DEADLINE_LABELS, Due, last_yellow_due
 from workflow.domain.definition import STATES, SUPERSEDED_ASSIGNMENT_STATES
-from workflow.domain.tallies import Stats
+from workflow.domain.tallies import RATE_LABELS, Stats
 from workflow.readmodels import meeting_results
 from workflow.readmodels.deadlines import open_deadlines
 from workflow.readmodels.stats import (
@@ -35,14 +35,10 @@ from workflow.readmodels.stats import (
 from workflow.settings import Settings
 
 # The rates a unit may be ranked by, best first; ties fall to the next one.
-RANKINGS = {
-    "dual_satisfaction_rate": "双满意率",
-    "reply_satisfaction_rate": "答复满意率",
-    "implementation_satisfaction_rate": "落实满意率",
-    "reply_rate": "办复率",
-    "solved_rate": "解决率",
-    "contact_rate": "见面率",
-}
+RANKINGS = {name: RATE_LABELS[name] for name in (
+    "dual_satisfaction_rate", "reply_satisfaction_rate", "satisfied_only_rate", "first_reply_satisfaction_rate",
+    "implementation_satisfaction_rate", "reply_rate", "on_time_reply_rate", "solved_rate", "contact_rate",
+    "face_to_face_rate")}
 SHOWN_STATES = [s for s in STATES if s != "draft"]  # a draft is the deputy's own until submitted
 
 

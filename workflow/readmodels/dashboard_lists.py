@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import Assignment, Deputy, Proposal, Unit
+from storage.models import Assignment, Deputy, Evaluation, Proposal, Reply, Unit
 from workflow.domain.cards import DEADLINE_LABELS
-from workflow.domain.definition import RATINGS, STATES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.definition import RATING_LABELS, STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.errors import InvalidInput
 from workflow.domain.tallies import COUNTS, Facts
 from workflow.readmodels.dashboard import cards, in_scope, lead_share_clauses, month_of
@@ -24,14 +24,20 @@ from workflow.readmodels.stats import FACT_COLUMNS, Scope, grouped_facts, items_
 from workflow.settings import Settings
 
 FIGURE_LABELS = {
-    "assigned": "交办件数", "replied": "已答复", "replied_on_time": "按期答复", "solved": "已解决或正在解决（A、B 类）",
-    "reply_evaluated": "已评价答复", "reply_satisfied": "答复满意（含基本满意）",
+    "assigned": "交办件数", "replied": "已答复（含逾期答复）", "replied_on_time": "按期答复",
+    "solved": "已解决或正在解决（各主办单位最新答复均为 A、B 类）",
+    "reply_evaluated": "已评价答复", "reply_satisfied": "答复满意（含基本满意）", "satisfied_only": "答复满意（仅满意）",
+    "reply_no_feedback": "答复未反馈", "first_reply_evaluated": "首次答复已评价",
+    "first_reply_satisfied": "首次答复满意（含基本满意）",
     "implementation_evaluated": "已评价落实", "implementation_satisfied": "落实满意（含基本满意）",
+    "implementation_no_feedback": "落实未反馈",
     "dual_evaluated": "答复和落实都已评价", "dual_satisfied": "双满意",
-    "lead_assignments": "主办交办", "contacted": "已与代表见面沟通", "overdue": "逾期未答复",
+    "lead_assignments": "主办交办", "contacted": "已与代表沟通（任何方式）",
+    "face_to_face": "已与代表见面（面谈、座谈会、实地调研）", "overdue": "逾期未答复",
     "state": "状态", "submitted_month": "当月提交", "replied_month": "当月首次答复",
     "card_red": "红牌（已逾期）", "card_yellow": "黄牌（临近期限）",
 }
+assert set(COUNTS) <= set(FIGURE_LABELS), "every tally figure has a list"
 PAGE_SIZE = 100
 
 
@@ -47,7 +53,19 @@ class Line:
     deputy: str
     units: str = ""
     facts: Optional[Facts] = None
+    shares: list["Share"] = field(default_factory=list)  # the lead units' answers (tally lists only)
     note: str = ""  # e.g. the deadline of a card
+
+
+@dataclass
+class Share:
+    """One lead unit's answer and its current ratings, as a list of a figure shows them."""
+
+    unit: str
+    reply_category: Optional[str] = None  # of its newest reply (a second answer included)
+    replies: int = 0
+    reply_rating: Optional[str] = None  # its newest rating of each kind (may be no_feedback)
+    implementation_rating: Optional[str] = None
 
 
 @dataclass
@@ -91,9 +109,10 @@ async def _tally_figure(db: Database, today: dt.date, scope: Scope, figure: str,
         rows = (await session.execute(select(items.c.pid, *facts_columns).where(where)
                                       .order_by(items.c.pid).offset(offset).limit(limit))).all()
         lines = await _lines(session, [row[0] for row in rows])
-    facts = {row[0]: Facts(*[int(v or 0) for v in row[1:6]], *row[6:]) for row in rows}
+        shares = await _shares(session, [line.pid for line in lines], scope.unit)
+    facts = {row[0]: Facts(*[int(v or 0) for v in row[1:]]) for row in rows}
     for line in lines:
-        line.facts = facts[line.pid]
+        line.facts, line.shares = facts[line.pid], shares.get(line.pid, [])
     return Behind(figure, FIGURE_LABELS[figure], total, lines)
 
 
@@ -152,5 +171,30 @@ async def _lines(session: AsyncSession, pids: list[int]) -> list[Line]:
     return [found[pid] for pid in pids if pid in found]
 
 
+async def _shares(session: AsyncSession, pids: list[int], unit: Optional[str]) -> dict[int, list[Share]]:
+    """The live lead shares of `pids` (of `unit` only, if given): newest reply and current ratings."""
+    if not pids:
+        return {}
+    query = (select(Assignment.id, Assignment.proposal_id, Unit.name).join(Unit, Unit.id == Assignment.unit_id)
+             .where(Assignment.proposal_id.in_(pids), Assignment.role == "lead",
+                    Assignment.state.not_in(sorted(SUPERSEDED_ASSIGNMENT_STATES))).order_by(Assignment.id))
+    if unit is not None:
+        query = query.where(Unit.code == unit)
+    found: dict[int, Share] = {}
+    by_proposal: dict[int, list[Share]] = {}
+    for aid, pid, name in (await session.execute(query)).all():
+        found[aid] = Share(name)
+        by_proposal.setdefault(pid, []).append(found[aid])
+    ids = sorted(found)
+    for aid, category in (await session.execute(
+            select(Reply.assignment_id, Reply.category).where(Reply.assignment_id.in_(ids)).order_by(Reply.id))).all():
+        found[aid].reply_category, found[aid].replies = category, found[aid].replies + 1
+    for aid, kind, rating in (await session.execute(
+            select(Evaluation.assignment_id, Evaluation.kind, Evaluation.rating)
+            .where(Evaluation.assignment_id.in_(ids)).order_by(Evaluation.id))).all():
+        setattr(found[aid], "reply_rating" if kind == "reply" else "implementation_rating", rating)
+    return by_proposal
+
+
 def rating_label(rating: Optional[str]) -> str:
-    return RATINGS.get(rating or "", "—")
+    return RATING_LABELS.get(rating or "", "—")

@@ -2,8 +2,8 @@
 
 SQL derives the `Facts` of every counted item (a proposal, or one unit's share of it) and groups
 the items that have the same facts; the pure `tally_facts` then counts them. The SQL computes facts
-only (which lead replied, the newest rating...), never whether something counts: that is decided
-in workflow/domain/tallies.py, once. `lead_records` (the same rows as LeadRecords) is the slow,
+only (how many lead units replied, have each current rating, a newest reply in A or B, a face-to-face
+contact...), never whether something counts: that is decided in workflow/domain/tallies.py, once. `lead_records` (the same rows as LeadRecords) is the slow,
 plain-Python way to the same facts, kept to check the SQL against.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Optional, Sequence
+from typing import Awaitable, Callable, Iterable, Optional, Sequence
 
 from sqlalchemy import (
     BigInteger,
@@ -35,15 +35,31 @@ from sqlalchemy.sql import Select
 
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Assignment, Evaluation, Meta, Proposal, Reply, Unit
-from workflow.domain.definition import AWAITING_REPLY_STATES, FINAL_STATES, SUPERSEDED_ASSIGNMENT_STATES
+from storage.models import Assignment, ContactLog, Evaluation, Meta, Proposal, Reply, Unit
+from workflow.domain.definition import (
+    AWAITING_REPLY_STATES,
+    FACE_TO_FACE_METHODS,
+    FINAL_STATES,
+    NO_FEEDBACK,
+    RATINGS,
+    SOLVED_CATEGORIES,
+    SUPERSEDED_ASSIGNMENT_STATES,
+)
 from workflow.domain.errors import InvalidInput
-from workflow.domain.tallies import Facts, LeadRecord, Stats, counts_for, tally_facts
+from workflow.domain.tallies import (
+    FACT_FIELDS,
+    RATED_KINDS,
+    Facts,
+    LeadRecord,
+    Stats,
+    counts_for,
+    rating_field,
+    tally_facts,
+)
 from workflow.readmodels.deadlines import CALENDAR_KEY
 
 GROUPS = {"unit", "category", "year", "key"}
-FACT_COLUMNS = ("leads", "replied_leads", "on_time_leads", "contacted", "overdue", "latest_reply_category",
-                "reply_rating", "implementation_rating")
+FACT_COLUMNS = FACT_FIELDS
 BEIJING = dt.timedelta(hours=8)  # stored times are UTC; days and months are counted in Beijing time
 
 
@@ -96,7 +112,6 @@ def _leads(scope: Scope, today: dt.date):
     overdue = overdue_clause(today)
     query = (select(a.id.label("aid"), a.proposal_id.label("pid"), a.unit_id.label("unit_id"), p.year.label("year"),
                     p.category.label("category"), p.key_supervision.label("key"),
-                    case((a.contact_logged, 1), else_=0).label("contacted"),
                     case((overdue, 1), else_=0).label("overdue"))
              .join(p, p.id == a.proposal_id)
              .where(a.role == "lead", a.state.not_in(sorted(SUPERSEDED_ASSIGNMENT_STATES)), *scope.proposal_clauses()))
@@ -107,71 +122,72 @@ def _leads(scope: Scope, today: dt.date):
 
 # The newest reply or rating of a share is the one recorded last: a proposal's actions are serialised
 # (its row is locked), so within a proposal ids follow time. Each is found by one aggregate over a code
-# that carries the row's id and its value (id * 4 + the value's place below): the maximum code is the
-# newest row, and its remainder says what it holds. No sort, no join back.
+# that carries the row's id and its value (id * 8 + the value's place below): the maximum code is the
+# newest row, the minimum the oldest, and its remainder says what it holds. No sort, no join back.
 REPLY_CODES = ("A", "B", "C", "D")
-RATING_CODES = ("satisfied", "basically_satisfied", "unsatisfied")
+RATING_CODES = (*RATINGS, NO_FEEDBACK)
+CODE_BASE = 8  # more places than values: the last place is "something else", which counts as nothing
 
 
 def _code(id_column, value_column, values: tuple[str, ...]):
-    place = case(*[(value_column == value, i) for i, value in enumerate(values)], else_=3)
-    return cast(id_column, BigInteger) * 4 + place
+    place = case(*[(value_column == value, i) for i, value in enumerate(values)], else_=CODE_BASE - 1)
+    return cast(id_column, BigInteger) * CODE_BASE + place
 
 
-def _decode(code, values: tuple[str, ...]):
-    return case(*[(code % 4 == i, value) for i, value in enumerate(values)], else_=None)
+def _holds(code, values: tuple[str, ...], wanted: Iterable[str]):
+    """1 when the value coded in `code` is one of `wanted`, else 0 (also when there is no code)."""
+    return case(((code % CODE_BASE).in_([values.index(w) for w in wanted]), 1), else_=0)
 
 
 def _lead_facts(scope: Scope, today: dt.date):
-    """Per live lead assignment in scope: replied?, first reply on time?, and the codes of its newest
-    reply, reply rating and implementation rating."""
+    """Per live lead assignment in scope, its Facts as 0/1 columns (FACT_COLUMNS but `leads`)."""
     leads = _leads(scope, today)
-    r, e = Reply, Evaluation
+    r, e, c = Reply, Evaluation, ContactLog
     replies = (select(r.assignment_id.label("aid"),
                       # the first reply: the smallest id; its on-time flag rides in the lowest bit
                       func.min(cast(r.id, BigInteger) * 2 + case((r.on_time, 0), else_=1)).label("first_code"),
                       func.max(_code(r.id, r.category, REPLY_CODES)).label("reply_code"))
                .join(leads, leads.c.aid == r.assignment_id).group_by(r.assignment_id).subquery("reply_codes"))
+    rating = _code(e.id, e.rating, RATING_CODES)
     ratings = (select(e.assignment_id.label("aid"),
-                      func.max(case((e.kind == "reply", _code(e.id, e.rating, RATING_CODES)))).label("rating_code"),
-                      func.max(case((e.kind == "implementation", _code(e.id, e.rating, RATING_CODES))))
-                      .label("implementation_code"))
+                      func.max(case((e.kind == "reply", rating))).label("reply"),
+                      func.min(case((and_(e.kind == "reply", e.rating != NO_FEEDBACK), rating))).label("first_reply"),
+                      func.max(case((e.kind == "implementation", rating))).label("implementation"))
                .join(leads, leads.c.aid == e.assignment_id).group_by(e.assignment_id).subquery("rating_codes"))
+    contacts = (select(c.assignment_id.label("aid"),
+                       func.max(case((c.method.in_(sorted(FACE_TO_FACE_METHODS)), 1), else_=0)).label("face_to_face"))
+                .join(leads, leads.c.aid == c.assignment_id).group_by(c.assignment_id).subquery("contacts"))
     joined = (leads.outerjoin(replies, replies.c.aid == leads.c.aid)
-              .outerjoin(ratings, ratings.c.aid == leads.c.aid))
+              .outerjoin(ratings, ratings.c.aid == leads.c.aid)
+              .outerjoin(contacts, contacts.c.aid == leads.c.aid))
+    rating_flags = [_holds(ratings.c[kind], RATING_CODES, (value,)).label(rating_field(kind, value))
+                    for kind, values in RATED_KINDS.items() for value in values]
     return select(
-        leads.c.pid, leads.c.unit_id, leads.c.year, leads.c.category, leads.c.key, leads.c.contacted, leads.c.overdue,
-        case((replies.c.aid.is_not(None), 1), else_=0).label("replied"),
-        case((replies.c.first_code % 2 == 0, 1), else_=0).label("on_time"),
-        replies.c.reply_code, ratings.c.rating_code, ratings.c.implementation_code,
+        leads.c.pid, leads.c.unit_id, leads.c.year, leads.c.category, leads.c.key,
+        case((replies.c.aid.is_not(None), 1), else_=0).label("replied_leads"),
+        case((replies.c.first_code % 2 == 0, 1), else_=0).label("on_time_leads"),
+        _holds(replies.c.reply_code, REPLY_CODES, sorted(SOLVED_CATEGORIES)).label("solved_leads"),
+        case((contacts.c.aid.is_not(None), 1), else_=0).label("contacted"),
+        func.coalesce(contacts.c.face_to_face, 0).label("face_to_face"),
+        leads.c.overdue, *rating_flags,
     ).select_from(joined).cte("lead_facts")
 
 
-def _decoded(codes) -> list:
-    return [_decode(codes.c.reply_code, REPLY_CODES).label("latest_reply_category"),
-            _decode(codes.c.rating_code, RATING_CODES).label("reply_rating"),
-            _decode(codes.c.implementation_code, RATING_CODES).label("implementation_rating")]
+SUMMED = FACT_COLUMNS[1:]  # every fact but `leads` is a 0/1 column per lead share, summed per proposal
+assert FACT_COLUMNS[0] == "leads"
 
 
 def _lead_items(facts) -> Select:
     """One item per lead assignment (a unit's share of a proposal)."""
     return select(facts.c.pid, facts.c.unit_id, facts.c.year, facts.c.category, facts.c.key,
-                  literal(1).label("leads"), facts.c.replied.label("replied_leads"),
-                  facts.c.on_time.label("on_time_leads"), facts.c.contacted, facts.c.overdue, *_decoded(facts))
+                  literal(1).label("leads"), *[facts.c[name] for name in SUMMED])
 
 
 def _proposal_items(facts) -> Select:
-    """One item per proposal, with all its lead units: the newest reply or rating of any of them."""
-    per_proposal = (select(
-        facts.c.pid, facts.c.year, facts.c.category, facts.c.key, func.count().label("leads"),
-        func.sum(facts.c.replied).label("replied_leads"), func.sum(facts.c.on_time).label("on_time_leads"),
-        func.sum(facts.c.contacted).label("contacted"), func.sum(facts.c.overdue).label("overdue"),
-        func.max(facts.c.reply_code).label("reply_code"), func.max(facts.c.rating_code).label("rating_code"),
-        func.max(facts.c.implementation_code).label("implementation_code"))
-        .group_by(facts.c.pid, facts.c.year, facts.c.category, facts.c.key)).subquery("per_proposal")
-    c = per_proposal.c
-    return select(c.pid, c.year, c.category, c.key, c.leads, c.replied_leads, c.on_time_leads, c.contacted,
-                  c.overdue, *_decoded(per_proposal))
+    """One item per proposal, with all its lead units: how many of them have each fact."""
+    return (select(facts.c.pid, facts.c.year, facts.c.category, facts.c.key, func.count().label("leads"),
+                   *[func.sum(facts.c[name]).label(name) for name in SUMMED])
+            .group_by(facts.c.pid, facts.c.year, facts.c.category, facts.c.key))
 
 
 def items_query(scope: Scope, today: dt.date, level: str):
@@ -183,10 +199,7 @@ def items_query(scope: Scope, today: dt.date, level: str):
 
 
 def _facts(row: Sequence, offset: int) -> Facts:
-    values = list(row[offset:offset + len(FACT_COLUMNS)])
-    for i in range(5):
-        values[i] = int(values[i] or 0)
-    return Facts(*values)
+    return Facts(*[int(value or 0) for value in row[offset:offset + len(FACT_COLUMNS)]])
 
 
 async def grouped_facts(db: Database, today: dt.date, scope: Scope, level: str = "proposal",
@@ -347,12 +360,16 @@ async def _groups(db: Database, today: dt.date, scope: Scope, group_by: str) -> 
 async def lead_records(db: Database, year: Optional[int] = None, unit: Optional[str] = None) -> list[LeadRecord]:
     async with db.read() as session:
         assignments, replies, evaluations = await repo.lead_rows(session, year=year, unit=unit)
+        contacts = (await session.execute(
+            select(ContactLog.assignment_id, ContactLog.method).order_by(ContactLog.id))).all()
     records: dict[int, LeadRecord] = {}
-    for (aid, pid, number, p_year, category, key, code, p_state, a_state, due, contact) in assignments:
-        records[aid] = LeadRecord(pid, number or "", p_year, category, bool(key), code, p_state, a_state, due,
-                                  bool(contact))
-    for aid, at, category, on_time in replies:
-        records[aid].replies.append((at, category, bool(on_time)))
+    for (aid, pid, number, p_year, category, key, code, p_state, a_state, due, _) in assignments:
+        records[aid] = LeadRecord(pid, number or "", p_year, category, bool(key), code, p_state, a_state, due)
+    for aid, method in contacts:
+        if aid in records:
+            records[aid].contact_methods.append(method)
+    for order, (aid, at, category, on_time) in enumerate(replies):  # in id order: ties of time fall to the id
+        records[aid].replies.append(((at, order), category, bool(on_time)))
     for aid, at, kind, rating, eid in evaluations:
         target = records[aid].reply_ratings if kind == "reply" else records[aid].implementation_ratings
         target.append(((at, eid), rating))
