@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import select
 
 from storage.models import Reply, utcnow
 from tests.support.api import CHINESE
@@ -16,10 +17,20 @@ from tests.support.console import PASSWORD, csrf_of, signed_in
 from tests.support.dashboard import TODAY, as_text, read_figures
 from web.dashboard.charts import Bar, Series, bar_chart, line_chart
 from workflow.domain.cards import card_for, last_yellow_due
-from workflow.domain.tallies import COUNTS, DEFINITIONS, ITEM_FIGURES, NO_FEEDBACK_LABELS, RATE_LABELS, RATES, tally
+from workflow.domain.tallies import (
+    COUNTS,
+    DEFINITIONS,
+    ITEM_FIGURES,
+    NO_FEEDBACK_LABELS,
+    RATE_LABELS,
+    RATES,
+    Facts,
+    facts_of,
+    tally,
+)
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.dashboard_lists import proposals_behind
-from workflow.readmodels.stats import Scope, cached, lead_records, stats_for
+from workflow.readmodels.stats import FACT_COLUMNS, Scope, cached, items_query, lead_records, stats_for, unit_names
 from workflow.settings import DashboardSettings
 from workflow.usecases.accounts import add_user
 
@@ -103,6 +114,22 @@ async def test_sql_tallies_equal_the_plain_python_tallies_of_the_same_rows(year,
             sql = await stats_for(db, TODAY, year=year_filter, unit=unit)
             plain = tally(await lead_records(db, year=year_filter, unit=unit), TODAY).as_dict()
             assert {k: sql[k] for k in plain} == plain, (year_filter, unit)
+
+
+async def test_sql_facts_of_every_proposal_and_lead_share_equal_the_plain_python_facts(year, db):
+    records = await lead_records(db, year=2025)
+    names = await unit_names(db)
+    for level in ("proposal", "lead"):
+        items = items_query(Scope(year=2025), TODAY, level)
+        key = [items.c.pid] + ([items.c.unit_id] if level == "lead" else [])
+        async with db.read() as session:
+            rows = (await session.execute(select(*key, *[items.c[n] for n in FACT_COLUMNS]))).all()
+        sql = {tuple(names[v][0] if i else v for i, v in enumerate(row[:len(key)])):
+               Facts(*[int(v or 0) for v in row[len(key):]]) for row in rows}
+        plain: dict[tuple, list] = {}
+        for record in records:
+            plain.setdefault((record.proposal_id,) + ((record.unit,) if level == "lead" else ()), []).append(record)
+        assert sql == {k: facts_of(v, TODAY) for k, v in plain.items()}, level
 
 
 async def test_units_are_ranked_only_from_the_minimum_number_of_proposals(year, supervisor, aiohttp_client, settings,

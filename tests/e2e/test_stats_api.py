@@ -36,6 +36,7 @@ import datetime as dt
 import pytest
 
 from tests.support.api import CHINESE, Api
+from workflow.domain.tallies import DEFINITIONS, RATES
 
 FIELDS = ("assigned", "replied", "reply_rate", "on_time_reply_rate", "reply_satisfaction_rate", "satisfied_only_rate",
           "first_reply_satisfaction_rate", "implementation_satisfaction_rate", "dual_satisfaction_rate", "solved_rate",
@@ -115,3 +116,12 @@ async def test_stats_refuse_a_bad_filter_in_chinese(api):
         answer = await api.get("/api/v1/stats", **params)
         assert answer.status == 400 and answer.body["error"] == "invalid_input"
         assert CHINESE.search(answer.body["message"])
+
+
+async def test_openapi_describes_every_figure_of_the_stats_with_its_definition(api):
+    document = (await api.get("/api/v1/openapi.json")).body
+    described = document["components"]["schemas"]["Stats"]["properties"]
+    body = (await api.get("/api/v1/stats")).body
+    assert set(body) - {"filters"} <= set(described)
+    for rate in RATES:
+        assert described[rate]["nullable"] is True and described[rate]["description"] == DEFINITIONS[rate]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from workflow.domain.definition import ACTIONS, REPLY_CATEGORIES, ROLES, STATES, Param
+from workflow.domain.tallies import COUNTS, DEFINITIONS, RATES
 from workflow.settings import Settings
 
 _KIND = {
@@ -135,16 +136,17 @@ def _schemas() -> dict:
                 "public": {"$ref": "#/components/schemas/MeetingScores"},
                 "by_mode": {"$ref": "#/components/schemas/MeetingScoresByMode"}}}}}},
         "Deputy": {"type": "object", "required": ["number", "name"], "properties": {
-            k: {"type": "string"} for k in ("number", "name", "delegation", "phone", "term")}},
+            k: {"type": "string"} for k in ("number", "name", "delegation", "phone", "work_unit", "term")}},
         "Unit": {"type": "object", "required": ["code", "name"], "properties": {
             k: {"type": "string"} for k in ("code", "name", "contact_name", "contact_phone")}},
         "BindingCode": {"type": "object", "properties": {"code": {"type": "string"},
                                                          "expires_at": {"type": "string"}}},
-        "Stats": {"type": "object", "properties": {
-            **{k: {"type": "integer"} for k in ("assigned", "replied", "overdue")},
-            **{k: {"type": "number", "nullable": True} for k in (
-                "reply_rate", "reply_satisfaction_rate", "implementation_satisfaction_rate",
-                "dual_satisfaction_rate", "solved_rate", "contact_rate")},
+        "Stats": {"type": "object", "description": "口径见 docs/api.md“统计”；比率为 0..1 的小数，分母为 0 时为 null",
+                  "properties": {
+            **{k: {"type": "integer", **({"description": DEFINITIONS[k]} if k in DEFINITIONS else {})}
+               for k in COUNTS},
+            **{k: {"type": "number", "nullable": True, "description": DEFINITIONS[k]} for k in RATES},
+            "groups": {"type": "object", "description": "by= 时每组的同样数字", "additionalProperties": {"type": "object"}},
             "meeting_satisfaction": {"type": "object", "description": "集中评议：已结束评议事项的评分，代表与群众分列",
                                      "properties": {**{k: {"$ref": "#/components/schemas/MeetingScores"}
                                                        for k in ("deputies", "public")},
