@@ -17,6 +17,7 @@ from storage.db import Database
 from storage.identity import deployment_id
 from storage.uow import Conflict
 from workflow.settings import Settings
+from workflow.usecases.rating_windows import act_on_passed_windows
 from workflow.usecases.reminders import issue_reminders, recompute_if_calendar_changed
 
 from .keys import RedisKeys
@@ -39,6 +40,9 @@ class Scheduler:
         changed = await recompute_if_calendar_changed(self.db, self.settings, version)
         if changed:
             log.info("节假日日历已更新（%s），重新计算了 %s 个期限。", version, changed)
+        acted = await act_on_passed_windows(self.db, self.settings, self.clock)
+        if acted:
+            log.info("评价期限届满或承诺解决时间已到：处理了 %s 件建议。", acted)
         return await issue_reminders(self.db, self.settings, self.clock())
 
     async def run(self, stop: asyncio.Event) -> None:

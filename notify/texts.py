@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workflow.domain.definition import RATINGS, REPLY_CATEGORIES
+from workflow.domain.definition import DECISIONS, RATING_LABELS, REPLY_CATEGORIES
 
 # kind -> (what happened, what to do next). {unit}, {reason}, {rating}... come from the event's facts.
 TEXTS: dict[str, tuple[str, str]] = {
@@ -11,11 +11,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "consultation_requested": ("代表申请提出前沟通。", "请阅读草稿并提出意见。"),
     "advice_given": ("工作人员对您的草稿提出了意见：{advice}", "请修改后提交，或直接回复“确认提交”。"),
     "proposal_numbered": ("您的建议已提交，编号 {number}。", "人大工作人员将尽快审核。"),
-    "new_submission": ("收到一件新建议。", "请在后台审核：立案、退回修改或转参阅件。"),
+    "new_submission": ("收到一件新建议。", "请在后台审核：立案、退回修改或不作为代表建议处理。"),
     "proposal_accept": ("您的建议已立案。", "将交有关单位办理，届时会通知您。"),
-    "proposal_refer": ("您的建议已转为参阅件。理由：{reason}", "如有疑问请联系人大代表工作委员会。"),
+    "proposal_refer": ("您的建议不作为代表建议处理。情形：{reason}；处理方式：{disposition}。{note}",
+                       "如有疑问请联系人大代表工作委员会。"),
+    "cosign_confirmed": ("{deputy_name}代表已确认联名。", ""),
+    "withdrawal_consent_requested": ("{lead}申请撤回这件联名建议。理由：{reason}",
+                                     "同意请回复“同意撤回 {ref}”；不同意请回复“不同意撤回 {ref} 理由”。"),
+    "withdrawal_consented": ("{deputy_name}代表同意撤回。", "还需等待：{waiting}。全部同意后建议即撤回。"),
+    "withdrawal_refused": ("{deputy_name}代表不同意撤回这件建议。{reason}", "撤回申请已取消，建议继续办理。"),
     "proposal_return_for_revision": ("您的建议被退回修改。理由：{reason}", "请修改后重新提交。"),
-    "proposal_withdraw": ("建议已撤回。", "无需再办理。"),
+    "proposal_withdraw": ("建议已撤回。理由：{reason}", "无需再办理。"),
     "proposal_assigned": ("您的建议已交办：{units}。", "承办单位将与您联系，答复期限 {reply_due}。"),
     "new_assignment": ("贵单位收到一件交办建议。", "请在 {sign_due} 前签收；不属于职责范围的请在期限内申请调整。"),
     "adjustment_requested": ("{unit}申请调整承办单位：{reason}", "请在后台改派或不同意调整。"),
@@ -28,13 +34,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unsatisfied": ("代表对办理结果表示不满意。理由：{reason}", "请在后台跟进。"),
     "rehandling_started": ("建议进入重新办理，期限 {rehandle_due}。", "承办单位须重新办理并再次答复。"),
     "key_supervision_proposed": ("代表两次表示不满意，建议列为重点督办。", "请在后台决定是否列为重点督办。"),
-    "progress_reported": ("承办单位报告了落实进展：{percent}%。", "落实完成后请评价落实情况。"),
+    "progress_reported": ("承办单位报告了落实进展：{percent}%。", "落实完成后会请您评价落实情况。"),
+    "second_answer_arrived": ("承办单位对您的建议作出再次答复（{category}）。", "请打开链接阅读。"),
+    "implementation_rating_requested": ("请您评价建议的落实情况。", "打开链接即可评价：满意、基本满意或不满意。"),
+    "followup_requested": ("代表对落实情况不满意。理由：{reason}", "请在 {followup_due} 前重新作出承诺或再次答复。"),
+    "rating_lapsed": ("评价期限已届满，未评价的记为“未反馈”。", "如有意见请联系人大工作人员。"),
+    "decision_needed": ("代表对重新办理的答复仍不满意。", "请在后台研究处理：重点督办、当面协商、书面处理意见或说明理由办结。"),
+    "decision_made": ("人大工作人员已研究处理：{decision_label}。{text}", "请打开链接查看。"),
     "key_supervision": ("建议已列为重点督办。", "请按重点督办要求办理。"),
     "deadline_extended": ("答复期限已延长。", "请打开链接查看新的期限。"),
     "proposal_closed": ("建议已办结。", "感谢您的履职。"),
     "reminder_yellow": ("{deadline}将于 {due} 到期（黄牌提醒）。", "请抓紧办理。"),
     "reminder_red": ("{unit}{deadline}已于 {due} 逾期（红牌督办）。", "请督促办理。"),
-    "evaluation_reminder": ("您的建议答复待评价，请于 {due} 前评价。", "打开链接即可一键评价。"),
+    "evaluation_reminder": ("您的建议待评价（{deadline} {due}）。", "打开链接即可一键评价；逾期未评价的记为“未反馈”。"),
     "dead_letter": ("有 {count} 条通知多次发送失败，已转入死信队列。", "请在后台查看并重新发送。"),
     "chat_reply": ("{text}", ""),
 }
@@ -52,8 +64,10 @@ def _facts(payload: dict) -> dict:
     facts = dict(payload.get("facts") or {})
     facts.setdefault("number", payload.get("number") or "")
     facts.setdefault("ref", payload.get("number") or f"d{payload.get('proposal_id')}")
+    if "decision" in facts:
+        facts.setdefault("decision_label", DECISIONS.get(facts["decision"], facts["decision"]))
     if "rating" in facts:
-        facts["rating"] = RATINGS.get(facts["rating"], facts["rating"])
+        facts["rating"] = RATING_LABELS.get(facts["rating"], facts["rating"])
     if "category" in facts:
         facts["category"] = f"{facts['category']} 类：{REPLY_CATEGORIES.get(facts['category'], '')}"
     if isinstance(facts.get("lead_units"), list):

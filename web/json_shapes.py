@@ -8,8 +8,9 @@ from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     ACTIONS,
     ASSIGNMENT_STATES,
-    RATINGS,
+    RATING_LABELS,
     REPLY_CATEGORIES,
+    REPLY_KINDS,
     ROLES,
     STATES,
     SUPERSEDED_ASSIGNMENT_STATES,
@@ -43,6 +44,8 @@ def assignment_dict(settings: Settings, a: Assignment, with_link: bool = True) -
         "opinions": [{"text": o.text, "at": o.created_at} for o in a.opinions],
         "progress": [{"text": r.text, "percent": r.percent, "at": r.created_at} for r in a.progress],
         "adjustment_reason": a.adjustment_reason,
+        "unsatisfied_count": a.unsatisfied_count or 0, "followup_due": a.followup_due,
+        "implementation_rating_asked_on": a.rating_opened_on,
     }
     body["deadlines"] = deadline_explanations(settings, a)
     if with_link:
@@ -119,15 +122,20 @@ def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowe
     """The whole proposal. A unit sees only its own link, and no co-signers of a confidential proposal;
     without `links` (readers who cannot act: viewers, supervisors) no unit link at all."""
     units = {a.id: a.unit.code for a in p.assignments}
+    unit_names = {a.id: a.unit.name for a in p.assignments}
     hide_names = viewer_assignment is not None and p.confidential and viewer_assignment.role != "lead"
     body = proposal_summary(p)
     body.update({
         "content": p.content, "confidential": p.confidential, "face_to_face": p.face_to_face,
         "key_leader": p.key_leader, "key_committee": p.key_committee, "key_proposed": p.key_proposed,
-        "reason": p.state_reason, "round": p.round,
+        "reason": p.state_reason, "round": p.round, "unsatisfied_count": p.unsatisfied_count,
+        # A unit sees only the confirmed co-signers (the 联名代表); staff see the unconfirmed too (未确认).
         "co_signers": [] if hide_names else [
-            {"number": c.deputy.number, "name": c.deputy.name, "confirmed": c.confirmed_at is not None}
-            for c in p.co_signers],
+            {"number": c.deputy.number, "name": c.deputy.name, "confirmed": c.confirmed_at is not None,
+             "withdrawal_consented": c.withdrawal_consent_at is not None}
+            for c in p.co_signers if viewer_assignment is None or c.confirmed_at is not None],
+        "disposition": p.disposition,
+        "withdrawal_requested_at": p.withdrawal_requested_at, "withdrawal_reason": p.withdrawal_reason,
         "allowed_actions": allowed,
         "allowed_action_labels": {a: ACTIONS[a].label for a in allowed},
         "assignments": [
@@ -136,12 +144,15 @@ def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowe
             for a in p.assignments],
         "consultations": [{"question": c.question, "advice": c.advice, "advised_by": c.advised_by,
                            "at": c.created_at, "advised_at": c.advised_at} for c in p.consultations],
-        "replies": [{"id": r.id, "unit": units.get(r.assignment_id), "round": r.round, "category": r.category,
-                     "category_label": REPLY_CATEGORIES[r.category], "text": r.text, "signer": r.signer,
-                     "promise_date": r.promise_date, "on_time": r.on_time, "at": r.created_at,
-                     "published": r.published} for r in p.replies],
-        "evaluations": [{"kind": e.kind, "rating": e.rating, "rating_label": RATINGS[e.rating], "reason": e.reason,
-                         "unit": units.get(e.assignment_id), "reply_id": e.reply_id, "entered_by": e.entered_by,
+        "replies": [{"id": r.id, "unit": units.get(r.assignment_id), "unit_name": unit_names.get(r.assignment_id),
+                     "round": r.round, "kind": r.kind or "answer", "kind_label": REPLY_KINDS.get(r.kind or "answer"),
+                     "category": r.category, "category_label": REPLY_CATEGORIES[r.category], "text": r.text,
+                     "signer": r.signer, "promise_date": r.promise_date, "on_time": r.on_time, "at": r.created_at,
+                     "replied_on": r.replied_on, "published": r.published} for r in p.replies],
+        "evaluations": [{"kind": e.kind, "rating": e.rating, "rating_label": RATING_LABELS.get(e.rating, e.rating),
+                         "reason": e.reason,
+                         "unit": units.get(e.assignment_id), "unit_name": unit_names.get(e.assignment_id),
+                         "reply_id": e.reply_id, "entered_by": e.entered_by,
                          "at": e.created_at} for e in p.evaluations],
         "events": [_event_as_seen_by(viewer_assignment, e, event_dict(e, hide_deputies=hide_names))
                    for e in events],

@@ -19,6 +19,7 @@ class Deputy(Base):
     name: Mapped[str] = mapped_column(String(64))
     delegation: Mapped[str] = mapped_column(String(128), default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
+    work_unit: Mapped[str] = mapped_column(String(128), default="")  # 工作单位 (migration 0015): units contact the deputy
     term: Mapped[str] = mapped_column(String(32), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     openid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
@@ -124,6 +125,11 @@ class Proposal(Base):
     unsatisfied_count: Mapped[int] = mapped_column(Integer, default=0)
     round: Mapped[int] = mapped_column(Integer, default=1)
     state_reason: Mapped[str] = mapped_column(Text, default="")
+    # 不作为代表建议: what became of it (退回代表 / 作代表来信处理 / 转有关部门参考), told to the deputy (0014).
+    disposition: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # A lead deputy's withdrawal waiting for the confirmed co-signers' consent, and its reason (0014).
+    withdrawal_requested_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     assigned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
@@ -166,6 +172,8 @@ class CoSigner(Base):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
     deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
     confirmed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # Agreed to the pending withdrawal request (0014); cleared when the request ends.
+    withdrawal_consent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     proposal: Mapped[Proposal] = relationship(back_populates="co_signers")
     deputy: Mapped[Deputy] = relationship(lazy="joined")
 
@@ -198,6 +206,18 @@ class Assignment(Base):
     link_version: Mapped[int] = mapped_column(Integer, default=1)
     link_issued_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     adjustment_reason: Mapped[str] = mapped_column(Text, default="")
+    # Rounds in which the deputy rated this unit's reply 不满意 (per unit: 分办 units count apart).
+    unsatisfied_count: Mapped[int] = mapped_column(Integer, default=0)
+    # 落实中: the Beijing date the deputy was asked to rate what was done (unit reported it done, answered A,
+    # or the promise date passed); empty while the follow-up goes on.
+    rating_opened_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    # After an implementation 不满意: the unit owes a new promise or a second answer (再次答复) by this date.
+    followup_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    # Migration 0015: when the unit asked for an adjustment and when staff's decision is due; the date a
+    # pending extension request asks for (None: none pending; the requests themselves: ExtensionRequest).
+    adjustment_requested_on: Mapped[Optional[dt.date]] = mapped_column(Date)
+    adjustment_decision_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    extension_requested_due: Mapped[Optional[dt.date]] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     proposal: Mapped[Proposal] = relationship(back_populates="assignments")
@@ -207,6 +227,9 @@ class Assignment(Base):
     opinions: Mapped[list["Opinion"]] = relationship(lazy="raise_on_sql", order_by="Opinion.id", cascade="all")
     progress: Mapped[list["ProgressReport"]] = relationship(
         lazy="raise_on_sql", order_by="ProgressReport.id", cascade="all"
+    )
+    extension_requests: Mapped[list["ExtensionRequest"]] = relationship(  # noqa: F821 (models/extensions.py)
+        lazy="raise_on_sql", order_by="ExtensionRequest.id", cascade="all"
     )
 
 
@@ -261,6 +284,8 @@ class Reply(Base):
     signer: Mapped[str] = mapped_column(String(64))
     promise_date: Mapped[Optional[dt.date]] = mapped_column(Date)
     on_time: Mapped[bool] = mapped_column(Boolean, default=True)
+    kind: Mapped[str] = mapped_column(String(16), default="answer")  # answer | second (再次答复)
+    replied_on: Mapped[Optional[dt.date]] = mapped_column(Date)  # the Beijing date: the rating window starts here
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

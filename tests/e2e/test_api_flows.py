@@ -48,6 +48,9 @@ async def test_proposal_travels_from_submission_to_closed_with_a_b_reply_rated_t
 
     view = await api.unit_ok(lead, "report_progress", text="维修工程已招标，正在施工。", percent=60)
     assert view["assignment"]["progress"][0]["percent"] == 60
+    refused = await api.act(number, "evaluate_implementation", rating="satisfied")
+    assert refused.status == 409  # at 60% nobody asks the deputy to rate what was done yet
+    await api.unit_ok(lead, "report_progress", text="维修工程已完工。", percent=100)
     detail = await api.ok(number, "evaluate_implementation", rating="satisfied")
     assert detail["state"] == "closed"
     assert detail["allowed_actions"] == []
@@ -55,12 +58,12 @@ async def test_proposal_travels_from_submission_to_closed_with_a_b_reply_rated_t
                                                                        "implementation": "satisfied"}
     assert [e["action"] for e in detail["events"]] == [
         "create", "submit", "accept", "assign", "sign", "sign", "log_contact", "submit_opinion", "reply",
-        "evaluate_reply", "report_progress", "evaluate_implementation"]
-    assert [e["seq"] for e in detail["events"]] == list(range(1, 13))
+        "evaluate_reply", "report_progress", "report_progress", "evaluate_implementation"]
+    assert [e["seq"] for e in detail["events"]] == list(range(1, 14))
     assert {a["state"] for a in detail["assignments"]} == {"done"}
 
 
-async def test_unsatisfied_reply_is_rehandled_and_a_second_unsatisfied_proposes_key_supervision(api):
+async def test_unsatisfied_reply_is_rehandled_and_a_second_unsatisfied_waits_for_staff_and_proposes_key(api):
     number = await api.take_to("replied", category="C")
     lead = await api.link(number, "JYJ")
     detail = await api.ok(number, "evaluate_reply", rating="unsatisfied", reason="答复敷衍，没有具体措施。")
@@ -74,18 +77,27 @@ async def test_unsatisfied_reply_is_rehandled_and_a_second_unsatisfied_proposes_
     assert view["proposal"]["state"] == "replied"
     assert [r["round"] for r in view["proposal"]["replies"]] == [1, 2]
     detail = await api.ok(number, "evaluate_reply", rating="unsatisfied", reason="仍未落实。")
-    assert detail["state"] == "rehandling"
+    assert detail["state"] == "awaiting_decision"  # re-handled once (the default limit): staff decide now
+    assert detail["round"] == 2 and "decide" in detail["allowed_actions"]
     assert detail["key_proposed"] is True
     assert _event(detail, "evaluate_reply")["payload"]["key_proposed"] is True
 
 
-async def test_a_reply_rated_once_closes_the_proposal(api):
+async def test_a_reply_rated_on_both_questions_closes_the_proposal_and_neither_is_inferred(api):
     number = await api.take_to("replied", category="A")
-    detail = await api.ok(number, "evaluate_reply", rating="basically_satisfied")
+    detail = await api.ok(number, "evaluate_reply", rating="basically_satisfied", implementation_rating="satisfied")
     assert detail["state"] == "closed"
-    # A solved proposal's one form rates the reply and what was done.
+    # A solved proposal's one form asks both questions; each answer is kept as given.
     assert sorted((e["kind"], e["rating"]) for e in detail["evaluations"]) == [
-        ("implementation", "basically_satisfied"), ("reply", "basically_satisfied")]
+        ("implementation", "satisfied"), ("reply", "basically_satisfied")]
+
+
+async def test_a_reply_rated_on_the_reply_only_waits_for_the_implementation_rating(api):
+    number = await api.take_to("replied", category="A")
+    detail = await api.ok(number, "evaluate_reply", rating="satisfied")
+    assert detail["state"] == "implementing"
+    assert [e["kind"] for e in detail["evaluations"]] == ["reply"]
+    assert "evaluate_implementation" in detail["allowed_actions"]
 
 
 # ------------------------------------------------------------------ side exits

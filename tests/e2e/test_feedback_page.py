@@ -40,8 +40,8 @@ async def test_one_tap_rates_the_reply_and_moves_the_proposal(db, settings, cloc
     assert body["state"] == "implementing"
     assert body["evaluations"][0]["rating"] == "satisfied" and body["evaluations"][0]["entered_by"] == ""
     assert body["events"][-1]["actor"] == {"kind": "deputy", "id": "D001", "name": "代表0"}
-    # The page now asks about the implementation, after the unit's progress.
-    assert "您对落实情况满意吗" in await (await client.get(link(settings, pid))).text()
+    # A B reply's implementation is asked for only once the unit reports it done (or the promise date passes).
+    assert "您对落实情况满意吗" not in await (await client.get(link(settings, pid))).text()
 
 
 async def test_unsatisfied_needs_a_reason_and_changes_nothing_without_one(db, settings, clock, client, auth):

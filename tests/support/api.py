@@ -151,5 +151,6 @@ class Api:
             await self.reply(lead_link, category)
         elif step == "implementing":
             await self.ok(number, "evaluate_reply", rating="satisfied")
-        elif step == "closed":
+        elif step == "closed":  # the unit reports it done: now the deputy rates what was done
+            await self.unit_ok(await self.link(number, lead), "report_progress", text="已全部完成。", percent=100)
             await self.ok(number, "evaluate_implementation", rating="satisfied")

@@ -110,27 +110,35 @@ def test_adjustment_cannot_be_requested_after_its_window():
 
 
 # ------------------------------------------------------------------ reply categories
-def test_b_and_c_replies_need_a_promise_date():
+def test_a_b_reply_needs_a_promise_date_and_c_does_not():
     lead = assignment(1, "JYJ", contact_logged=True)
-    for category in ("B", "C"):
-        reason = rules.promise_date_for_b_and_c(ctx_for(proposal(lead), lead, "reply", category=category))
-        assert reason and "承诺" in reason
+    reason = rules.promise_date_for_b(ctx_for(proposal(lead), lead, "reply", category="B"))
+    assert reason and "承诺" in reason
+    assert rules.promise_date_for_b(ctx_for(proposal(lead), lead, "reply", category="C")) is None
 
 
-def test_b_and_c_promise_date_cannot_be_in_the_past():
+def test_a_promise_date_cannot_be_in_the_past():
     lead = assignment(1, "JYJ")
     past = TODAY - dt.timedelta(days=1)
-    assert rules.promise_date_for_b_and_c(ctx_for(proposal(lead), lead, "reply", category="B",
-                                                  promise_date=past)) is not None
+    assert rules.promise_date_for_b(ctx_for(proposal(lead), lead, "reply", category="B",
+                                            promise_date=past)) is not None
     future = TODAY + dt.timedelta(days=90)
-    assert rules.promise_date_for_b_and_c(ctx_for(proposal(lead), lead, "reply", category="C",
-                                                  promise_date=future)) is None
+    assert rules.promise_date_for_b(ctx_for(proposal(lead), lead, "reply", category="C",
+                                            promise_date=future)) is None
+
+
+def test_a_and_d_replies_take_no_promise_date():
+    lead = assignment(1, "JYJ")
+    future = TODAY + dt.timedelta(days=90)
+    for category in ("A", "D"):
+        assert rules.promise_date_for_b(ctx_for(proposal(lead), lead, "reply", category=category,
+                                                promise_date=future)) is not None
 
 
 def test_a_and_d_replies_need_no_promise_date():
     lead = assignment(1, "JYJ")
     for category in ("A", "D"):
-        assert rules.promise_date_for_b_and_c(ctx_for(proposal(lead), lead, "reply", category=category)) is None
+        assert rules.promise_date_for_b(ctx_for(proposal(lead), lead, "reply", category=category)) is None
 
 
 # ------------------------------------------------------------------ evaluations
@@ -227,14 +235,59 @@ def test_evaluation_waits_until_every_lead_units_reply_is_rated_then_rehandles_t
 
 
 def test_evaluation_of_b_reply_leads_to_implementing_and_of_a_and_d_to_closed():
-    for category, expected in (("B", "implementing"), ("C", "implementing"), ("A", "closed"), ("D", "closed")):
+    """An A reply closes only once its implementation is rated too (on the same form); rated on the reply
+    alone, it waits in 落实中 for the implementation rating, which is never inferred."""
+    cases = (("B", False, "implementing"), ("C", False, "implementing"), ("A", True, "closed"),
+             ("A", False, "implementing"), ("D", False, "closed"))
+    for category, implementation_rated, expected in cases:
         lead = assignment(1, "JYJ", state="replied")
         p = proposal(lead, state="replied")
         r = reply(1, lead, category)
         p.replies.append(r)
         p.evaluations.append(rating(1, r, "basically_satisfied"))
+        if implementation_rated:
+            p.evaluations.append(rating(2, r, "satisfied", kind="implementation"))
         ctx = Context(proposal=p, action="evaluate_reply", params={"rating": "basically_satisfied"}, today=TODAY)
-        assert fire_proposal(ctx, "evaluate_reply")[1] == expected, category
+        assert fire_proposal(ctx, "evaluate_reply")[1] == expected, (category, implementation_rated)
+
+
+def test_a_further_unsatisfied_after_the_rehandle_limit_waits_for_staff_decision():
+    for count, expected in ((1, "rehandling"), (2, "awaiting_decision")):
+        lead = assignment(1, "JYJ", state="replied", unsatisfied_count=count)
+        p = proposal(lead, state="replied")
+        r = reply(1, lead, "B")
+        p.replies.append(r)
+        p.evaluations.append(rating(1, r, "unsatisfied"))
+        ctx = Context(proposal=p, action="evaluate_reply", params={"rating": "unsatisfied"}, today=TODAY,
+                      rehandle_limit=1)
+        assert fire_proposal(ctx, "evaluate_reply")[1] == expected, count
+
+
+def test_c_reply_needs_no_promise_date_but_b_does():
+    lead = assignment(1, "JYJ", contact_logged=True)
+    assert rules.promise_date_for_b(ctx_for(proposal(lead), lead, "reply", category="C")) is None
+    assert rules.promise_date_for_b(ctx_for(proposal(lead), lead, "reply", category="B")) is not None
+
+
+def test_rating_after_the_window_is_refused_and_the_window_starts_at_the_reply_date():
+    lead = assignment(1, "JYJ", state="replied")
+    p = proposal(lead, state="replied")
+    r = reply(1, lead, "A")
+    r.replied_on = dt.date(2026, 3, 2)  # Monday; 15 working days later: 2026-03-23
+    p.replies.append(r)
+    on_time = ctx_for(p, None, "evaluate_reply", today=dt.date(2026, 3, 23), rating="satisfied")
+    assert rules.within_rating_window(on_time) is None
+    late = ctx_for(p, None, "evaluate_reply", today=dt.date(2026, 3, 24), rating="satisfied")
+    assert "未反馈" in rules.within_rating_window(late)
+
+
+def test_implementation_cannot_be_rated_before_it_is_reported_done_or_promised_date_passes():
+    lead = assignment(1, "JYJ", state="implementing")
+    p = proposal(lead, state="implementing")
+    p.replies.append(reply(1, lead, "B"))
+    assert rules.implementation_awaits_rating(ctx_for(p, None, "evaluate_implementation")) is not None
+    lead.rating_opened_on = TODAY
+    assert rules.implementation_awaits_rating(ctx_for(p, None, "evaluate_implementation")) is None
 
 
 def test_only_the_newest_reply_of_each_lead_unit_is_rated():

@@ -24,8 +24,8 @@ from workflow.engine.engine import Engine
 from workflow.settings import load_settings
 
 OPEN = ["draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied", "rehandling",
-        "implementing"]
-SUPERVISABLE = ["accepted", "assigned", "handling", "replied", "rehandling", "implementing"]
+        "awaiting_decision", "implementing"]
+SUPERVISABLE = ["accepted", "assigned", "handling", "replied", "rehandling", "awaiting_decision", "implementing"]
 
 
 def _stay(*states: str) -> set[tuple[str, None]]:
@@ -57,8 +57,13 @@ EXPECTED_PROPOSAL_EDGES: dict[str, set] = {
     "extend_deadline": _stay("assigned", "handling", "rehandling"),
     "reply": _to("replied", "handling", "rehandling") | _stay("handling", "rehandling"),
     "evaluate_reply": _stay("replied") | _to("rehandling", "replied") | _to("implementing", "replied")
-    | _to("closed", "replied"),
+    | _to("closed", "replied") | _to("awaiting_decision", "replied"),
+    "lapse_rating": _to("awaiting_decision", "replied") | _to("rehandling", "replied")
+    | _to("implementing", "replied") | _to("closed", "replied", "implementing") | _stay("implementing"),
+    "decide": _to("closed", "awaiting_decision") | _to("rehandling", "awaiting_decision"),
     "report_progress": _stay("implementing"),
+    "answer_again": _stay("implementing"),
+    "open_implementation_rating": _stay("implementing"),
     "evaluate_implementation": _stay("implementing") | _to("closed", "implementing"),
     "mark_key": _stay(*SUPERVISABLE),
     "close": _to("closed", *OPEN),
@@ -73,10 +78,12 @@ EXPECTED_ASSIGNMENT_EDGES: dict[str, set] = {
     "submit_opinion": _stay("signed"),
     "reply": _to("replied", "signed", "rehandling"),
     "report_progress": _stay("implementing"),
+    "answer_again": _stay("implementing"),
     "extend_deadline": _stay("pending", "signed", "rehandling"),
     "give_advice": _to("advised", "pending"),
     "start_rehandling": _to("rehandling", "replied"),
     "start_implementing": _to("implementing", "replied"),
+    "finish_implementing": _to("done", "implementing"),
     "finish": _to("done", "pending", "signed", "adjustment_requested", "replied", "rehandling", "implementing"),
 }
 
@@ -86,10 +93,12 @@ CONTRACT_ACTIONS = {
     "assign", "sign", "request_adjustment", "log_contact", "submit_opinion", "reply", "evaluate_reply",
     "report_progress", "evaluate_implementation", "mark_key", "close",
 }
-EXTRA_ACTIONS = {"revise", "confirm_cosign", "reassign", "reject_adjustment", "extend_deadline"}
+EXTRA_ACTIONS = {"revise", "confirm_cosign", "reassign", "reject_adjustment", "extend_deadline",
+                 "answer_again", "decide", "lapse_rating", "open_implementation_rating"}
 CONTRACT_STATES = {
     "draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied", "rehandling",
     "implementing", "closed", "referred", "withdrawn",
+    "awaiting_decision",  # issue 10: still 不满意 after the configured re-handlings, staff decide
 }
 
 

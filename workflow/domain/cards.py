@@ -10,7 +10,11 @@ from typing import Optional
 
 from workflow.domain.deadlines import working_days_between
 
-DEADLINE_LABELS = {"sign": "签收期限", "opinion": "协办意见期限", "reply": "答复期限", "evaluation": "代表评价期限"}
+DEADLINE_LABELS = {"sign": "签收期限", "opinion": "协办意见期限", "reply": "答复期限", "evaluation": "代表评价期限",
+                   "implementation_evaluation": "落实评价期限", "promise": "承诺解决时间",
+                   "followup": "重新承诺或再次答复期限"}
+# The deputy's own deadlines: a yellow card reminds the deputy; past them the engine records 未反馈.
+DEPUTY_DEADLINES = frozenset({"evaluation", "implementation_evaluation"})
 
 
 @dataclass
@@ -45,7 +49,7 @@ def last_yellow_due(today: dt.date, window: int) -> Optional[dt.date]:
 
 def card_recipients(item: Due, card: str) -> list[tuple[str, str, str]]:
     """(message kind, recipient kind, recipient id)."""
-    if item.deadline == "evaluation":
+    if item.deadline in DEPUTY_DEADLINES:
         if card == "yellow":
             return [("evaluation_reminder", "deputy", item.deputy)]
         return [("reminder_red", "staff", "*")]

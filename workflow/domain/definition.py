@@ -17,9 +17,11 @@ STATES: dict[str, str] = {
     "handling": "办理中",
     "replied": "已答复",
     "rehandling": "重新办理",
+    # Still 不满意 after the configured re-handlings: waits for staff to decide (研究处理).
+    "awaiting_decision": "待研究处理",
     "implementing": "落实中",
     "closed": "办结",
-    "referred": "转参阅件",
+    "referred": "不作为代表建议",
     "withdrawn": "已撤回",
 }
 # ---------------------------------------------------------------- groupings of proposal states
@@ -29,11 +31,11 @@ OPEN_STATES = [s for s in STATES if s not in FINAL_STATES]
 PRE_SUBMISSION_STATES = ("draft", "consulting")  # still the deputy's own (草稿、提出前沟通)
 # Waiting for the lead units' (next) reply.
 REPLY_OWED_STATES = ("assigned", "handling", "rehandling")
-# In the units' hands: assigned and not yet finished.
-HANDLED_STATES = ("assigned", "handling", "replied", "rehandling", "implementing")
+# Assigned and not yet finished (in the units' hands, or waiting for staff to decide after 不满意).
+HANDLED_STATES = ("assigned", "handling", "replied", "rehandling", "awaiting_decision", "implementing")
 SUPERVISABLE = ["accepted", *HANDLED_STATES]  # may be marked for key supervision
 # States whose rules read replies and ratings; before them a proposal has none.
-REPLY_STATES = frozenset({"handling", "rehandling", "replied", "implementing"})
+REPLY_STATES = frozenset({"handling", "rehandling", "replied", "awaiting_decision", "implementing"})
 
 ASSIGNMENT_STATES: dict[str, str] = {
     "pending": "待签收",
@@ -59,7 +61,7 @@ ROLES = {"lead": "主办", "co": "协办", "consult": "提前沟通"}
 HANDLING_ROLES = ("lead", "co")  # the roles of units that handle a proposal (not pre-submission advice)
 
 # ---------------------------------------------------------------- who acts
-ACTOR_LABELS = {"deputy": "代表", "staff": "人大工作人员", "unit": "承办单位"}
+ACTOR_LABELS = {"deputy": "代表", "staff": "人大工作人员", "unit": "承办单位", "system": "系统"}
 ACCOUNT_ROLES = {"admin": "管理员", "staff": "工作人员", "supervisor": "督办/领导", "viewer": "只读"}
 ACTING_ROLES = frozenset({"admin", "staff"})  # console roles that may act; the others only read
 
@@ -77,17 +79,37 @@ REPLY_CATEGORIES = {
     "D": "留作参考",
 }
 PROMISING_CATEGORIES = frozenset({"B", "C"})  # answers that promise a later solution: followed up (跟踪办理)
+PROMISE_DATE_CATEGORIES = frozenset({"B"})  # 正在解决或列入计划: a date is promised (C, 以后解决, names none)
+IMPLEMENTED_CATEGORIES = frozenset({"A"})  # the unit says it is done: the deputy rates what was done
+REPLY_KINDS = {"answer": "答复", "second": "再次答复"}
+# 研究处理: what staff decide when a deputy is still 不满意 after the configured re-handlings.
+DECISIONS = {
+    "key_supervision": "列为重点督办，重新办理",
+    "face_to_face": "组织当面协商，重新办理",
+    "written_opinion": "提出书面处理意见，交承办单位重新办理",
+    "close": "说明理由，办结",
+}
 SOLVED_CATEGORIES = frozenset({"A", "B"})  # counted as solved (解决率)
-# 不作为代表建议的情形 (the law's list of what is not a deputy's suggestion).
+# 不作为代表建议的情形: the provincial rules' list (代表法 2025 art. 59 adds 干预具体司法案件 and
+# 插手招标投标等经济活动); every provincial text ends with the catch-all 其他不应当作为代表建议的.
 REFERRAL_REASONS = [
     "代表本人或亲属的个人事务",
     "转交来信",
     "检举、控告、申诉",
     "属于正在诉讼或仲裁的案件",
+    "干预具体司法案件",
+    "插手招标投标等经济活动",
     "学术探讨或宣传推介内容",
     "没有具体内容",
     "不属于本级职权范围",
+    "其他不应当作为代表建议的",
 ]
+# What becomes of a text not handled as a deputy's suggestion (recorded, and told to the deputy).
+REFERRAL_DISPOSITIONS = ("退回代表", "作代表来信处理", "转有关部门参考")
+# A lead deputy may withdraw only before 交办; a joint proposal may need its co-signers' consent first.
+WITHDRAWABLE_STATES = ("submitted", "accepted")
+# A co-signer may confirm until the proposal is finished (after 交办 too: the reply goes to each confirmed one).
+COSIGNABLE_STATES = ("draft", "consulting", "submitted", "accepted", *HANDLED_STATES)
 
 
 # ---------------------------------------------------------------- proposal transitions
@@ -98,9 +120,15 @@ PROPOSAL_TRANSITIONS: list[dict] = [
     dict(trigger="revise", source=["draft"], dest=None),
     dict(trigger="request_consultation", source="draft", dest="consulting"),
     dict(trigger="give_advice", source="consulting", dest="draft"),
-    dict(trigger="confirm_cosign", source=["draft", "consulting", "submitted", "accepted"], dest=None),
+    dict(trigger="confirm_cosign", source=list(COSIGNABLE_STATES), dest=None),
     dict(trigger="submit", source=["draft", "consulting"], dest="submitted"),
-    dict(trigger="withdraw", source=["submitted", "accepted"], dest="withdrawn"),
+    # Withdrawal: at once, or (workflow.withdraw_needs_co_signer_consent) once every confirmed co-signer agrees.
+    dict(trigger="withdraw", source=list(WITHDRAWABLE_STATES), dest=None, conditions="withdrawal_needs_consent"),
+    dict(trigger="withdraw", source=list(WITHDRAWABLE_STATES), dest="withdrawn"),
+    dict(trigger="consent_withdrawal", source=list(WITHDRAWABLE_STATES), dest="withdrawn",
+         conditions="all_co_signers_consented"),
+    dict(trigger="consent_withdrawal", source=list(WITHDRAWABLE_STATES), dest=None),
+    dict(trigger="refuse_withdrawal", source=list(WITHDRAWABLE_STATES), dest=None),
     dict(trigger="return_for_revision", source="submitted", dest="draft"),
     dict(trigger="refer", source="submitted", dest="referred"),
     dict(trigger="accept", source="submitted", dest="accepted"),
@@ -117,15 +145,31 @@ PROPOSAL_TRANSITIONS: list[dict] = [
     dict(trigger="log_contact", source=["assigned", "handling", "rehandling", "replied", "implementing"], dest=None),
     dict(trigger="submit_opinion", source=["assigned", "handling", "rehandling"], dest=None),
     dict(trigger="extend_deadline", source=["assigned", "handling", "rehandling"], dest=None),
+    # 申请延期答复: the lead unit applies from its link; staff approve (the new due date) or refuse.
+    dict(trigger="request_extension", source=["assigned", "handling", "rehandling"], dest=None),
+    dict(trigger="approve_extension", source=["assigned", "handling", "rehandling"], dest=None),
+    dict(trigger="refuse_extension", source=["assigned", "handling", "rehandling"], dest=None),
     dict(trigger="reply", source=["handling", "rehandling"], dest="replied", conditions="all_lead_units_replied"),
     dict(trigger="reply", source=["handling", "rehandling"], dest=None),
+    # The deputy rates each lead unit's reply; the last rating (or the window's end) decides.
     dict(trigger="evaluate_reply", source="replied", dest=None, conditions="replies_await_rating"),
+    dict(trigger="evaluate_reply", source="replied", dest="awaiting_decision", conditions="rehandle_limit_reached"),
     dict(trigger="evaluate_reply", source="replied", dest="rehandling", conditions="any_reply_unsatisfied"),
-    dict(trigger="evaluate_reply", source="replied", dest="implementing", conditions="any_reply_in_progress"),
+    dict(trigger="evaluate_reply", source="replied", dest="implementing", conditions="any_unit_implementing"),
     dict(trigger="evaluate_reply", source="replied", dest="closed"),
+    dict(trigger="lapse_rating", source="replied", dest="awaiting_decision", conditions="rehandle_limit_reached"),
+    dict(trigger="lapse_rating", source="replied", dest="rehandling", conditions="any_reply_unsatisfied"),
+    dict(trigger="lapse_rating", source="replied", dest="implementing", conditions="any_unit_implementing"),
+    dict(trigger="lapse_rating", source="replied", dest="closed"),
+    dict(trigger="decide", source="awaiting_decision", dest="closed", conditions="decided_to_close"),
+    dict(trigger="decide", source="awaiting_decision", dest="rehandling"),
     dict(trigger="report_progress", source="implementing", dest=None),
-    dict(trigger="evaluate_implementation", source="implementing", dest=None, conditions="rating_unsatisfied"),
-    dict(trigger="evaluate_implementation", source="implementing", dest="closed"),
+    dict(trigger="answer_again", source="implementing", dest=None),
+    dict(trigger="open_implementation_rating", source="implementing", dest=None),
+    dict(trigger="evaluate_implementation", source="implementing", dest="closed", conditions="no_unit_implementing"),
+    dict(trigger="evaluate_implementation", source="implementing", dest=None),
+    dict(trigger="lapse_rating", source="implementing", dest="closed", conditions="no_unit_implementing"),
+    dict(trigger="lapse_rating", source="implementing", dest=None),
     dict(trigger="mark_key", source=SUPERVISABLE, dest=None),
     dict(trigger="close", source=OPEN_STATES, dest="closed"),
 ]
@@ -143,12 +187,19 @@ ASSIGNMENT_TRANSITIONS: list[dict] = [
     dict(trigger="submit_opinion", source="signed", dest=None),
     dict(trigger="reply", source=["signed", "rehandling"], dest="replied"),
     dict(trigger="report_progress", source="implementing", dest=None),
+    dict(trigger="answer_again", source="implementing", dest=None),
     dict(trigger="extend_deadline", source=["pending", "signed", "rehandling"], dest=None),
+    dict(trigger="request_extension", source=["signed", "rehandling"], dest=None),
+    dict(trigger="approve_extension", source=["signed", "rehandling"], dest=None),
+    dict(trigger="refuse_extension", source=["signed", "rehandling"], dest=None),
     dict(trigger="give_advice", source="pending", dest="advised"),
     # Moved by the engine when the proposal moves (not actions of anyone).
     dict(trigger="start_rehandling", source="replied", dest="rehandling"),
     dict(trigger="start_implementing", source="replied", dest="implementing"),
+    dict(trigger="finish_implementing", source="implementing", dest="done"),
     dict(trigger="finish", source=list(LIVE_ASSIGNMENT_STATES), dest="done"),
+    # 主协办对调: a co-unit made lead leaves its co share (a new lead share replaces it).
+    dict(trigger="hand_over", source=["pending", "signed", "adjustment_requested"], dest="reassigned"),
 ]
 
 
@@ -185,6 +236,8 @@ def _p(name, label, kind="text", required=True, choices=(), max_length=2000) -> 
 REASON = _p("reason", "理由", "textarea")
 RATING = _p("rating", "评价", "choice", choices=RATINGS)
 UNIT_PICK = _p("unit", "单位代码", "unit", required=False)
+# 代表法 art. 52: a unit that cannot reply in time explains the delay to the deputy before the extension.
+EXPLAINED = _p("explained_to_deputy", "已向代表说明延期原因", "bool")
 
 ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("revise", "修改草稿", frozenset({"deputy"}), (
@@ -196,25 +249,39 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("give_advice", "提出沟通意见", frozenset({"staff", "unit"}), (_p("advice", "意见", "textarea"),),
            unit_roles=frozenset({"consult"}), assignment_level=True, description="意见发给代表，草稿退回代表修改。"),
     Action("confirm_cosign", "确认联名", frozenset({"deputy"}), deputy_role="co_signer",
-           guards=("is_unconfirmed_co_signer",), description="联名代表确认参与本建议。"),
+           guards=("is_unconfirmed_co_signer",),
+           description="联名代表确认参与本建议（交办后也可确认）；工作人员可凭代表签名的书面材料代为登记。"),
     Action("submit", "提交建议", frozenset({"deputy"}), guards=("has_title_and_content",),
            description="正式提交，获得建议编号。"),
-    Action("withdraw", "撤回建议", frozenset({"deputy"}), (_p("reason", "理由", "textarea", required=False),),
-           description="交办前可撤回。"),
+    Action("withdraw", "撤回建议", frozenset({"deputy"}), (
+        _p("reason", "撤回理由", "textarea"), _p("confirm", "确认撤回这件建议", "bool", required=False)),
+        guards=("withdrawal_confirmed", "withdrawal_not_requested"),
+        description="交办前可撤回，须写明理由并确认；按设置，联名建议须经联名代表同意。"),
+    Action("consent_withdrawal", "同意撤回", frozenset({"deputy"}), deputy_role="co_signer",
+           guards=("awaits_withdrawal_consent",), description="联名代表同意领衔代表撤回这件建议。"),
+    Action("refuse_withdrawal", "不同意撤回", frozenset({"deputy"}), (
+        _p("reason", "理由", "textarea", required=False),), deputy_role="co_signer",
+        guards=("awaits_withdrawal_consent",), description="联名代表不同意撤回：撤回申请取消，并告知领衔代表。"),
     Action("return_for_revision", "退回修改", frozenset({"staff"}), (REASON,)),
-    Action("refer", "转为参阅件", frozenset({"staff"}), (
-        _p("reason", "不作为建议的理由", "choice", choices=REFERRAL_REASONS), _p("note", "说明", "textarea", False))),
+    Action("refer", "不作为代表建议处理", frozenset({"staff"}), (
+        _p("reason", "不作为代表建议的情形", "choice", choices=REFERRAL_REASONS),
+        _p("disposition", "处理方式", "choice", choices=REFERRAL_DISPOSITIONS),
+        _p("note", "说明", "textarea", False)),
+        description="属于不应当作为代表建议的情形：写明情形和处理方式，告知代表。"),
     Action("accept", "立案", frozenset({"staff"}), (_p("category", "类别", "category"),)),
     Action("assign", "交办", frozenset({"staff"}), (
         _p("lead_units", "主办单位", "units"), _p("co_units", "协办单位", "units", required=False),
-        _p("due_date", "答复期限", "date", required=False)), guards=("units_are_active", "due_date_after_today")),
+        _p("due_date", "答复期限", "date", required=False)),
+        guards=("units_are_active", "due_date_after_today", "due_date_within_maximum")),
     Action("sign", "签收", frozenset({"unit"}), unit_roles=frozenset({"lead", "co"}), assignment_level=True),
     Action("request_adjustment", "申请调整", frozenset({"unit"}), (REASON,), unit_roles=frozenset({"lead", "co"}),
            assignment_level=True, guards=("within_adjustment_window",),
            description="认为不属于本单位职责的，在调整期限内申请改派。"),
     Action("reassign", "改派", frozenset({"staff"}), (
-        _p("unit", "原单位代码", "unit"), _p("to_unit", "改派给（单位代码）", "unit")),
-        assignment_level=True, guards=("units_are_active", "target_unit_is_free")),
+        _p("unit", "原单位代码", "unit"), _p("to_unit", "改派给（单位代码）", "unit"),
+        _p("keep_as_co", "原主办单位改为协办", "bool", required=False)),
+        assignment_level=True, guards=("units_are_active", "target_unit_is_free", "keep_as_co_only_for_lead"),
+        description="改派给其他单位或本件的协办单位（主办、协办对调）；可让原主办单位改为协办。"),
     Action("reject_adjustment", "不同意调整", frozenset({"staff"}), (_p("unit", "单位代码", "unit"), REASON),
            assignment_level=True),
     Action("log_contact", "记录与代表沟通", frozenset({"unit"}), (
@@ -224,31 +291,62 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("submit_opinion", "提交协办意见", frozenset({"unit"}), (_p("text", "协办意见", "textarea", max_length=20000),),
            unit_roles=frozenset({"co"}), assignment_level=True, guards=("opinion_not_given",)),
     Action("extend_deadline", "延期答复", frozenset({"staff"}), (
-        UNIT_PICK, _p("due_date", "新的答复期限", "date"), REASON), assignment_level=True,
-        guards=("within_maximum_extension",), description="经同意延期，最长不超过规定上限。"),
+        UNIT_PICK, _p("due_date", "新的答复期限", "date"), REASON, EXPLAINED), assignment_level=True,
+        guards=("within_maximum_extension", "delay_explained_to_deputy"),
+        description="经同意延期，最长不超过规定上限；承办单位须先向代表说明延期原因。"),
+    Action("request_extension", "申请延期答复", frozenset({"unit"}), (
+        _p("due_date", "申请延至", "date"), _p("reason", "延期理由", "textarea"), EXPLAINED),
+        unit_roles=frozenset({"lead"}), assignment_level=True,
+        guards=("no_extension_pending", "within_maximum_extension", "delay_explained_to_deputy"),
+        description="不能按期答复的，先向代表说明延期原因，再申请延期，经人大工作人员同意后生效。"),
+    Action("approve_extension", "同意延期", frozenset({"staff"}), (
+        UNIT_PICK, _p("due_date", "批准的答复期限（不填即按申请）", "date", required=False)),
+        assignment_level=True, guards=("extension_requested", "within_maximum_extension"),
+        description="同意承办单位的延期申请，答复期限改为申请（或另定）的日期。"),
+    Action("refuse_extension", "不同意延期", frozenset({"staff"}), (UNIT_PICK, REASON), assignment_level=True,
+           guards=("extension_requested",), description="不同意延期，原答复期限不变；理由告知承办单位。"),
     Action("reply", "答复", frozenset({"unit"}), (
         _p("category", "答复类别", "choice", choices=REPLY_CATEGORIES),
         _p("text", "答复内容", "textarea", max_length=50000), _p("signer", "签发人", max_length=64),
-        _p("promise_date", "承诺解决时间（B、C 类必填）", "date", required=False)),
+        _p("promise_date", "承诺解决时间（B 类必填）", "date", required=False)),
         unit_roles=frozenset({"lead"}), assignment_level=True,
-        guards=("contact_logged", "co_opinions_in_or_overdue", "promise_date_for_b_and_c")),
+        guards=("contact_logged", "co_opinions_in_or_overdue", "promise_date_for_b")),
     Action("evaluate_reply", "评价答复", frozenset({"deputy"}), (
         RATING, _p("reason", "理由（不满意时必填）", "textarea", required=False), UNIT_PICK,
-        _p("implementation_rating", "落实评价（A 类答复）", "choice", required=False, choices=RATINGS)),
-        guards=("reason_for_unsatisfied", "reply_awaits_rating")),
+        _p("implementation_rating", "落实评价（A 类答复，可同时评价）", "choice", required=False, choices=RATINGS),
+        _p("implementation_reason", "落实不满意的理由", "textarea", required=False)),
+        guards=("reason_for_unsatisfied", "reply_awaits_rating", "within_rating_window"),
+        description="逐个主办单位评价答复；A 类答复可同时评价落实情况，不填则落实评价另行征询。"),
     Action("report_progress", "报告落实进展", frozenset({"unit"}), (
         _p("text", "进展情况", "textarea"), _p("percent", "完成百分比", "int")),
-        unit_roles=frozenset({"lead"}), assignment_level=True),
+        unit_roles=frozenset({"lead"}), assignment_level=True, guards=("percent_in_range",),
+        description="报告完成 100% 时，请代表评价落实情况。"),
+    Action("answer_again", "再次答复", frozenset({"unit"}), (
+        _p("category", "答复类别", "choice", choices=REPLY_CATEGORIES),
+        _p("text", "答复内容", "textarea", max_length=50000), _p("signer", "签发人", max_length=64),
+        _p("promise_date", "承诺解决时间（B 类必填）", "date", required=False)),
+        unit_roles=frozenset({"lead"}), assignment_level=True, guards=("promise_date_for_b",),
+        description="跟踪办理中作出正式的再次答复（如 B 类解决后改为 A 类）；A 类答复后请代表评价落实情况。"),
+    Action("open_implementation_rating", "征询落实评价", frozenset({"system"}),
+           description="承诺解决时间已到，请代表评价落实情况。"),
     Action("evaluate_implementation", "评价落实情况", frozenset({"deputy"}), (
-        RATING, _p("reason", "理由（不满意时必填）", "textarea", required=False)),
-        guards=("reason_for_unsatisfied",)),
+        RATING, _p("reason", "理由（不满意时必填）", "textarea", required=False), UNIT_PICK),
+        guards=("reason_for_unsatisfied", "implementation_awaits_rating", "within_rating_window"),
+        description="逐个主办单位评价落实情况；不满意的，单位须重新承诺或再次答复。"),
+    Action("lapse_rating", "评价期限届满", frozenset({"system"}),
+           description="评价期限届满未评价的，记为未反馈（不计入满意率）。"),
+    Action("decide", "研究处理", frozenset({"staff"}), (
+        _p("decision", "处理方式", "choice", choices=DECISIONS), _p("text", "处理意见或理由", "textarea"),
+        _p("leader", "领办领导（列为重点督办时）", required=False, max_length=64)),
+        guards=("leader_for_key_supervision",),
+        description="重新办理后代表仍不满意的，由工作人员研究处理。"),
     Action("mark_key", "列为重点督办", frozenset({"staff"}), (
         _p("leader", "领办领导", max_length=64), _p("committee", "督办工委", required=False, max_length=64))),
     Action("close", "办结", frozenset({"staff"}), (REASON,)),
 ]}
 
 assert set(ACTIONS) == {t["trigger"] for t in PROPOSAL_TRANSITIONS}, "every action has a proposal row"
-ENGINE_TRIGGERS = {"start_rehandling", "start_implementing", "finish"}
+ENGINE_TRIGGERS = {"start_rehandling", "start_implementing", "finish_implementing", "finish", "hand_over"}
 assert {t["trigger"] for t in ASSIGNMENT_TRANSITIONS} - ENGINE_TRIGGERS == {
     a.id for a in ACTIONS.values() if a.assignment_level
 }, "every assignment-level action has an assignment row"

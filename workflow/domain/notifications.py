@@ -39,6 +39,10 @@ def _unconfirmed_co_signers(ctx: Context, event: Event) -> list[Recipient]:
     return [("deputy", c.deputy.number) for c in ctx.proposal.co_signers if c.confirmed_at is None]
 
 
+def _confirmed_co_signers(ctx: Context, event: Event) -> list[Recipient]:
+    return [("deputy", c.deputy.number) for c in ctx.confirmed_co_signers()]
+
+
 def _lead_units(ctx: Context, event: Event) -> list[Recipient]:
     return [("unit", a.unit.code) for a in ctx.lead_assignments()]
 
@@ -57,6 +61,12 @@ def _new_units(ctx: Context, event: Event) -> list[Recipient]:
             if a.state == "pending" and a.role in HANDLING_ROLES]
 
 
+def _rated_unit(ctx: Context, event: Event) -> list[Recipient]:
+    """The unit the deputy's rating was about (its code is in the event's facts)."""
+    code = event.payload.get("unit")
+    return [("unit", code)] if code else _lead_units(ctx, event)
+
+
 def _to_unit(ctx: Context, event: Event) -> list[Recipient]:
     return [("unit", event.payload["to_unit"])]
 
@@ -67,14 +77,19 @@ def _staff(ctx: Context, event: Event) -> list[Recipient]:
 
 SELECTORS: dict[str, Callable[[Context, Event], list[Recipient]]] = {
     "lead_deputy": _lead_deputy, "all_deputies": _all_deputies, "unconfirmed_co_signers": _unconfirmed_co_signers,
+    "confirmed_co_signers": _confirmed_co_signers,
     "lead_units": _lead_units, "acting_unit": _acting_unit, "consulted_units": _consulted_units,
-    "new_units": _new_units, "to_unit": _to_unit, "staff": _staff,
+    "new_units": _new_units, "to_unit": _to_unit, "staff": _staff, "acting_or_rated_unit": _rated_unit,
 }
 
 CONDITIONS: dict[str, Callable[[Event], bool]] = {
     "rated_unsatisfied": lambda event: event.payload.get("rating") == "unsatisfied",
     "entered_rehandling": lambda event: event.to_state == "rehandling",
     "key_proposed": lambda event: bool(event.payload.get("key_proposed")),
+    "withdrawal_consent_requested": lambda event: bool(event.payload.get("consent_requested")),
+    "withdrawal_still_waiting": lambda event: event.to_state != "withdrawn",
+    "rating_opened": lambda event: bool(event.payload.get("rating_opened")),
+    "followup_reopened": lambda event: bool(event.payload.get("followup_due")),
 }
 
 # ---------------------------------------------------------------- the table
@@ -85,9 +100,13 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "give_advice": (Route("advice_given", "lead_deputy"),),
     "submit": (Route("proposal_numbered", "lead_deputy"), Route("new_submission", "staff")),
     "accept": (Route("proposal_accept", "lead_deputy"),),
-    "refer": (Route("proposal_refer", "lead_deputy"),),
+    "refer": (Route("proposal_refer", "all_deputies"),),
+    "confirm_cosign": (Route("cosign_confirmed", "lead_deputy"),),
     "return_for_revision": (Route("proposal_return_for_revision", "lead_deputy"),),
-    "withdraw": (Route("proposal_withdraw", "lead_deputy"), Route("proposal_withdraw", "staff")),
+    # Withdrawn at once or after the last consent: ON_ENTERING["withdrawn"] tells everyone.
+    "withdraw": (Route("withdrawal_consent_requested", "confirmed_co_signers", when="withdrawal_consent_requested"),),
+    "consent_withdrawal": (Route("withdrawal_consented", "lead_deputy", when="withdrawal_still_waiting"),),
+    "refuse_withdrawal": (Route("withdrawal_refused", "lead_deputy"),),
     "assign": (Route("proposal_assigned", "lead_deputy"), Route("new_assignment", "new_units")),
     "request_adjustment": (Route("adjustment_requested", "staff"),),
     "reassign": (Route("adjustment_answered", "acting_unit"), Route("new_assignment", "to_unit"),
@@ -103,15 +122,25 @@ ROUTES: dict[str, tuple[Route, ...]] = {
         Route("rehandling_started", "lead_units", when="entered_rehandling"),
         Route("key_supervision_proposed", "staff", when="key_proposed"),
     ),
-    "report_progress": (Route("progress_reported", "lead_deputy"),),
-    "evaluate_implementation": (Route("evaluation_received", "lead_units"),
-                                Route("unsatisfied", "staff", when="rated_unsatisfied")),
+    "report_progress": (Route("progress_reported", "lead_deputy"),
+                        Route("implementation_rating_requested", "lead_deputy", when="rating_opened")),
+    "answer_again": (Route("second_answer_arrived", "all_deputies"),
+                     Route("implementation_rating_requested", "lead_deputy", when="rating_opened")),
+    "open_implementation_rating": (Route("implementation_rating_requested", "lead_deputy"),),
+    "evaluate_implementation": (Route("evaluation_received", "acting_or_rated_unit"),
+                                Route("unsatisfied", "staff", when="rated_unsatisfied"),
+                                Route("followup_requested", "acting_or_rated_unit", when="followup_reopened")),
+    "lapse_rating": (Route("rating_lapsed", "lead_deputy"), Route("rating_lapsed", "staff")),
+    "decide": (Route("decision_made", "lead_deputy"), Route("decision_made", "lead_units"),
+               Route("rehandling_started", "lead_units", when="entered_rehandling")),
     "mark_key": (Route("key_supervision", "lead_deputy"), Route("key_supervision", "lead_units")),
     "extend_deadline": (Route("deadline_extended", "acting_unit"), Route("deadline_extended", "lead_deputy")),
 }
 # Whatever the action, entering one of these states tells these people.
 ON_ENTERING: dict[str, tuple[Route, ...]] = {
     "closed": (Route("proposal_closed", "all_deputies"),),
+    "withdrawn": (Route("proposal_withdraw", "all_deputies"), Route("proposal_withdraw", "staff")),
+    "awaiting_decision": (Route("decision_needed", "staff"),),
 }
 NOTIFICATION_KINDS = frozenset(r.kind for routes in (*ROUTES.values(), *ON_ENTERING.values()) for r in routes)
 

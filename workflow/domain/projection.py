@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from workflow.domain.definition import PROMISING_CATEGORIES, RATINGS
+from workflow.domain.definition import NO_FEEDBACK, PROMISING_CATEGORIES, RATING_LABELS
 
 Row = Any
 
@@ -62,7 +62,7 @@ def fold(events: list[Row], replies: list[Row], assignments: list[Row], check_as
     for event in events:
         p = event.payload or {}
         _fold_proposal(out.proposal, event, p)
-        if event.action == "reply":
+        if event.action in ("reply", "answer_again"):
             out.replies.append({"assignment_id": event.assignment_id, "round": out.proposal["round"],
                                 "category": p.get("category"), "text": p.get("text"), "signer": p.get("signer"),
                                 "promise_date": p.get("promise_date") or None, "on_time": p.get("on_time", True),
@@ -75,6 +75,14 @@ def fold(events: list[Row], replies: list[Row], assignments: list[Row], check_as
                 out.replies[index]["published"] = event.action == "publish_reply"
         elif event.action in ("evaluate_reply", "evaluate_implementation"):
             out.evaluations.extend(_evaluations(event, p, out.replies, reply_ids))
+        elif event.action == "lapse_rating":  # 未反馈, recorded by the engine when a rating window closed
+            for item in p.get("lapsed", []):
+                index = _index(reply_ids, item.get("reply_id"))
+                out.evaluations.append({
+                    "kind": item.get("kind"), "rating": NO_FEEDBACK, "reason": "", "deputy": item.get("deputy"),
+                    "entered_by": "", "reply_id": item.get("reply_id"),
+                    **({"assignment_id": out.replies[index]["assignment_id"]}
+                       if index is not None and index < len(out.replies) else {})})
         if check_assignments:
             _fold_assignments(out, event, p, assignment_ids, by_id)
     return out
@@ -98,8 +106,12 @@ def _fold_proposal(fields: dict, event: Row, p: dict) -> None:
     elif action == "mark_key":
         fields.update(key_supervision=True, key_leader=p.get("leader", ""), key_committee=p.get("committee", ""),
                       key_proposed=False)
+    elif action == "decide" and p.get("decision") == "key_supervision":
+        fields.update(key_supervision=True, key_leader=p.get("leader", ""), key_proposed=False)
     elif action == "evaluate_reply":
-        if p.get("rating") == "unsatisfied":
+        if "unsatisfied_count" in p:  # per unit and round: the most re-handled unit's count
+            fields["unsatisfied_count"] = p["unsatisfied_count"]
+        elif p.get("rating") == "unsatisfied":  # older payloads: one count per 不满意
             fields["unsatisfied_count"] += 1
         if p.get("key_proposed"):
             fields["key_proposed"] = True
@@ -116,9 +128,10 @@ def _evaluations(event: Row, p: dict, replies: list[dict], reply_ids: list[int])
         if index is not None and index < len(replies):
             rated["assignment_id"] = replies[index]["assignment_id"]
         found = [{"kind": "reply", "rating": p.get("rating"), **common, **rated}]
-        if p.get("reply_category") == "A":
-            found.append({"kind": "implementation", "rating": p.get("implementation_rating") or p.get("rating"),
-                          **common, **rated})
+        if p.get("reply_category") == "A" and p.get("implementation_rating"):
+            # The A reply's implementation, rated on the same form. (Payloads before 0016 always carried it.)
+            found.append({"kind": "implementation", "rating": p.get("implementation_rating"),
+                          **common, **rated, "reason": p.get("implementation_reason", common["reason"])})
         return found
     targets = p.get("reply_ids")
     if targets is None:  # older payloads: the effect's rule, newest reply of each unit, B/C first
@@ -204,7 +217,7 @@ def _shown(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "“是”" if value else "“否”"
     if name == "rating":
-        return f"“{RATINGS.get(value, value)}”"
+        return f"“{RATING_LABELS.get(value, value)}”"
     if value is None or value == "":
         return "空"
     text = str(_iso(value))

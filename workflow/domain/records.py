@@ -26,6 +26,7 @@ class DeputyRecord(Protocol):
 class CoSignerRecord(Protocol):
     deputy: DeputyRecord
     confirmed_at: Optional[dt.datetime]
+    withdrawal_consent_at: Optional[dt.datetime]  # agreed to the lead's withdrawal request
 
 
 class AssignmentRecord(Protocol):
@@ -43,6 +44,10 @@ class AssignmentRecord(Protocol):
     reply_due: Optional[dt.date]
     contact_logged: bool
     opinion_given: bool
+    unsatisfied_count: int  # rounds its reply was rated 不满意
+    rating_opened_on: Optional[dt.date]  # 落实中: when the deputy was asked to rate what was done
+    followup_due: Optional[dt.date]
+    extension_requested_due: Optional[dt.date]  # the date a pending 延期申请 asks for (None: none pending)
 
 
 class ReplyRecord(Protocol):
@@ -50,6 +55,9 @@ class ReplyRecord(Protocol):
     assignment_id: int
     round: int
     category: str
+    kind: str  # answer | second (再次答复)
+    promise_date: Optional[dt.date]
+    replied_on: Optional[dt.date]  # Beijing date
 
 
 class EvaluationRecord(Protocol):
@@ -68,6 +76,7 @@ class ProposalRecord(Protocol):
     key_supervision: bool
     lead_deputy: DeputyRecord
     co_signers: Sequence[CoSignerRecord]
+    withdrawal_requested_at: Optional[dt.datetime]  # a withdrawal waiting for the co-signers' consent
     assignments: list[AssignmentRecord]
     replies: list[ReplyRecord]
     evaluations: list[EvaluationRecord]

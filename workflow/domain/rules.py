@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from workflow.domain.deadlines import due_date
-from workflow.domain.definition import LIVE_ASSIGNMENT_STATES, PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.definition import (
+    IMPLEMENTED_CATEGORIES,
+    LIVE_ASSIGNMENT_STATES,
+    PROMISE_DATE_CATEGORIES,
+    PROMISING_CATEGORIES,
+    SUPERSEDED_ASSIGNMENT_STATES,
+)
 from workflow.domain.records import AssignmentRecord as Assignment
 from workflow.domain.records import EvaluationRecord as Evaluation
 from workflow.domain.records import ProposalRecord as Proposal
@@ -54,6 +60,9 @@ class Context:
     today: dt.date = field(default_factory=dt.date.today)
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     units: dict[str, Unit] = field(default_factory=dict)  # the units the parameters name, by code
+    rehandle_limit: int = 1  # re-handlings a 不满意 opens before staff decide (workflow.rehandle_limit)
+    withdraw_needs_consent: bool = False  # workflow.withdraw_needs_co_signer_consent
+    reassign_fresh_period: bool = True  # workflow.reassign_fresh_period: 改派 starts a new reply period
     state: str = ""  # the machine's attribute; copied to and from the proposal by the engine
 
     # ------------------------------------------------------------ helpers
@@ -81,9 +90,33 @@ class Context:
         replies = [r for r in self.proposal.replies if r.assignment_id == assignment_id]
         return replies[-1] if replies else None
 
-    def rating_for(self, reply: Reply) -> Optional[Evaluation]:
-        found = [e for e in self.proposal.evaluations if e.kind == "reply" and e.reply_id == reply.id]
+    def rating_for(self, reply: Reply, kind: str = "reply") -> Optional[Evaluation]:
+        found = [e for e in self.proposal.evaluations if e.kind == kind and e.reply_id == reply.id]
         return found[-1] if found else None
+
+    def needs_follow_up(self, reply: Reply) -> bool:
+        """Whether this rated reply leaves something to be done and rated later (跟踪办理): a promise (B, C),
+        or a solved (A) reply whose implementation was not rated yet, or was rated 不满意."""
+        if reply.category in PROMISING_CATEGORIES:
+            return True
+        if reply.category in IMPLEMENTED_CATEGORIES:
+            rated = self.rating_for(reply, "implementation")
+            return rated is None or rated.rating == "unsatisfied"
+        return False
+
+    def rating_window_start(self) -> Optional[dt.date]:
+        """The reply ratings open when the last lead unit's reply of the round arrives (its Beijing date)."""
+        days = [r.replied_on for r in self.replies_of_latest_round() if r.replied_on is not None]
+        return max(days) if days else None
+
+    def rating_due(self, opened_on: Optional[dt.date]) -> Optional[dt.date]:
+        return due_date(opened_on, self.deadlines.evaluation).due if opened_on is not None else None
+
+    def implementation_rating_open(self) -> list[Assignment]:
+        """Lead units whose implementation the deputy is asked to rate now (reported done, answered A, or
+        the promise date passed)."""
+        return [a for a in self.lead_assignments()
+                if a.state == "implementing" and a.rating_opened_on is not None]
 
     def replies_of_latest_round(self) -> list[Reply]:
         """The newest reply of each lead unit still on the proposal."""
@@ -114,14 +147,39 @@ class Context:
             (e := self.rating_for(r)) is not None and e.rating == "unsatisfied" for r in self.replies_of_latest_round()
         )
 
-    def any_reply_in_progress(self) -> bool:
-        return any(r.category in PROMISING_CATEGORIES for r in self.replies_of_latest_round())
+    def any_unit_implementing(self) -> bool:
+        return any(self.needs_follow_up(r) for r in self.replies_of_latest_round()
+                   if (e := self.rating_for(r)) is not None and e.rating != "unsatisfied")
+
+    def rehandle_limit_reached(self) -> bool:
+        """A unit rated 不满意 has already been re-handled as often as the settings allow."""
+        unhappy = {r.assignment_id for r in self.replies_of_latest_round()
+                   if (e := self.rating_for(r)) is not None and e.rating == "unsatisfied"}
+        return any(a.id in unhappy and (a.unsatisfied_count or 0) > self.rehandle_limit
+                   for a in self.lead_assignments())
+
+    def no_unit_implementing(self) -> bool:
+        return not any(a.state == "implementing" for a in self.lead_assignments())
+
+    def decided_to_close(self) -> bool:
+        return self.params.get("decision") == "close"
 
     def rating_unsatisfied(self) -> bool:
         return self.params.get("rating") == "unsatisfied"
 
     def assignment_was_signed(self) -> bool:
         return self.assignment is not None and self.assignment.signed_at is not None
+
+    # ------------------------------------------------------------ joint proposals and withdrawal
+    def confirmed_co_signers(self) -> list:
+        """Only confirmed co-signers are 联名代表: printed, answered, and asked about a withdrawal."""
+        return [c for c in self.proposal.co_signers if c.confirmed_at is not None]
+
+    def withdrawal_needs_consent(self) -> bool:
+        return self.withdraw_needs_consent and bool(self.confirmed_co_signers())
+
+    def all_co_signers_consented(self) -> bool:
+        return all(c.withdrawal_consent_at is not None for c in self.confirmed_co_signers())
 
 
 # ---------------------------------------------------------------- guards: None = allowed, else why not
@@ -150,6 +208,34 @@ def is_unconfirmed_co_signer(ctx: Context) -> Optional[str]:
     return "您不是本建议的联名代表。"
 
 
+def withdrawal_confirmed(ctx: Context) -> Optional[str]:
+    """A withdrawal is confirmed explicitly (the bot asks 确认撤回？, the form has a box, the API `confirm: true`)."""
+    if ctx.params.get("confirm") is not True:
+        return Refusal("撤回建议须经确认：请勾选“确认撤回这件建议”（接口请传 confirm: true）。", "confirm")
+    return None
+
+
+def withdrawal_not_requested(ctx: Context) -> Optional[str]:
+    if getattr(ctx.proposal, "withdrawal_requested_at", None) is not None:
+        return "撤回申请已经提出，正在等待联名代表同意。"
+    return None
+
+
+def awaits_withdrawal_consent(ctx: Context) -> Optional[str]:
+    """A confirmed co-signer answers a pending withdrawal request once."""
+    if getattr(ctx.proposal, "withdrawal_requested_at", None) is None:
+        return "这件建议没有待联名代表同意的撤回申请。"
+    number = ctx.actor.effective_id if ctx.actor else ""
+    mine = next((c for c in ctx.proposal.co_signers if c.deputy.number == number), None)
+    if mine is None:
+        return "您不是本建议的联名代表。"
+    if mine.confirmed_at is None:
+        return "您尚未确认联名，撤回无需征得您的同意。"
+    if mine.withdrawal_consent_at is not None:
+        return "您已同意撤回，正在等待其他联名代表。"
+    return None
+
+
 def units_are_active(ctx: Context) -> Optional[str]:
     """Every unit named exists in the roster and is in use; none is both lead and co-unit."""
     leads, cos = ctx.params.get("lead_units", []), ctx.params.get("co_units", [])
@@ -171,11 +257,23 @@ def within_adjustment_window(ctx: Context) -> Optional[str]:
 
 
 def target_unit_is_free(ctx: Context) -> Optional[str]:
-    """The unit a proposal is reassigned to does not already handle it."""
+    """The unit a proposal is reassigned to does not already handle it, unless a lead unit is handed to
+    one of the proposal's co-units (主办、协办对调: the co-unit becomes lead)."""
     unit = ctx.units.get(ctx.params.get("to_unit") or "")
-    if unit is not None and any(a.unit_id == unit.id and a.state in LIVE_ASSIGNMENT_STATES
-                                for a in ctx.proposal.assignments):
-        return Refusal(f"{unit.name}已在承办这件建议。", "to_unit")
+    if unit is None:
+        return None
+    live = [a for a in ctx.proposal.assignments if a.unit_id == unit.id and a.state in LIVE_ASSIGNMENT_STATES]
+    if not live:
+        return None
+    if ctx.assignment is not None and ctx.assignment.role == "lead" and all(a.role == "co" for a in live):
+        return None
+    return Refusal(f"{unit.name}已在承办这件建议。", "to_unit")
+
+
+def keep_as_co_only_for_lead(ctx: Context) -> Optional[str]:
+    """Only a lead unit handed on may stay on the proposal as a co-unit."""
+    if ctx.params.get("keep_as_co") and ctx.assignment is not None and ctx.assignment.role != "lead":
+        return Refusal("原单位本来就是协办单位，改派后不能再留作协办。", "keep_as_co")
     return None
 
 
@@ -202,19 +300,58 @@ def co_opinions_in_or_overdue(ctx: Context) -> Optional[str]:
     return None
 
 
-def promise_date_for_b_and_c(ctx: Context) -> Optional[str]:
-    if ctx.params.get("category") in PROMISING_CATEGORIES:
-        promise = ctx.params.get("promise_date")
-        if promise is None:
-            return "B、C 类答复须填写承诺解决时间。"
-        if promise < ctx.today:
-            return "承诺解决时间不能早于今天。"
+def promise_date_for_b(ctx: Context) -> Optional[str]:
+    """B (正在解决或列入计划) names the date it will be solved by; C (以后解决) may, A and D do not."""
+    promise = ctx.params.get("promise_date")
+    category = ctx.params.get("category")
+    if category in PROMISE_DATE_CATEGORIES and promise is None:
+        return Refusal("B 类答复须填写承诺解决时间。", "promise_date")
+    if promise is not None and category not in PROMISING_CATEGORIES:
+        return Refusal("只有 B、C 类答复填写承诺解决时间。", "promise_date")
+    if promise is not None and promise <= ctx.today:
+        return Refusal("承诺解决时间应晚于今天。", "promise_date")
+    return None
+
+
+def implementation_awaits_rating(ctx: Context) -> Optional[str]:
+    if not ctx.implementation_rating_open():
+        return "承办单位尚未报告落实完成，承诺解决时间也未到，暂不需要评价落实情况；届时会请您评价。"
+    return None
+
+
+def within_rating_window(ctx: Context) -> Optional[str]:
+    """A rating comes within the window (deadlines.evaluation) from the day it was asked for; after it the
+    engine records 未反馈."""
+    if ctx.action == "evaluate_reply":
+        opened = [ctx.rating_window_start()]
+    else:
+        code = ctx.params.get("unit")
+        opened = [a.rating_opened_on for a in ctx.implementation_rating_open() if not code or a.unit.code == code]
+    dues = [d for d in (ctx.rating_due(o) for o in opened) if d is not None]
+    if dues and all(ctx.today > d for d in dues):
+        return f"评价期限已于 {max(dues):%Y-%m-%d} 届满，已记为未反馈，不能再评价。如有意见请联系人大工作人员。"
+    return None
+
+
+def percent_in_range(ctx: Context) -> Optional[str]:
+    percent = ctx.params.get("percent")
+    if percent is not None and not 0 <= percent <= 100:
+        return Refusal("完成百分比应在 0 到 100 之间。", "percent")
+    return None
+
+
+def leader_for_key_supervision(ctx: Context) -> Optional[str]:
+    if ctx.params.get("decision") == "key_supervision" and not str(ctx.params.get("leader") or "").strip():
+        return Refusal("列为重点督办须填写领办领导。", "leader")
     return None
 
 
 def reason_for_unsatisfied(ctx: Context) -> Optional[str]:
     if ctx.params.get("rating") == "unsatisfied" and not str(ctx.params.get("reason") or "").strip():
-        return "选择“不满意”时请写明理由。"
+        return Refusal("选择“不满意”时请写明理由。", "reason")
+    if (ctx.params.get("implementation_rating") == "unsatisfied"
+            and not str(ctx.params.get("implementation_reason") or "").strip()):
+        return Refusal("对落实情况选择“不满意”时请写明理由。", "implementation_reason")
     return None
 
 
@@ -240,28 +377,73 @@ def contact_not_in_future(ctx: Context) -> Optional[str]:
 
 
 def within_maximum_extension(ctx: Context) -> Optional[str]:
+    """An extension (by staff, applied for by the unit, or approved) ends after today and at most
+    deadlines.reply_max after 交办 (代表法 art. 52: 3 months, at most 6 with approval)."""
     due = ctx.params.get("due_date")
     a = ctx.assignment
+    if due is None and a is not None and ctx.action == "approve_extension":
+        due = a.extension_requested_due  # approved as applied for
     if due is None or a is None:
         return None
     limit = due_date(a.assigned_on, ctx.deadlines.reply_max).due
     if due > limit:
-        return f"延期后的答复期限不能晚于交办之日起 {ctx.deadlines.reply_max}（{limit:%Y-%m-%d}）。"
+        return Refusal(f"延期后的答复期限不能晚于交办之日起 {ctx.deadlines.reply_max}（{limit:%Y-%m-%d}）。", "due_date")
     if due <= ctx.today:
-        return "新的答复期限应晚于今天。"
+        return Refusal("新的答复期限应晚于今天。", "due_date")
+    if ctx.action == "request_extension" and a.reply_due is not None and due <= a.reply_due:
+        return Refusal(f"申请延至的日期应晚于现在的答复期限（{a.reply_due:%Y-%m-%d}）。", "due_date")
+    return None
+
+
+def due_date_within_maximum(ctx: Context) -> Optional[str]:
+    """At 交办 a reply due date typed by staff is at most deadlines.reply_max away: the cap holds from the start."""
+    due = ctx.params.get("due_date")
+    if due is None:
+        return None
+    limit = due_date(ctx.today, ctx.deadlines.reply_max).due
+    if due > limit:
+        return Refusal(f"答复期限不能晚于交办之日起 {ctx.deadlines.reply_max}（{limit:%Y-%m-%d}）。", "due_date")
+    return None
+
+
+def delay_explained_to_deputy(ctx: Context) -> Optional[str]:
+    """代表法 art. 52: before a reply is delayed, the unit explains the delay to the deputy."""
+    if ctx.params.get("explained_to_deputy") is not True:
+        return Refusal("延期答复须先由承办单位向代表说明延期原因；说明后请勾选“已向代表说明延期原因”。",
+                       "explained_to_deputy")
+    return None
+
+
+def no_extension_pending(ctx: Context) -> Optional[str]:
+    a = ctx.assignment
+    if a is not None and a.extension_requested_due is not None:
+        return f"本单位已申请延期至 {a.extension_requested_due:%Y-%m-%d}，正等待人大工作人员审批。"
+    return None
+
+
+def extension_requested(ctx: Context) -> Optional[str]:
+    a = ctx.assignment
+    if a is None or a.extension_requested_due is None:
+        return "该单位没有待审批的延期申请。"
     return None
 
 
 GUARDS = {fn.__name__: fn for fn in [
     has_title_and_content, is_unconfirmed_co_signer, units_are_active, within_adjustment_window,
     target_unit_is_free, opinion_not_given, contact_logged, co_opinions_in_or_overdue,
-    promise_date_for_b_and_c, reason_for_unsatisfied, reply_awaits_rating, within_maximum_extension,
-    due_date_after_today, contact_not_in_future,
+    promise_date_for_b, reason_for_unsatisfied, reply_awaits_rating, within_maximum_extension,
+    due_date_after_today, contact_not_in_future, implementation_awaits_rating, within_rating_window,
+    percent_in_range, leader_for_key_supervision,
+    withdrawal_confirmed, withdrawal_not_requested, awaits_withdrawal_consent,
+    keep_as_co_only_for_lead, due_date_within_maximum, delay_explained_to_deputy, no_extension_pending,
+    extension_requested,
 ]}
 # Guards that judge what was typed rather than the proposal: a refusal is bad input (400, naming the
 # field when it is a Refusal) rather than an action not open now (409); `allowed_actions` cannot judge
 # them before the input.
 INPUT_GUARDS = frozenset({
-    "promise_date_for_b_and_c", "reason_for_unsatisfied", "within_maximum_extension", "units_are_active",
+    "promise_date_for_b", "reason_for_unsatisfied", "percent_in_range", "leader_for_key_supervision", "within_maximum_extension", "units_are_active",
     "target_unit_is_free", "due_date_after_today", "contact_not_in_future",
+    "withdrawal_confirmed",
+    "keep_as_co_only_for_lead", "due_date_within_maximum", "delay_explained_to_deputy",
 })

@@ -10,32 +10,17 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
-from storage.models import Assignment, Consultation, ContactLog, Evaluation, Opinion, ProgressReport, Reply, utcnow
+from storage.models import Assignment, Consultation, ContactLog, Opinion, utcnow
 from workflow.domain.deadlines import due_date
-from workflow.domain.definition import FINAL_STATES, LIVE_ASSIGNMENT_STATES, PROMISING_CATEGORIES
-from workflow.domain.errors import InvalidInput, NotAllowed
-from workflow.domain.machine import fire_assignment
+from workflow.domain.definition import FINAL_STATES, LIVE_ASSIGNMENT_STATES
+from workflow.domain.errors import InvalidInput
 from workflow.domain.rules import Context
+from workflow.engine.evaluation import start_implementing
+from workflow.engine.extensions import settle_extension_request
+from workflow.engine.registry import EFFECTS, effect, move_assignments
+from workflow.engine.screening import lapse_withdrawal_request
 
-EFFECTS = {}
-
-
-def effect(name: str):
-    def register(fn):
-        EFFECTS[name] = fn
-        return fn
-    return register
-
-
-def _deputy_id(ctx: Context) -> int:
-    number = ctx.actor.effective_id
-    if ctx.proposal.lead_deputy.number == number:
-        return ctx.proposal.lead_deputy.id
-    return next(c.deputy.id for c in ctx.proposal.co_signers if c.deputy.number == number)
-
-
-def _entered_by(ctx: Context) -> str:
-    return ctx.actor.id if ctx.actor.on_behalf_kind else ""
+__all__ = ["EFFECTS", "on_enter", "new_assignment"]
 
 
 def new_assignment(ctx: Context, unit, role: str, reply_due=None) -> Assignment:
@@ -80,14 +65,6 @@ async def _give_advice(session: AsyncSession, ctx: Context) -> dict:
     return {"advised_by": who}
 
 
-@effect("confirm_cosign")
-async def _confirm_cosign(session: AsyncSession, ctx: Context) -> dict:
-    for co in ctx.proposal.co_signers:
-        if co.deputy.number == ctx.actor.effective_id:
-            co.confirmed_at = utcnow()
-    return {"deputy": ctx.actor.effective_id}
-
-
 @effect("submit")
 async def _submit(session: AsyncSession, ctx: Context) -> dict:
     proposal = ctx.proposal
@@ -103,7 +80,7 @@ async def _reason(session: AsyncSession, ctx: Context) -> dict:
     return {}
 
 
-for _name in ("withdraw", "return_for_revision", "refer", "close", "reject_adjustment"):
+for _name in ("return_for_revision", "close", "reject_adjustment"):  # refer, withdraw: workflow/engine/screening.py
     EFFECTS[_name] = _reason
 
 
@@ -136,17 +113,36 @@ async def _sign(session: AsyncSession, ctx: Context) -> dict:
 
 @effect("request_adjustment")
 async def _request_adjustment(session: AsyncSession, ctx: Context) -> dict:
-    ctx.assignment.adjustment_reason = ctx.params["reason"]
-    return {"unit": ctx.assignment.unit.code}
+    a = ctx.assignment
+    a.adjustment_reason = ctx.params["reason"]
+    # Staff decide (改派 or 不同意调整) within deadlines.adjustment_decision: a deadline with its cards.
+    a.adjustment_requested_on = ctx.today
+    a.adjustment_decision_due = due_date(ctx.today, ctx.deadlines.adjustment_decision).due
+    return {"unit": a.unit.code, "decision_due": a.adjustment_decision_due}
 
 
 @effect("reassign")
 async def _reassign(session: AsyncSession, ctx: Context) -> dict:
+    """改派: the share goes to `to_unit` (a new share; the old one is handed on). To one of the proposal's
+    co-units, the two swap: the co-unit's share is handed over and it leads; with `keep_as_co` the old
+    lead stays on as a co-unit. A new lead's reply period starts afresh unless the settings keep the old date."""
     code = ctx.params["to_unit"]
     unit, old = ctx.units[code], ctx.assignment
-    new = new_assignment(ctx, unit, old.role, old.reply_due)
+    co_share = next((a for a in ctx.proposal.assignments if a.unit_id == unit.id and a.role == "co"
+                     and a.state in LIVE_ASSIGNMENT_STATES), None)
+    if co_share is not None:
+        move_assignments(ctx, "hand_over", lambda a: a is co_share)
+    new = new_assignment(ctx, unit, old.role, None if ctx.reassign_fresh_period else old.reply_due)
     ctx.proposal.assignments.append(new)
-    return {"unit": old.unit.code, "to_unit": code, "units": unit.name, "sign_due": new.sign_due}
+    kept = None
+    if ctx.params.get("keep_as_co") and old.role == "lead":
+        kept = new_assignment(ctx, old.unit, "co")
+        ctx.proposal.assignments.append(kept)
+    facts = {"unit": old.unit.code, "to_unit": code, "units": unit.name, "sign_due": new.sign_due,
+             "swapped": co_share is not None, "kept_as_co": kept is not None}
+    if new.reply_due is not None:
+        facts["reply_due"] = new.reply_due
+    return facts
 
 
 @effect("log_contact")
@@ -170,69 +166,11 @@ async def _extend_deadline(session: AsyncSession, ctx: Context) -> dict:
     old = ctx.assignment.reply_due
     ctx.assignment.reply_due = ctx.params["due_date"]
     ctx.assignment.reply_due_manual = True
-    return {"unit": ctx.assignment.unit.code, "previous_due": old}
-
-
-@effect("reply")
-async def _reply(session: AsyncSession, ctx: Context) -> dict:
-    a, now = ctx.assignment, utcnow()
-    on_time = a.reply_due is None or ctx.today <= a.reply_due
-    reply = Reply(proposal_id=ctx.proposal.id, assignment_id=a.id, round=ctx.proposal.round,
-                  category=ctx.params["category"], text=ctx.params["text"], signer=ctx.params["signer"],
-                  promise_date=ctx.params.get("promise_date"), on_time=on_time, created_at=now)
-    ctx.proposal.replies.append(reply)
-    if a.first_replied_at is None:
-        a.first_replied_at = now
-    return {"unit": a.unit.code, "on_time": on_time}
-
-
-@effect("evaluate_reply")
-async def _evaluate_reply(session: AsyncSession, ctx: Context) -> dict:
-    waiting = [r for r in ctx.replies_of_latest_round() if ctx.rating_for(r) is None]
-    code = ctx.params.get("unit")
-    if code:
-        waiting = [r for r in waiting if _unit_code(ctx, r.assignment_id) == code]
-        if not waiting:
-            raise InvalidInput(f"单位 {code} 没有待评价的答复。", field="unit")
-    if len(waiting) > 1:
-        raise InvalidInput("有多个主办单位的答复待评价，请用 unit 指明评价哪个单位的答复。", field="unit")
-    reply = waiting[0]
-    rating = ctx.params["rating"]
-    common = dict(proposal_id=ctx.proposal.id, reply_id=reply.id, assignment_id=reply.assignment_id,
-                  deputy_id=_deputy_id(ctx), entered_by=_entered_by(ctx), reason=ctx.params.get("reason", ""))
-    ctx.proposal.evaluations.append(Evaluation(kind="reply", rating=rating, **common))
-    facts = {"unit": _unit_code(ctx, reply.assignment_id), "reply_category": reply.category, "reply_id": reply.id}
-    if reply.category == "A":  # solved: the deputy rates reply and implementation in one form
-        facts["implementation_rating"] = ctx.params.get("implementation_rating", rating)
-        ctx.proposal.evaluations.append(Evaluation(
-            kind="implementation", rating=facts["implementation_rating"], **common))
-    if rating == "unsatisfied":
-        ctx.proposal.unsatisfied_count += 1
-        if ctx.proposal.unsatisfied_count >= 2 and not ctx.proposal.key_supervision:
-            ctx.proposal.key_proposed = True
-            facts["key_proposed"] = True
+    facts = {"unit": ctx.assignment.unit.code, "previous_due": old}
+    # An extension staff grant directly also answers the unit's pending application for one.
+    if await settle_extension_request(session, ctx, "approved", granted=ctx.params["due_date"]) is not None:
+        facts["settled_request"] = True
     return facts
-
-
-@effect("report_progress")
-async def _report_progress(session: AsyncSession, ctx: Context) -> dict:
-    session.add(ProgressReport(assignment_id=ctx.assignment.id, text=ctx.params["text"],
-                               percent=ctx.params["percent"]))
-    return {"unit": ctx.assignment.unit.code}
-
-
-@effect("evaluate_implementation")
-async def _evaluate_implementation(session: AsyncSession, ctx: Context) -> dict:
-    replies = ctx.replies_of_latest_round()
-    in_progress = [r for r in replies if r.category in PROMISING_CATEGORIES] or replies
-    if not in_progress:
-        raise NotAllowed("还没有可评价落实情况的答复。")
-    for reply in in_progress:
-        ctx.proposal.evaluations.append(Evaluation(
-            proposal_id=ctx.proposal.id, reply_id=reply.id, assignment_id=reply.assignment_id, kind="implementation",
-            rating=ctx.params["rating"], reason=ctx.params.get("reason", ""), deputy_id=_deputy_id(ctx),
-            entered_by=_entered_by(ctx)))
-    return {"reply_ids": [r.id for r in in_progress]}
 
 
 @effect("mark_key")
@@ -243,38 +181,25 @@ async def _mark_key(session: AsyncSession, ctx: Context) -> dict:
     return {}
 
 
-def _unit_code(ctx: Context, assignment_id: int) -> str:
-    return next(a.unit.code for a in ctx.proposal.assignments if a.id == assignment_id)
-
-
 # ---------------------------------------------------------------- entering a state
-def _move_assignments(ctx: Context, trigger: str, which) -> None:
-    saved = ctx.assignment
-    for assignment in ctx.proposal.assignments:
-        if which(assignment):
-            ctx.assignment = assignment
-            fire_assignment(ctx, trigger)
-    ctx.assignment = saved
-
-
 def on_enter(ctx: Context, state: str, payload: dict) -> None:
     """What entering `state` does beyond the state itself (pure changes of loaded rows)."""
     p = ctx.proposal
+    lapse_withdrawal_request(ctx, state, payload)
     if state == "rehandling":
         unhappy = {r.assignment_id for r in ctx.replies_of_latest_round()
                    if (e := ctx.rating_for(r)) is not None and e.rating == "unsatisfied"}
         due = due_date(ctx.today, ctx.deadlines.rehandle).due
-        _move_assignments(ctx, "start_rehandling", lambda a: a.id in unhappy and a.state == "replied")
+        move_assignments(ctx, "start_rehandling", lambda a: a.id in unhappy and a.state == "replied")
         for a in p.assignments:
             if a.id in unhappy:
                 a.reply_due = due
         p.round += 1
         payload["rehandle_due"] = due
     elif state == "implementing":
-        in_progress = {r.assignment_id for r in ctx.replies_of_latest_round() if r.category in PROMISING_CATEGORIES}
-        _move_assignments(ctx, "start_implementing", lambda a: a.id in in_progress and a.state == "replied")
+        start_implementing(ctx)
     elif state in FINAL_STATES:
         p.closed_at = utcnow()
-        _move_assignments(ctx, "finish", lambda a: a.state in LIVE_ASSIGNMENT_STATES)
+        move_assignments(ctx, "finish", lambda a: a.state in LIVE_ASSIGNMENT_STATES)
     elif state in ("draft", "submitted"):  # consultation over: a consulted unit that did not answer is done
-        _move_assignments(ctx, "finish", lambda a: a.role == "consult" and a.state == "pending")
+        move_assignments(ctx, "finish", lambda a: a.role == "consult" and a.state == "pending")

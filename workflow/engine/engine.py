@@ -176,6 +176,10 @@ class Engine:
             if raw is None and exc.details.get("field") == "unit":
                 return any(self._open_to(proposal, spec, actor, assignment, {"unit": a.unit.code})
                            for a in proposal.assignments)
+            # Staff enter a co-signer's paper form: open if it is open for one of the co-signers.
+            if raw is None and exc.details.get("field") == "on_behalf_of":
+                return any(self._open_to(proposal, spec, actor, assignment, {"on_behalf_of": c.deputy.number})
+                           for c in proposal.co_signers)
             return False
         except (NotAllowed, Forbidden):
             return False
@@ -227,7 +231,8 @@ class Engine:
     # ------------------------------------------------------------------ checks
     def _context(self, proposal: Proposal, action: str, actor: Actor, params: dict) -> Context:
         return Context(proposal=proposal, action=action, actor=actor, params=params, today=self.clock(),
-                       deadlines=self.settings.deadlines)
+                       deadlines=self.settings.deadlines, rehandle_limit=self.settings.workflow.rehandle_limit,
+                       withdraw_needs_consent=self.settings.workflow.withdraw_needs_co_signer_consent)
 
     @staticmethod
     def _as_deputy(actor: Actor, number: str) -> Actor:
@@ -240,6 +245,8 @@ class Engine:
         actor, proposal = ctx.actor, ctx.proposal
         if actor.kind == "system":
             return actor
+        if spec.actors == {"system"}:
+            raise NotAllowed(f"“{spec.label}”由系统在期限到时自动办理。")
         if actor.kind == "staff":
             if actor.role not in ACTING_ROLES:
                 raise Forbidden("您的账号只能查看，不能办理。")
@@ -247,6 +254,8 @@ class Engine:
                 ctx.assignment = self._assignment_by_unit(ctx, spec, raw.get("unit"), required=False)
                 return actor
             if "deputy" in spec.actors:  # 代录: staff enter a deputy's paper form
+                if spec.deputy_role == "co_signer" and not raw.get("on_behalf_of"):
+                    raise InvalidInput("请选择代哪位联名代表录入。", field="on_behalf_of")
                 number = str(raw.get("on_behalf_of") or proposal.lead_deputy.number)
                 proxy = self._as_deputy(actor, number)
                 self._check_deputy(ctx, spec, number)

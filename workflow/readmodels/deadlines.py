@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from storage.db import Database
 from storage.models import Assignment, Deputy, Proposal, Reply, Unit
@@ -43,20 +43,54 @@ async def open_deadlines(db: Database, settings: Settings, due_by: Optional[dt.d
                 found.append(Due("opinion", a.opinion_due, **base))
             if a.role == "lead" and due_soon(a.reply_due):
                 found.append(Due("reply", a.reply_due, **base))
-        replied = (select(Proposal.id, Proposal.number, Proposal.title, Proposal.lead_deputy_id, Reply.created_at)
-                   .join(Reply, Reply.proposal_id == Proposal.id).where(Proposal.state == "replied")
-                   .order_by(Reply.id))
-        if due_by is not None:  # a rating falls due after its reply: later replies cannot be due yet
-            replied = replied.where(Reply.created_at < dt.datetime.combine(due_by + dt.timedelta(days=1), dt.time()))
-        latest: dict[int, tuple] = {}
-        for pid, number, title, deputy_id, at in (await session.execute(replied)).all():
-            latest[pid] = (number, title, deputy_id, at)
-        numbers = dict((await session.execute(select(Deputy.id, Deputy.number))).all()) if latest else {}
-    dues: dict[dt.date, dt.date] = {}  # replies of a day share their due date
-    for pid, (number, title, deputy_id, at) in latest.items():
-        day = at.date()
-        if day not in dues:
-            dues[day] = due_date(day, settings.deadlines.evaluation).due
-        due = dues[day]
-        found.append(Due("evaluation", due, pid, number or "", title, deputy=numbers.get(deputy_id, "")))
+        found += await _rating_and_promise_dues(session, settings, due_by)
+    return found
+
+
+async def _rating_and_promise_dues(session, settings: Settings, due_by: Optional[dt.date]) -> list[Due]:
+    """The deputy's rating windows (reply ratings from the round's last reply, implementation ratings from
+    the day they were asked for) and the units' promise dates and follow-up answers while 落实中."""
+    found: list[Due] = []
+    period = settings.deadlines.evaluation
+    dues: dict[dt.date, dt.date] = {}  # windows opened on one day share their due date
+
+    def window_due(opened: dt.date) -> dt.date:
+        if opened not in dues:
+            dues[opened] = due_date(opened, period).due
+        return dues[opened]
+
+    replied = (select(Proposal.id, Proposal.number, Proposal.title, Deputy.number, func.max(Reply.replied_on))
+               .join(Reply, (Reply.proposal_id == Proposal.id) & (Reply.round == Proposal.round))
+               .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
+               .where(Proposal.state == "replied")
+               .group_by(Proposal.id, Proposal.number, Proposal.title, Deputy.number))
+    if due_by is not None:  # a window falls due after it opens: later ones cannot be due yet
+        replied = replied.having(func.max(Reply.replied_on) <= due_by)
+    for pid, number, title, deputy, opened in (await session.execute(replied)).all():
+        if opened is not None and (due_by is None or window_due(opened) <= due_by):
+            found.append(Due("evaluation", window_due(opened), pid, number or "", title, deputy=deputy))
+    share = Assignment
+    following = (select(share.id, share.proposal_id, share.rating_opened_on, share.followup_due, Proposal.number,
+                        Proposal.title, Unit.code, Unit.name, Deputy.number.label("deputy"))
+                 .join(Proposal, share.proposal_id == Proposal.id).join(Unit, share.unit_id == Unit.id)
+                 .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
+                 .where(Proposal.state == "implementing", share.state == "implementing", share.role == "lead"))
+    rows = (await session.execute(following)).all()
+    promises: dict[int, Optional[dt.date]] = {}
+    waiting = [r.id for r in rows if r.rating_opened_on is None and r.followup_due is None]
+    if waiting:
+        newest = select(Reply.assignment_id, Reply.promise_date).where(Reply.assignment_id.in_(waiting))
+        for assignment_id, promise in (await session.execute(newest.order_by(Reply.id))).all():
+            promises[assignment_id] = promise  # the newest reply of each unit wins
+    for r in rows:
+        base = dict(proposal_id=r.proposal_id, number=r.number or "", title=r.title, assignment_id=r.id,
+                    unit=r.code, unit_name=r.name)
+        if r.rating_opened_on is not None:
+            due = window_due(r.rating_opened_on)
+            if due_by is None or due <= due_by:
+                found.append(Due("implementation_evaluation", due, deputy=r.deputy, **base))
+        elif r.followup_due is not None and (due_by is None or r.followup_due <= due_by):
+            found.append(Due("followup", r.followup_due, **base))
+        elif (promise := promises.get(r.id)) is not None and (due_by is None or promise <= due_by):
+            found.append(Due("promise", promise, **base))
     return found

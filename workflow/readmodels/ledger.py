@@ -16,7 +16,7 @@ from storage.models import Assignment, CoSigner, Deputy, Evaluation, Proposal, R
 from workflow.domain.definition import (
     ASSIGNMENT_STATES,
     HANDLING_ROLES,
-    RATINGS,
+    RATING_LABELS,
     REPLY_CATEGORIES,
     ROLES,
     STATES,
@@ -70,7 +70,8 @@ async def ledger_chunks(db: Database, year: int, chunk: int = 1000) -> AsyncIter
 async def _details(session: AsyncSession, ids: list[int]):
     co_signers = (await session.execute(
         select(CoSigner.proposal_id, Deputy.name).join(Deputy, Deputy.id == CoSigner.deputy_id)
-        .where(CoSigner.proposal_id.in_(ids)).order_by(CoSigner.id))).all()
+        .where(CoSigner.proposal_id.in_(ids), CoSigner.confirmed_at.is_not(None))  # only confirmed: 联名代表
+        .order_by(CoSigner.id))).all()
     assignments = (await session.execute(
         select(Assignment.id, Assignment.proposal_id, Unit.code, Unit.name, Assignment.role, Assignment.state,
                Assignment.assigned_on, Assignment.sign_due, Assignment.signed_at, Assignment.reply_due,
@@ -115,7 +116,7 @@ def _rows(proposals, co_signers, assignments, replies, evaluations) -> tuple[lis
             _yes(p.key_supervision), p.key_leader, _yes(p.confidential), local(p.submitted_at), local(p.assigned_at),
             "、".join(a[3] for a in live_leads),
             "、".join(a[3] for a in mine if a[4] == "co" and a[5] not in SUPERSEDED_ASSIGNMENT_STATES),
-            reply[1] if reply else "", RATINGS[rated[2]] if rated else "", RATINGS[done[2]] if done else "",
+            reply[1] if reply else "", RATING_LABELS[rated[2]] if rated else "", RATING_LABELS[done[2]] if done else "",
             local(p.closed_at), p.state_reason))
         for a in mine:
             assignment_rows.append(_assignment_row(p, a, replies_of.get(a[0], []), ratings_of))
@@ -129,7 +130,7 @@ def _assignment_row(p, a, replies: list, ratings_of: dict) -> tuple:
     return (p.number, p.title, a[2], a[3], ROLES[a[4]], ASSIGNMENT_STATES[a[5]], a[6], a[7], local(a[8]), a[9],
             local(a[10]), (_yes(replies[0][3]) if replies else ""), _yes(a[11]) if a[4] == "lead" else "",
             len(replies), newest[1] if newest else "", newest[2] if newest else "",
-            RATINGS[rated[2]] if rated else "", RATINGS[done[2]] if done else "")
+            RATING_LABELS[rated[2]] if rated else "", RATING_LABELS[done[2]] if done else "")
 
 
 def reply_category_label(category: str) -> str:
