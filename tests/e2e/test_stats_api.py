@@ -32,11 +32,12 @@ By hand (each proposal once, by its lead unit's current rating of each kind; a m
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from tests.support.api import CHINESE, Api
-from workflow.domain.tallies import DEFINITIONS, RATES
+from workflow.domain.tallies import DEFINITIONS, NO_FEEDBACK_LABELS, RATE_LABELS, RATES
 
 FIELDS = ("assigned", "replied", "reply_rate", "on_time_reply_rate", "reply_satisfaction_rate", "satisfied_only_rate",
           "first_reply_satisfaction_rate", "implementation_satisfaction_rate", "dual_satisfaction_rate", "solved_rate",
@@ -125,3 +126,9 @@ async def test_openapi_describes_every_figure_of_the_stats_with_its_definition(a
     assert set(body) - {"filters"} <= set(described)
     for rate in RATES:
         assert described[rate]["nullable"] is True and described[rate]["description"] == DEFINITIONS[rate]
+
+
+def test_docs_state_every_rate_with_its_dashboard_name():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    for name, label in {**RATE_LABELS, **NO_FEEDBACK_LABELS}.items():
+        assert f"| {label} | `{name}` |" in text, name
