@@ -11,6 +11,7 @@ from typing import Awaitable, Callable, Optional
 
 from storage import bot_store
 from workflow.domain.definition import RATINGS, STATES
+from workflow.domain.errors import InvalidInput
 from workflow.domain.rules import Actor
 from workflow.engine.engine import Engine
 from workflow.readmodels import desk
@@ -36,6 +37,7 @@ class Ask:
     who: bot_store.Identity
     engine: Engine
     settings: Settings
+    dialogue: Dialogue = Dialogue()  # the stored dialogue (a word may keep a pending question in it)
 
     @property
     def db(self):
@@ -106,17 +108,75 @@ async def rate(ask: Ask, m: re.Match) -> Reply:
     label = parts.group("rating")
     action, result = await deputy_actions.rate(ask.engine, ask.who.key, ask.who.name, parts.group("ref"), RATING_IDS[label],
                                      parts.group("reason").strip(), parts.group("unit") or "")
-    return Reply(T.rated(action, result.proposal.ref, label, STATES[result.to_state]))
+    open_now = action == "evaluate_reply" and "evaluate_implementation" in ask.engine.allowed_actions(
+        result.proposal, Actor("deputy", ask.who.key, ask.who.name))
+    return Reply(T.rated(action, result.proposal.ref, label, STATES[result.to_state], open_now))
+
+
+PENDING_WITHDRAWAL = "withdrawal"  # the dialogue's key for a withdrawal asked about (确认撤回？)
 
 
 async def withdraw(ask: Ask, m: re.Match) -> Reply:
-    if not m.group("ref"):
+    """撤回 编号 理由: the engine is asked whether it may be withdrawn, then the deputy is asked to confirm."""
+    ref = m.group("ref")
+    if not ref:
         return Reply(T.WITHDRAW_USAGE)
     reason = (m.group("reason") or "").strip()
     async with ask.db.read() as session:  # someone else's proposal answers as an unknown number does
-        await desk.own_proposal(session, ask.who.key, m.group("ref"))
-    result = await ask.engine.perform(m.group("ref"), "withdraw", ask.actor, {"reason": reason})
-    return Reply(T.withdrawn(result.proposal.ref))
+        proposal = await desk.own_proposal(session, ask.who.key, ref)
+    try:  # not confirmed yet: the engine refuses only for that if everything else allows the withdrawal
+        await ask.engine.perform(ref, "withdraw", ask.actor, {"reason": reason})
+    except InvalidInput as exc:
+        if exc.details.get("field") == "reason":
+            return Reply(T.withdraw_needs_reason(proposal.ref))
+        if exc.details.get("field") != "confirm":
+            raise
+    needs_consent = ask.settings.workflow.withdraw_needs_co_signer_consent and any(
+        c.confirmed_at is not None for c in proposal.co_signers)
+    pending = {**ask.dialogue.data, PENDING_WITHDRAWAL: {"ref": proposal.ref, "reason": reason}}
+    return Reply(T.ask_withdraw(proposal.ref, proposal.title, reason, needs_consent),
+                 Dialogue(ask.dialogue.state, pending))
+
+
+async def confirm_withdraw(ask: Ask, m: re.Match) -> Reply:
+    """确认撤回: the withdrawal asked about last, now confirmed."""
+    pending = ask.dialogue.data.get(PENDING_WITHDRAWAL)
+    if not isinstance(pending, dict) or (m.group("ref") and m.group("ref") != pending.get("ref")):
+        return Reply(T.NO_WITHDRAWAL_PENDING)
+    rest = Dialogue(ask.dialogue.state, {k: v for k, v in ask.dialogue.data.items() if k != PENDING_WITHDRAWAL})
+    result = await ask.engine.perform(pending["ref"], "withdraw", ask.actor,
+                                      {"reason": pending["reason"], "confirm": True})
+    if result.to_state == "withdrawn":
+        return Reply(T.withdrawn(result.proposal.ref), rest)
+    return Reply(T.withdrawal_requested(result.proposal.ref, result.event.payload.get("waiting", "")), rest)
+
+
+async def _withdrawal_ref(ask: Ask, m: re.Match) -> tuple[Optional[str], Optional[Reply]]:
+    ref = m.group("ref")
+    if ref:
+        return ref, None
+    async with ask.db.read() as session:
+        waiting = await desk.pending_withdrawals(session, ask.who.key)
+    if len(waiting) != 1:
+        return None, Reply(T.withdrawal_list(waiting))
+    return waiting[0][0], None
+
+
+async def consent_withdrawal(ask: Ask, m: re.Match) -> Reply:
+    ref, listed = await _withdrawal_ref(ask, m)
+    if listed is not None:
+        return listed
+    result = await ask.engine.perform(ref, "consent_withdrawal", ask.actor)
+    return Reply(T.withdrawal_consented(result.proposal.ref, result.to_state == "withdrawn"))
+
+
+async def refuse_withdrawal(ask: Ask, m: re.Match) -> Reply:
+    ref, listed = await _withdrawal_ref(ask, m)
+    if listed is not None:
+        return listed
+    reason = (m.group("reason") or "").strip()
+    result = await ask.engine.perform(ref, "refuse_withdrawal", ask.actor, {"reason": reason})
+    return Reply(T.withdrawal_refused(result.proposal.ref))
 
 
 async def confirm_cosign(ask: Ask, m: re.Match) -> Reply:
@@ -147,6 +207,10 @@ COMMANDS: list[Command] = [
     Command(re.compile(rf"^(?:进度|查询)(?:\s*(?P<ref>{REF}))?$"), DEPUTY, progress),
     Command(re.compile(rf"^评价(?P<rest>\s*{REF}.*)?$", re.S), DEPUTY, rate),
     Command(re.compile(r"^撤回(?:\s*(?P<ref>\d{4}-\d{1,6})(?:\s+(?P<reason>.*))?)?$", re.S), DEPUTY, withdraw),
+    Command(re.compile(r"^确认撤回(?:\s*(?P<ref>\d{4}-\d{1,6}))?$"), DEPUTY, confirm_withdraw),
+    Command(re.compile(r"^同意撤回(?:\s*(?P<ref>\d{4}-\d{1,6}))?$"), DEPUTY, consent_withdrawal),
+    Command(re.compile(r"^不同意撤回(?:\s*(?P<ref>\d{4}-\d{1,6}))?(?:\s+(?P<reason>.*))?$", re.S), DEPUTY,
+            refuse_withdrawal),
     Command(re.compile(rf"^(?:确认|同意)联名(?:\s*(?P<ref>{REF}))?$"), DEPUTY, confirm_cosign),
     Command(re.compile(r"^(?:我的交办|交办)$"), UNIT, unit_assignments),
 ]

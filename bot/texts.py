@@ -17,7 +17,8 @@ HELP = """您好！我是人大代表建议助手，可以这样用：
 · 进度 2025-001：查看一件建议的办理情况
 · 评价 2025-001 满意（或 基本满意、不满意 理由）
 · 确认联名 d12：同意联名别的代表的建议
-· 撤回 2025-001：交办前撤回建议
+· 撤回 2025-001 理由：交办前撤回建议（再回复“确认撤回”才生效）
+· 同意撤回 2025-001 ／ 不同意撤回 2025-001 理由：答复领衔代表撤回联名建议的申请
 · 继续：回到未写完的草稿；放弃：放弃草稿
 · 解绑：解除微信与代表身份的绑定
 熟练后也可一次发完：
@@ -152,9 +153,26 @@ def summary(draft) -> str:
     return "\n".join(lines)
 
 
+def cosign_status(draft) -> str:
+    """Which co-signers were asked to confirm, and which could not be reached (not bound to WeChat)."""
+    waiting = [name for name, ok in draft.co_signers if not ok]
+    if not waiting:
+        return ""
+    unreachable = [name for name in waiting if name in draft.unreachable]
+    reached = [name for name in waiting if name not in draft.unreachable]
+    lines = []
+    if reached:
+        lines.append(f"已通知{'、'.join(reached)}确认联名。")
+    if unreachable:
+        lines.append(f"{'、'.join(unreachable)}还没有绑定微信，无法通知：请您当面告知，或请人大工作人员"
+                     f"凭其签名的书面材料登记确认。")
+    lines.append("只有确认了的代表才作为联名代表。")
+    return "\n".join(lines)
+
+
 def draft_created(draft) -> str:
-    cosign = "\n已通知联名代表确认联名。" if draft.co_signers else ""
-    return f"草稿已保存。{cosign}\n{summary(draft)}\n\n确认无误请回复“确认提交”。\n{REVIEW_HINT}"
+    cosign = cosign_status(draft)
+    return f"草稿已保存。{chr(10) + cosign if cosign else ''}\n{summary(draft)}\n\n确认无误请回复“确认提交”。\n{REVIEW_HINT}"
 
 
 def revised(draft) -> str:
@@ -165,9 +183,10 @@ def review(draft) -> str:
     return f"{summary(draft)}\n\n{REVIEW_HINT}"
 
 
-def submitted(number: str, title: str) -> str:
+def submitted(number: str, title: str, draft=None) -> str:
+    cosign = cosign_status(draft) if draft is not None else ""
     return (f"建议已提交，编号 {number}。\n《{title}》\n人大工作人员审核后会通知您；"
-            f"随时发送“进度 {number}”查看办理情况。")
+            f"随时发送“进度 {number}”查看办理情况。" + (f"\n{cosign}" if cosign else ""))
 
 
 def ask_abandon(what: str) -> str:
@@ -216,6 +235,7 @@ ACTION_HINTS = {
     "evaluate_reply": "请评价答复：评价 {ref} 满意 ／ 基本满意 ／ 不满意 理由",
     "evaluate_implementation": "请评价落实情况：评价 {ref} 满意 ／ 基本满意 ／ 不满意 理由",
     "withdraw": "如需撤回：撤回 {ref} 理由",
+    "consent_withdrawal": "领衔代表申请撤回：同意请回复“同意撤回 {ref}”，不同意请回复“不同意撤回 {ref} 理由”",
     "confirm_cosign": "同意联名请回复：确认联名 {ref}",
     "submit": "提交请回复：继续 {ref}，再回复“确认提交”",
 }
@@ -235,13 +255,49 @@ def progress(view) -> str:
     return "\n".join(rows)
 
 
-def rated(action: str, ref: str, rating_label: str, to_state_label: str) -> str:
+def rated(action: str, ref: str, rating_label: str, to_state_label: str, implementation_open: bool = False) -> str:
     what = "答复" if action == "evaluate_reply" else "落实情况"
-    return f"已记录您对建议 {ref} {what}的评价：{rating_label}。当前状态：{to_state_label}。感谢您的监督！"
+    text = f"已记录您对建议 {ref} {what}的评价：{rating_label}。当前状态：{to_state_label}。感谢您的监督！"
+    if implementation_open:  # an A reply: what was done is asked separately, never inferred
+        text += f"\n单位答复问题已解决，请再评价落实情况：评价 {ref} 满意 ／ 基本满意 ／ 不满意 理由。"
+    return text
 
 
 RATE_USAGE = "评价的格式：评价 2025-001 满意（或 基本满意；不满意请写理由：评价 2025-001 不满意 还没有开工）。"
 WITHDRAW_USAGE = "撤回的格式：撤回 2025-001 理由。"
+NO_WITHDRAWAL_PENDING = "没有待确认的撤回。如需撤回，请发送：撤回 编号 理由。"
+
+
+def withdraw_needs_reason(ref: str) -> str:
+    return f"撤回建议须写明理由，例如：撤回 {ref} 问题已经解决。"
+
+
+def ask_withdraw(ref: str, title: str, reason: str, needs_consent: bool) -> str:
+    consent = "\n这是联名建议，撤回须经联名代表同意：确认后会请他们表态。" if needs_consent else ""
+    return (f"确认撤回建议 {ref}《{clip(title, 30)}》吗？\n理由：{clip(reason, 200)}{consent}\n"
+            f"确认撤回？确认请回复“确认撤回”；不撤回请回复其他内容。")
+
+
+def withdrawal_requested(ref: str, waiting: str) -> str:
+    return f"已请联名代表（{waiting}）同意撤回建议 {ref}。全部同意后建议即撤回；有人不同意的，会通知您。"
+
+
+def withdrawal_consented(ref: str, withdrawn: bool) -> str:
+    if withdrawn:
+        return f"您已同意撤回。联名代表都已同意，建议 {ref} 已撤回。"
+    return f"您已同意撤回建议 {ref}，正在等待其他联名代表。"
+
+
+def withdrawal_refused(ref: str) -> str:
+    return f"您不同意撤回建议 {ref}，撤回申请已取消，会告知领衔代表。"
+
+
+def withdrawal_list(items) -> str:
+    if not items:
+        return "目前没有等待您表态的撤回申请。"
+    rows = ["以下联名建议的领衔代表申请撤回，请回复“同意撤回 编号”或“不同意撤回 编号 理由”："]
+    rows += [f"{ref}《{clip(title, 30)}》（{lead}代表领衔）" for ref, title, lead in items]
+    return "\n".join(rows)
 PROGRESS_USAGE = "查看进度的格式：进度 2025-001。发送“我的建议”可查看全部编号。"
 
 

@@ -258,3 +258,19 @@ async def test_paper_draft_is_revised_and_submitted_for_the_deputy_and_gets_its_
     detail = await api.detail(number)
     assert detail["state"] == "submitted" and detail["number"] == number
     assert detail["events"][-1]["on_behalf_of"] == {"kind": "deputy", "id": "D002"}
+
+
+async def test_still_unsatisfied_after_rehandling_waits_in_the_deciding_queue_and_staff_decide_on_the_console(
+        api, staff):
+    number = await api.take_to("replied", category="D", co=None)
+    await api.ok(number, "evaluate_reply", rating="unsatisfied", reason="没有具体措施。")
+    await api.reply(await api.link(number, "JYJ"), "D")
+    await api.ok(number, "evaluate_reply", rating="unsatisfied", reason="仍没有措施。")
+    queue = await _page(staff, "/console?q=deciding")
+    assert number in queue and "待研究处理" in queue
+    page = await _page(staff, f"/console/proposals/{number}")
+    assert "研究处理" in page and "组织当面协商" in page
+    response = await _act(staff, number, "decide", decision="face_to_face", text="约请代表与县教育局当面协商。")
+    assert response.status == 303
+    detail = await api.detail(number)
+    assert detail["state"] == "rehandling" and detail["round"] == 3

@@ -220,7 +220,7 @@ async def test_the_rating_window_closes_with_no_feedback_and_late_ratings_are_re
                                                                                      client, auth):
     await seed(db)
     number, units = await assigned(engine)
-    r = await reply(engine, number, units["JYJ"], "A")
+    await reply(engine, number, units["JYJ"], "A")
     clock.today += dt.timedelta(days=40)  # past 15 working days from the reply's date
     with pytest.raises(NotAllowed, match="未反馈"):
         await engine.perform(number, "evaluate_reply", DEPUTY, {"rating": "satisfied"})
@@ -257,3 +257,23 @@ async def _outbox(db, event_id):
 
     async with db.read() as session:
         return list((await session.execute(select(OutboxMessage).where(OutboxMessage.event_id == event_id))).scalars())
+
+
+async def test_bot_rating_of_a_fenban_proposal_names_each_unit_and_an_a_reply_asks_for_implementation(
+        aiohttp_client, db, engine, settings, auth):
+    from tests.support.bot import bind, bot_client
+
+    await seed(db)
+    client, wechat, _ = await bot_client(aiohttp_client, settings, engine)
+    await bind(client, auth, wechat, "o_d1", "D001")
+    number, units = await assigned(engine, ("JYJ", "CZJ"))
+    await reply(engine, number, units["JYJ"], "A")
+    await reply(engine, number, units["CZJ"], "D")
+    answer = (await wechat.text("o_d1", f"评价 {number} 满意")).text
+    assert f"评价 {number} JYJ 满意" in answer and f"评价 {number} CZJ 满意" in answer  # which unit, asked back
+    answer = (await wechat.text("o_d1", f"评价 {number} JYJ 满意")).text
+    assert "已记录" in answer
+    answer = (await wechat.text("o_d1", f"评价 {number} CZJ 基本满意")).text
+    assert "落实中" in answer and "请再评价落实情况" in answer  # JYJ's A reply: what was done is asked apart
+    answer = (await wechat.text("o_d1", f"评价 {number} 满意")).text
+    assert "落实情况" in answer and "办结" in answer

@@ -17,6 +17,7 @@ from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     ACTIONS,
     ASSIGNMENT_STATES,
+    DECISIONS,
     HANDLING_ROLES,
     LIVE_ASSIGNMENT_STATES,
     RATINGS,
@@ -27,12 +28,12 @@ from workflow.domain.definition import (
 )
 from workflow.settings import Settings
 
-CHOICE_LABELS = {**RATINGS, **{k: f"{k} 类：{v}" for k, v in REPLY_CATEGORIES.items()}}
+CHOICE_LABELS = {**RATINGS, **{k: f"{k} 类：{v}" for k, v in REPLY_CATEGORIES.items()}, **DECISIONS}
 GROUPS = {"staff": "办理", "deputy": "代录：代表的纸质意见", "unit": "代录：承办单位的书面材料"}
-CONFIRM = {"refer": "转为参阅件后不能再作为建议办理，确定吗？", "close": "办结后不能再办理，确定吗？",
+CONFIRM = {"refer": "不作为代表建议处理后，不能再作为代表建议办理，确定吗？", "close": "办结后不能再办理，确定吗？",
            "return_for_revision": "确定退回代表修改吗？"}
 # The committee's usual next steps first; the rest in the table's order.
-FIRST = ["accept", "assign", "give_advice", "reassign", "reject_adjustment", "mark_key", "extend_deadline"]
+FIRST = ["accept", "assign", "give_advice", "decide", "reassign", "reject_adjustment", "mark_key", "extend_deadline"]
 
 
 @dataclass
@@ -183,8 +184,13 @@ def _unit_field(spec: Action, param: Param, ctx: FormContext, values: Mapping[st
 
 def _on_behalf(spec: Action, proposal: Proposal, values: Mapping[str, Any]) -> Field:
     if spec.deputy_role == "co_signer":
-        options = [(c.deputy.number, f"{c.deputy.name}（联名代表，{c.deputy.number}）")
-                   for c in proposal.co_signers if c.confirmed_at is None]
+        # Confirming: the co-signers not confirmed yet; answering a withdrawal: the confirmed ones yet to answer.
+        if spec.id == "confirm_cosign":
+            waiting = [c for c in proposal.co_signers if c.confirmed_at is None]
+        else:
+            waiting = [c for c in proposal.co_signers
+                       if c.confirmed_at is not None and getattr(c, "withdrawal_consent_at", None) is None]
+        options = [(c.deputy.number, f"{c.deputy.name}（联名代表，{c.deputy.number}）") for c in waiting]
     else:
         lead = proposal.lead_deputy
         options = [(lead.number, f"{lead.name}（领衔代表，{lead.number}）")]

@@ -46,6 +46,8 @@ BUCKETS = [
            lambda today: Proposal.state == "accepted"),
     Bucket("adjustment", "申请调整", "承办单位申请调整（改派），等待改派或不同意调整。",
            lambda today: _has_assignment(Assignment.state == "adjustment_requested")),
+    Bucket("deciding", "待研究处理", "重新办理后代表仍不满意，等待工作人员研究处理：重点督办、当面协商、书面处理意见或说明理由办结。",
+           lambda today: Proposal.state == "awaiting_decision"),
     Bucket("overdue", "逾期", "承办单位逾期未签收或逾期未答复。", _overdue),
     Bucket("unsatisfied", "不满意 / 建议重点督办", "代表对答复不满意正在重新办理，或两次不满意、建议列为重点督办。",
            lambda today: or_(Proposal.state == "rehandling",

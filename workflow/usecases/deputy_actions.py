@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from storage.db import Database
 from storage.models import ProposalAttachment, utcnow
 from storage.uow import UnitOfWork
-from workflow.domain.definition import PRE_SUBMISSION_STATES, STATES
-from workflow.domain.errors import NotAllowed
+from workflow.domain.definition import PRE_SUBMISSION_STATES, STATES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.errors import InvalidInput, NotAllowed
 from workflow.domain.params import web_url
 from workflow.domain.rules import Actor
 from workflow.readmodels.desk import own_proposal
@@ -42,6 +42,21 @@ async def rate(engine, number: str, name: str, ref: str, rating: str, reason: st
             raise NotAllowed("评价由领衔代表进行。", allowed=list(allowed))
         raise NotAllowed(f"建议 {p.ref} 目前{STATES[p.state]}，没有待评价的答复或落实情况。", allowed=list(allowed))
     params = {"rating": rating, "reason": reason}
-    if unit and action == "evaluate_reply":
+    if unit:
         params["unit"] = unit
-    return action, await engine.perform(p.ref, action, actor, params)
+    try:
+        return action, await engine.perform(p.ref, action, actor, params)
+    except InvalidInput as exc:
+        if exc.details.get("field") != "unit":
+            raise
+        raise InvalidInput(_which_unit(p, action), field="unit") from None
+
+
+def _which_unit(p, action: str) -> str:
+    """分办: each lead unit is rated apart; the deputy names the unit (by its code)."""
+    leads = [a for a in p.assignments if a.role == "lead" and a.state not in SUPERSEDED_ASSIGNMENT_STATES]
+    what = "答复" if action == "evaluate_reply" else "落实情况"
+    lines = [f"这件建议有 {len(leads)} 个主办单位，请逐个评价{what}，例如："]
+    lines += [f"评价 {p.ref} {a.unit.code} 满意（{a.unit.name}）" for a in leads]
+    lines.append("也可以打开答复通知中的链接，逐个单位评价。")
+    return "\n".join(lines)
