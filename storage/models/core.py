@@ -373,7 +373,7 @@ class ReminderSent(Base):
     key: Mapped[str] = mapped_column(String(128), unique=True)
     assignment_id: Mapped[Optional[int]] = mapped_column(Integer)
     proposal_id: Mapped[int] = mapped_column(Integer)
-    deadline: Mapped[str] = mapped_column(String(16))  # sign | opinion | reply | evaluation
+    deadline: Mapped[str] = mapped_column(String(32))  # a kind of workflow.domain.cards.DEADLINE_LABELS
     card: Mapped[str] = mapped_column(String(8))  # yellow | red
     due: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -41,9 +41,14 @@ EXPECTED_PROPOSAL_EDGES: dict[str, set] = {
     "revise": _stay("draft"),
     "request_consultation": _to("consulting", "draft"),
     "give_advice": _to("draft", "consulting"),
-    "confirm_cosign": _stay("draft", "consulting", "submitted", "accepted"),
+    # A co-signer may confirm after 交办 too (issue 10, item 20).
+    "confirm_cosign": _stay("draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied",
+                            "rehandling", "awaiting_decision", "implementing"),
     "submit": _to("submitted", "draft", "consulting"),
-    "withdraw": _to("withdrawn", "submitted", "accepted"),
+    # A joint proposal may wait for its co-signers' consent (issue 10, item 21).
+    "withdraw": _to("withdrawn", "submitted", "accepted") | _stay("submitted", "accepted"),
+    "consent_withdrawal": _to("withdrawn", "submitted", "accepted") | _stay("submitted", "accepted"),
+    "refuse_withdrawal": _stay("submitted", "accepted"),
     "return_for_revision": _to("draft", "submitted"),
     "refer": _to("referred", "submitted"),
     "accept": _to("accepted", "submitted"),
@@ -55,6 +60,9 @@ EXPECTED_PROPOSAL_EDGES: dict[str, set] = {
     "log_contact": _stay("assigned", "handling", "rehandling", "replied", "implementing"),
     "submit_opinion": _stay("assigned", "handling", "rehandling"),
     "extend_deadline": _stay("assigned", "handling", "rehandling"),
+    "request_extension": _stay("assigned", "handling", "rehandling"),
+    "approve_extension": _stay("assigned", "handling", "rehandling"),
+    "refuse_extension": _stay("assigned", "handling", "rehandling"),
     "reply": _to("replied", "handling", "rehandling") | _stay("handling", "rehandling"),
     "evaluate_reply": _stay("replied") | _to("rehandling", "replied") | _to("implementing", "replied")
     | _to("closed", "replied") | _to("awaiting_decision", "replied"),
@@ -80,6 +88,10 @@ EXPECTED_ASSIGNMENT_EDGES: dict[str, set] = {
     "report_progress": _stay("implementing"),
     "answer_again": _stay("implementing"),
     "extend_deadline": _stay("pending", "signed", "rehandling"),
+    "request_extension": _stay("signed", "rehandling"),
+    "approve_extension": _stay("signed", "rehandling"),
+    "refuse_extension": _stay("signed", "rehandling"),
+    "hand_over": _to("reassigned", "pending", "signed", "adjustment_requested"),
     "give_advice": _to("advised", "pending"),
     "start_rehandling": _to("rehandling", "replied"),
     "start_implementing": _to("implementing", "replied"),
@@ -93,7 +105,8 @@ CONTRACT_ACTIONS = {
     "assign", "sign", "request_adjustment", "log_contact", "submit_opinion", "reply", "evaluate_reply",
     "report_progress", "evaluate_implementation", "mark_key", "close",
 }
-EXTRA_ACTIONS = {"revise", "confirm_cosign", "reassign", "reject_adjustment", "extend_deadline",
+EXTRA_ACTIONS = {"revise", "confirm_cosign", "consent_withdrawal", "refuse_withdrawal", "reassign",
+                 "reject_adjustment", "extend_deadline", "request_extension", "approve_extension", "refuse_extension",
                  "answer_again", "decide", "lapse_rating", "open_implementation_rating"}
 CONTRACT_STATES = {
     "draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied", "rehandling",

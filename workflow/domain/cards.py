@@ -12,9 +12,12 @@ from workflow.domain.deadlines import working_days_between
 
 DEADLINE_LABELS = {"sign": "签收期限", "opinion": "协办意见期限", "reply": "答复期限", "evaluation": "代表评价期限",
                    "implementation_evaluation": "落实评价期限", "promise": "承诺解决时间",
-                   "followup": "重新承诺或再次答复期限"}
+                   "followup": "重新承诺或再次答复期限", "adjustment_decision": "调整申请处理期限"}
 # The deputy's own deadlines: a yellow card reminds the deputy; past them the engine records 未反馈.
 DEPUTY_DEADLINES = frozenset({"evaluation", "implementation_evaluation"})
+# Staff's own deadlines (deciding a unit's adjustment request): the yellow card reminds staff, the red
+# one goes to supervisors too.
+STAFF_DEADLINES = frozenset({"adjustment_decision"})
 
 
 @dataclass
@@ -53,6 +56,10 @@ def card_recipients(item: Due, card: str) -> list[tuple[str, str, str]]:
         if card == "yellow":
             return [("evaluation_reminder", "deputy", item.deputy)]
         return [("reminder_red", "staff", "*")]
+    if item.deadline in STAFF_DEADLINES:
+        if card == "yellow":
+            return [("reminder_yellow", "staff", "*")]
+        return [("reminder_red", "supervisor", "*"), ("reminder_red", "staff", "*")]
     if card == "yellow":
         return [("reminder_yellow", "unit", item.unit)]
     return [("reminder_red", "supervisor", "*"), ("reminder_red", "staff", "*"), ("reminder_yellow", "unit", item.unit)]

@@ -255,7 +255,7 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
            description="正式提交，获得建议编号。"),
     Action("withdraw", "撤回建议", frozenset({"deputy"}), (
         _p("reason", "撤回理由", "textarea"), _p("confirm", "确认撤回这件建议", "bool", required=False)),
-        guards=("withdrawal_confirmed", "withdrawal_not_requested"),
+        guards=("withdrawal_not_requested", "withdrawal_confirmed"),
         description="交办前可撤回，须写明理由并确认；按设置，联名建议须经联名代表同意。"),
     Action("consent_withdrawal", "同意撤回", frozenset({"deputy"}), deputy_role="co_signer",
            guards=("awaits_withdrawal_consent",), description="联名代表同意领衔代表撤回这件建议。"),

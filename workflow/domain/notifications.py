@@ -135,6 +135,9 @@ ROUTES: dict[str, tuple[Route, ...]] = {
                Route("rehandling_started", "lead_units", when="entered_rehandling")),
     "mark_key": (Route("key_supervision", "lead_deputy"), Route("key_supervision", "lead_units")),
     "extend_deadline": (Route("deadline_extended", "acting_unit"), Route("deadline_extended", "lead_deputy")),
+    "request_extension": (Route("extension_requested", "staff"),),
+    "approve_extension": (Route("extension_approved", "acting_unit"), Route("deadline_extended", "lead_deputy")),
+    "refuse_extension": (Route("extension_refused", "acting_unit"), Route("extension_refused_deputy", "lead_deputy")),
 }
 # Whatever the action, entering one of these states tells these people.
 ON_ENTERING: dict[str, tuple[Route, ...]] = {

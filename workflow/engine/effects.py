@@ -118,7 +118,7 @@ async def _request_adjustment(session: AsyncSession, ctx: Context) -> dict:
     # Staff decide (改派 or 不同意调整) within deadlines.adjustment_decision: a deadline with its cards.
     a.adjustment_requested_on = ctx.today
     a.adjustment_decision_due = due_date(ctx.today, ctx.deadlines.adjustment_decision).due
-    return {"unit": a.unit.code, "decision_due": a.adjustment_decision_due}
+    return {"unit": a.unit.code, "unit_name": a.unit.name, "decision_due": a.adjustment_decision_due}
 
 
 @effect("reassign")

@@ -46,6 +46,7 @@ from workflow.settings import Settings
 
 log = logging.getLogger("jianyi.engine")
 CONFLICT = "这件建议刚刚被别人处理过，请刷新后再试。"
+EXTENSION_DECISIONS = ("approve_extension", "refuse_extension")  # staff answer a unit's 延期申请
 BUSY = "系统繁忙，这件建议正在被处理，请稍后再试。"
 
 
@@ -185,6 +186,26 @@ class Engine:
             return False
         return True
 
+    def refusals(self, proposal: Proposal, actor: Actor, assignment: Optional[Assignment] = None) -> dict[str, str]:
+        """Why actions open to `actor` in this state are closed now: {action: the guard's reason}. Only a
+        guard's refusal is listed (so a unit's page can say why its 答复 form is not there), never an action
+        of another actor, role or state."""
+        found = {}
+        for action_id, spec in ACTIONS.items():
+            if not proposal_action_possible(action_id, proposal.state):
+                continue
+            try:
+                ctx = self._context(proposal, spec.id, actor, {})
+                ctx.actor = self._effective_actor(ctx, spec, {}, assignment)
+                self._check_state(ctx, spec)
+            except (InvalidInput, NotAllowed, Forbidden):
+                continue
+            try:
+                self._check_guards(ctx, spec, include_input=False)
+            except NotAllowed as exc:
+                found[action_id] = exc.message
+        return found
+
     # ------------------------------------------------------------------ the one transaction
     async def _apply(self, session: AsyncSession, proposal: Proposal, action: str, actor: Actor,
                      raw: dict) -> ActionResult:
@@ -232,7 +253,8 @@ class Engine:
     def _context(self, proposal: Proposal, action: str, actor: Actor, params: dict) -> Context:
         return Context(proposal=proposal, action=action, actor=actor, params=params, today=self.clock(),
                        deadlines=self.settings.deadlines, rehandle_limit=self.settings.workflow.rehandle_limit,
-                       withdraw_needs_consent=self.settings.workflow.withdraw_needs_co_signer_consent)
+                       withdraw_needs_consent=self.settings.workflow.withdraw_needs_co_signer_consent,
+                       reassign_fresh_period=self.settings.workflow.reassign_fresh_period)
 
     @staticmethod
     def _as_deputy(actor: Actor, number: str) -> Actor:
@@ -302,11 +324,13 @@ class Engine:
                 raise InvalidInput(f"单位 {code} 没有承办这件建议。", field="unit")
             return found[0]
         if not spec.assignment_level or not (required or spec.id in ("extend_deadline", "reassign",
-                                                                    "reject_adjustment")):
+                                                                    "reject_adjustment", *EXTENSION_DECISIONS)):
             return None
         candidates = [a for a in live if a.role == "lead"] if spec.id == "extend_deadline" else live
         if spec.id in ("reassign", "reject_adjustment"):
             candidates = [a for a in live if a.state == "adjustment_requested"]
+        if spec.id in EXTENSION_DECISIONS:  # the unit whose application waits
+            candidates = [a for a in live if a.extension_requested_due is not None]
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:

@@ -44,6 +44,7 @@ async def open_deadlines(db: Database, settings: Settings, due_by: Optional[dt.d
             if a.role == "lead" and due_soon(a.reply_due):
                 found.append(Due("reply", a.reply_due, **base))
         found += await _rating_and_promise_dues(session, settings, due_by)
+        found += await _adjustment_decision_dues(session, due_by)
     return found
 
 
@@ -94,3 +95,19 @@ async def _rating_and_promise_dues(session, settings: Settings, due_by: Optional
         elif (promise := promises.get(r.id)) is not None and (due_by is None or promise <= due_by):
             found.append(Due("promise", promise, **base))
     return found
+
+
+async def _adjustment_decision_dues(session, due_by: Optional[dt.date]) -> list[Due]:
+    """Staff's decision on each adjustment request still waiting (改派 or 不同意调整), due
+    deadlines.adjustment_decision after the unit asked (the date stored when it asked)."""
+    share = Assignment
+    query = (select(share.id, share.proposal_id, share.adjustment_decision_due, Proposal.number, Proposal.title,
+                    Unit.code, Unit.name)
+             .join(Proposal, share.proposal_id == Proposal.id).join(Unit, share.unit_id == Unit.id)
+             .where(share.state == "adjustment_requested", share.adjustment_decision_due.is_not(None),
+                    Proposal.state.in_(HANDLED_STATES)))
+    if due_by is not None:
+        query = query.where(share.adjustment_decision_due <= due_by)
+    return [Due("adjustment_decision", r.adjustment_decision_due, r.proposal_id, r.number or "", r.title,
+                assignment_id=r.id, unit=r.code, unit_name=r.name)
+            for r in (await session.execute(query)).all()]

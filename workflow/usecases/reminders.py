@@ -70,7 +70,7 @@ async def _recompute(db: Database, settings: Settings, version: str) -> int:
             rows = (await session.execute(select(Assignment).where(
                 Assignment.state.in_(sorted(AWAITING_REPLY_STATES))))).scalars()
             for a in rows:
-                before = (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due)
+                before = (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due, a.adjustment_decision_due)
                 if d.sign.unit == "working_days" and a.sign_due:
                     a.sign_due = due_date(a.assigned_on, d.sign).due
                 if d.adjustment.unit == "working_days" and a.adjustment_due:
@@ -80,5 +80,9 @@ async def _recompute(db: Database, settings: Settings, version: str) -> int:
                 if (d.reply.unit == "working_days" and a.reply_due and not a.reply_due_manual
                         and a.state != "rehandling"):
                     a.reply_due = due_date(a.assigned_on, d.reply).due
-                changed += before != (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due)
+                if (d.adjustment_decision.unit == "working_days" and a.adjustment_decision_due
+                        and a.adjustment_requested_on):
+                    a.adjustment_decision_due = due_date(a.adjustment_requested_on, d.adjustment_decision).due
+                changed += before != (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due,
+                                      a.adjustment_decision_due)
     return changed

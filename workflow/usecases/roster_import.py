@@ -40,6 +40,7 @@ KINDS = {
         "name": ["姓名", "代表姓名", "name"],
         "delegation": ["代表团/选区", "代表团", "选区", "所在代表团", "选举单位", "delegation", "district"],
         "phone": ["电话", "手机", "手机号", "手机号码", "联系电话", "电话号码", "phone", "mobile", "tel"],
+        "work_unit": ["工作单位", "工作单位及职务", "单位及职务", "工作单位和职务", "work_unit", "employer"],
         "term": ["届次", "届别", "term"],
     }),
     "units": dict(label="承办单位名册", model=Unit, key="code", fields=UNIT_FIELDS, columns={

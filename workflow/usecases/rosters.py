@@ -10,7 +10,7 @@ from storage.uow import UnitOfWork
 from workflow.domain.errors import InvalidInput
 
 DEPUTY_FIELDS = {"number": ("代表证号", 32, True), "name": ("姓名", 64, True), "delegation": ("代表团/选区", 128, False),
-                 "phone": ("电话", 32, False), "term": ("届次", 32, False)}
+                 "phone": ("电话", 32, False), "work_unit": ("工作单位", 128, False), "term": ("届次", 32, False)}
 UNIT_FIELDS = {"code": ("单位代码", 32, True), "name": ("单位名称", 128, True), "contact_name": ("联系人", 64, False),
                "contact_phone": ("联系电话", 32, False)}
 
@@ -30,7 +30,8 @@ def clean_record(fields: dict, raw: Mapping[str, Any]) -> dict[str, str]:
 
 
 def deputy_dict(d: Deputy) -> dict:
-    return {"number": d.number, "name": d.name, "delegation": d.delegation, "phone": d.phone, "term": d.term,
+    return {"number": d.number, "name": d.name, "delegation": d.delegation, "phone": d.phone, "work_unit": d.work_unit,
+            "term": d.term,
             "active": d.active, "bound": d.openid is not None}
 
 
