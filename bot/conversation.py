@@ -207,7 +207,7 @@ class Conversation:
         try:
             with once(msg.key):  # run again after a takeover, each engine write still happens once
                 if isinstance(route, Word):
-                    new, text, forget = await self._word(route, msg.from_user, who)
+                    new, text, forget = await self._word(route, msg.from_user, who, plan.stored)
                 else:
                     new, text = await self._perform(who, route)
                     forget = False
@@ -250,8 +250,9 @@ class Conversation:
         facts = await self._facts(session, who, current, said)
         return Stepped(said, D.step(current, said, facts))
 
-    def _ask(self, openid: str, who) -> commands.Ask:
-        return commands.Ask(openid, who, self.engine, self.settings)
+    def _ask(self, openid: str, who, stored=None) -> commands.Ask:
+        dialogue = D.Dialogue(stored.state, stored.data) if stored is not None else D.Dialogue()
+        return commands.Ask(openid, who, self.engine, self.settings, dialogue)
 
     async def _facts(self, session: AsyncSession, who, current: D.Dialogue, said, ref: Optional[str] = None) -> D.Facts:
         need = D.needs(current, said)
@@ -267,9 +268,9 @@ class Conversation:
         return D.Facts(self.settings.workflow.categories, who.key, draft, roster, drafts)
 
     # ------------------------------------------------------------ after the claim
-    async def _word(self, route: Word, openid: str, who) -> tuple[Optional[D.Dialogue], str, bool]:
+    async def _word(self, route: Word, openid: str, who, stored=None) -> tuple[Optional[D.Dialogue], str, bool]:
         try:
-            reply = await route.command.handler(self._ask(openid, who), route.match)
+            reply = await route.command.handler(self._ask(openid, who, stored), route.match)
         except USER_ERRORS as exc:
             return None, exc.message, False
         return reply.dialogue, reply.text, reply.forget_dialogue

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from typing import Optional, Union
 
+from workflow.domain.cosigners import resolve_co_signers, split_names
+
 from . import texts as T
 from .quick_form import PROPOSE, is_form, parse_form
 
@@ -56,7 +58,6 @@ YES_WORDS = {"确定", "是", "是的", "确认", "好", "放弃"}
 SKIP_WORDS = {"跳过", "不确定", "不知道"}
 _RESUME = re.compile(r"^继续\s*(d\d{1,12}|\d{4}-\d{1,6})?$")
 _EDIT = re.compile(r"^修改\s*(标题|内容|类别)\s*[：:]?\s*(.*)$", re.S)
-_NAME_SPLIT = re.compile(r"[、,，;；\s]+")
 
 
 # ---------------------------------------------------------------- what to look up
@@ -201,26 +202,20 @@ def _pick_category(d: Dialogue, text: str, facts: Facts) -> Step:
 
 
 def _names(text: str) -> list[str]:
-    return [n for n in _NAME_SPLIT.split(text or "") if n]
+    return split_names(text)
 
 
 def _cosigners(d: Dialogue, text: str, facts: Facts) -> Step:
-    """Resolve the names or numbers typed; ask back for unknown or ambiguous ones; create when all are known."""
+    """Resolve the names or numbers typed (workflow.domain.cosigners, as the console does); ask back for
+    unknown or ambiguous ones; create when all are known."""
     names = [] if _word(text) in T.NONE_WORDS else _names(text)
-    chosen = [list(c) for c in d.data.get("co_signers", [])]
-    missing, pending, note = [], [], ""
-    for token in names:
-        matches = facts.roster.get(token, ())
-        if not matches:
-            missing.append(token)
-        elif len(matches) == 1:
-            chosen.append([matches[0].number, matches[0].name])
-        else:
-            pending.append({"token": token, "choices": [[p.number, p.name, p.delegation] for p in matches]})
-    if missing:
-        return Step(d, T.names_not_found(missing))
-    if any(number == facts.me for number, _ in chosen):
-        chosen, note = [c for c in chosen if c[0] != facts.me], T.SELF_COSIGN
+    found = resolve_co_signers(names, facts.roster, facts.me)
+    if found.missing:
+        return Step(d, T.names_not_found(found.missing))
+    chosen = [list(c) for c in d.data.get("co_signers", [])] + [list(c) for c in found.chosen]
+    pending = [{"token": a.token, "choices": [[p.number, p.name, p.delegation] for p in a.candidates]}
+               for a in found.ambiguous]
+    note = T.SELF_COSIGN if found.named_self else ""
     data = {**d.data, "co_signers": _unique(chosen)}
     if pending:
         first = pending[0]
@@ -366,7 +361,7 @@ def _outcome(d: Dialogue, said: Union[Done, Failed], facts: Facts) -> Step:
     if isinstance(intent, CreateDraft):
         return Step(Dialogue(REVIEW, {"ref": said.result["ref"]}), T.draft_created(facts.draft))
     if isinstance(intent, Submit):
-        return Step(Dialogue(), T.submitted(said.result["number"], said.result.get("title", "")))
+        return Step(Dialogue(), T.submitted(said.result["number"], said.result.get("title", ""), facts.draft))
     if isinstance(intent, Revise):
         return Step(Dialogue(REVIEW, {"ref": intent.ref}), T.revised(facts.draft))
     if isinstance(intent, Consult):

@@ -107,8 +107,9 @@ async def test_refer_needs_a_reason_from_the_legal_list_and_ends_the_proposal(ap
     answer = await api.act(number, "refer", reason="我不喜欢这条建议")
     assert answer.status == 400 and CHINESE.search(answer.message())
     assert await api.events(number) == before
-    detail = await api.ok(number, "refer", reason=REFERRAL_REASONS[2], note="属于信访事项，转信访局。")
-    assert detail["state"] == "referred"
+    detail = await api.ok(number, "refer", reason=REFERRAL_REASONS[2], disposition="作代表来信处理",
+                          note="属于信访事项，转信访局。")
+    assert detail["state"] == "referred" and detail["disposition"] == "作代表来信处理"
     assert REFERRAL_REASONS[2] in detail["reason"]
     answer = await api.act(number, "accept", category="教育")
     assert answer.status == 409 and answer.body["allowed_actions"] == []
@@ -116,7 +117,7 @@ async def test_refer_needs_a_reason_from_the_legal_list_and_ends_the_proposal(ap
 
 async def test_withdraw_is_open_before_assignment_only(api):
     number = await api.take_to("accepted")
-    detail = await api.ok(number, "withdraw", reason="问题已在会前解决。")
+    detail = await api.ok(number, "withdraw", reason="问题已在会前解决。", confirm=True)
     assert detail["state"] == "withdrawn"
     assert _event(detail, "withdraw")["on_behalf_of"] == {"kind": "deputy", "id": "D001"}
 

@@ -186,7 +186,7 @@ async def test_withdraw_before_assignment_only(chat, auth):
     client, wechat = chat
     number = await _submit_form(wechat)
     first = await _submit_form(wechat, form=FORM.replace("公交站", "路灯"))
-    await converse(wechat, "o_zhang", [(f"撤回 {number} 重复了", f"建议 {number} 已撤回")])
+    await converse(wechat, "o_zhang", [(f"撤回 {number} 重复了", "确认撤回？"), ("确认撤回", f"建议 {number} 已撤回")])
     await add_unit(client, auth, "JTJ", "县交通局")
     for body in ({"action": "accept", "category": "城建"}, {"action": "assign", "lead_units": ["JTJ"]}):
         assert (await client.post(f"/api/v1/proposals/{first}/actions", json=body, headers=auth)).status == 200

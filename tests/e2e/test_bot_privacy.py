@@ -30,5 +30,6 @@ async def test_withdrawing_someone_elses_proposal_answers_as_an_unknown_number_d
 async def test_the_lead_deputy_still_withdraws_their_own(aiohttp_client, settings, engine, auth):
     client, wechat, number = await _two_deputies(aiohttp_client, settings, engine, auth)
     await wechat.text("o_zhang", f"撤回 {number} 已另行反映")
+    await wechat.text("o_zhang", "确认撤回")
     detail = await (await client.get(f"/api/v1/proposals/{number}", headers=auth)).json()
     assert detail["state"] == "withdrawn"

@@ -69,8 +69,11 @@ def test_a_satisfied_rating_tells_only_the_lead_unit_and_closing_tells_every_dep
 
 
 def test_a_staff_decision_on_a_submission_is_told_to_the_deputy_by_its_own_template():
-    for action in ("accept", "refer", "return_for_revision"):
+    for action in ("accept", "return_for_revision"):
         assert _heard(action, "submitted", "accepted") == {(f"proposal_{action}", ("deputy", "D1"))}
+    # Not a deputy's suggestion: the lead and each confirmed co-signer hear the reason and the disposition.
+    assert _heard("refer", "submitted", "referred") == {("proposal_refer", ("deputy", "D1")),
+                                                         ("proposal_refer", ("deputy", "D2"))}
 
 
 def test_a_new_draft_asks_only_the_co_signers_who_have_not_confirmed():

@@ -3,7 +3,6 @@ a form for each action open now; paper proposals entered for a deputy; unit link
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
 from aiohttp import web
@@ -17,9 +16,10 @@ from web.forms import path_id
 from web.json_shapes import proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
+from workflow.domain.cosigners import candidate_label, resolve_co_signers, split_names
 from workflow.domain.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
 from workflow.errors import USER_ERRORS, NotFound
-from workflow.readmodels import meeting_results
+from workflow.readmodels import desk, meeting_results
 from workflow.usecases import accounts
 from workflow.usecases.links import reissue_link
 
@@ -138,7 +138,16 @@ async def revoke_link(request: web.Request) -> web.Response:
 
 
 # ------------------------------------------------------------------ paper proposals (代录)
-_SPLIT = re.compile(r"[\s,，、;；]+")
+def _co_signer_problem(found) -> str:
+    """Why the co-signers typed cannot be entered: a name on no roster line, or a name several deputies share."""
+    if found.missing:
+        listed = "、".join(f"“{t}”" for t in found.missing)
+        return f"代表名册中没有找到联名代表{listed}，请检查姓名或改填代表证号。"
+    if found.ambiguous:
+        first = found.ambiguous[0]
+        people = "、".join(candidate_label(c) for c in first.candidates)
+        return f"名叫“{first.token}”的代表有 {len(first.candidates)} 位：{people}。请改填其中一位的代表证号。"
+    return ""
 
 
 async def _new_page(request: web.Request, values: Mapping[str, Any] | None = None, error: str = "",
@@ -166,10 +175,17 @@ async def create(request: web.Request) -> web.Response:
     form = await request.post()
     text = {k: v if isinstance(v := form.get(k), str) else "" for k in
             ("lead_deputy", "co_signers", "title", "content", "category")}
-    co_signers = [n for n in _SPLIT.split(text["co_signers"]) if n]
+    lead = text["lead_deputy"].strip()
+    tokens = split_names(text["co_signers"])
+    async with request.app[DB].read() as session:  # names or numbers, resolved as the bot does
+        found = resolve_co_signers(tokens, await desk.find_deputies(session, tokens), me=lead)
+    problem = _co_signer_problem(found)
+    if problem:
+        return await _new_page(request, form, problem, status=400)
+    co_signers = [number for number, _ in found.chosen]
     try:
         result = await request.app[ENGINE].create_proposal(
-            accounts.actor_for(user_of(request)), text["lead_deputy"].strip(), text["title"], text["content"],
+            accounts.actor_for(user_of(request)), lead, text["title"], text["content"],
             text["category"], co_signers, submit=form.get("submit") == "on",
             confidential=form.get("confidential") == "on", face_to_face=form.get("face_to_face") == "on")
     except USER_ERRORS as exc:

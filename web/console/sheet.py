@@ -48,7 +48,9 @@ async def sheet(request: web.Request) -> web.Response:
         context = {
             "p": proposal, "a": detail, "role": assignment.role, "link": link, "qr": qr_svg(link),
             "deputy": "（保密）" if hide_deputy else proposal.lead_deputy.name,
-            "co_signers": [] if hide_deputy else [c.deputy.name for c in proposal.co_signers],
+            # Only confirmed co-signers are 联名代表 (one who never confirmed is not printed).
+            "co_signers": [] if hide_deputy else [c.deputy.name for c in proposal.co_signers
+                                                  if c.confirmed_at is not None],
             "duties": DUTIES.get(assignment.role, []), "printed_on": request.app[ENGINE].clock(),
             "others": [(a.unit.name, ROLES[a.role]) for a in proposal.assignments
                        if a.id != assignment.id and a.role in HANDLING_ROLES and a.state not in SUPERSEDED_ASSIGNMENT_STATES],

@@ -40,6 +40,21 @@ def _codes(param: Param, value: Any) -> list[str]:
     return codes
 
 
+_TRUE, _FALSE = {"true", "1", "on", "yes", "是", "确认"}, {"false", "0", "off", "no", "否", ""}
+
+
+def _bool(param: Param, value: Any) -> bool:
+    """JSON true/false; a form's "on"; the words people type."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidInput(f"“{param.label}”应为 true 或 false。", field=param.name)
+
+
 def _clean_one(param: Param, value: Any, categories: tuple[str, ...]) -> Any:
     if param.kind in ("text", "textarea", "unit"):
         return _text(param, value)
@@ -68,6 +83,8 @@ def _clean_one(param: Param, value: Any, categories: tuple[str, ...]) -> Any:
         return number
     if param.kind == "units":
         return _codes(param, value)
+    if param.kind == "bool":
+        return _bool(param, value)
     raise AssertionError(f"unknown parameter kind {param.kind}")
 
 

@@ -27,6 +27,7 @@ from workflow.domain.definition import (
     ROLES,
     STATES,
     SUPERSEDED_ASSIGNMENT_STATES,
+    WITHDRAWABLE_STATES,
 )
 from workflow.domain.errors import NotFound
 from workflow.domain.links import make_token
@@ -56,6 +57,8 @@ class DraftView:
     advice: tuple[tuple[str, str], ...]  # (who, advice) of answered consultations
     awaiting_advice: bool
     photos: int
+    # Unconfirmed co-signers not bound to WeChat: no request to confirm could reach them.
+    unreachable: tuple[str, ...] = ()
 
     @property
     def editable(self) -> bool:
@@ -155,7 +158,8 @@ async def draft_view(session: AsyncSession, number: str, ref: str) -> DraftView:
         ref=p.ref, number=p.number, state=p.state, title=p.title, content=p.content, category=p.category,
         co_signers=tuple((c.deputy.name, c.confirmed_at is not None) for c in p.co_signers),
         advice=tuple((c.advised_by, c.advice) for c in p.consultations if c.advised_at is not None),
-        awaiting_advice=p.state == "consulting", photos=photos)
+        awaiting_advice=p.state == "consulting", photos=photos,
+        unreachable=tuple(c.deputy.name for c in p.co_signers if c.confirmed_at is None and not c.deputy.openid))
 
 
 async def open_drafts(session: AsyncSession, number: str) -> list[DraftView]:
@@ -211,6 +215,21 @@ async def progress(session: AsyncSession, engine, number: str, ref: str) -> Prog
         ref=p.ref, title=p.title, state=p.state, state_label=STATES[p.state], key_supervision=p.key_supervision,
         units=units, replies=replies, evaluations=tuple((e.kind, e.rating) for e in p.evaluations),
         next_due=next_due(engine.settings, p), allowed=tuple(engine.allowed_actions(p, actor)))
+
+
+async def pending_withdrawals(session: AsyncSession, number: str) -> list[tuple[str, str, str]]:
+    """(ref, title, lead deputy's name) of proposals whose withdrawal waits for this co-signer's consent."""
+    rows = (await session.execute(
+        select(Proposal.id).join(CoSigner, CoSigner.proposal_id == Proposal.id)
+        .join(Deputy, CoSigner.deputy_id == Deputy.id)
+        .where(Deputy.number == number, CoSigner.confirmed_at.is_not(None), CoSigner.withdrawal_consent_at.is_(None),
+               Proposal.withdrawal_requested_at.is_not(None), Proposal.state.in_(WITHDRAWABLE_STATES))
+        .order_by(Proposal.id))).scalars()
+    found = []
+    for proposal_id in list(rows):
+        p = await repo.proposal_by_id(session, proposal_id)
+        found.append((p.ref, p.title, p.lead_deputy.name))
+    return found
 
 
 async def pending_cosigns(session: AsyncSession, number: str) -> list[tuple[str, str, str]]:
