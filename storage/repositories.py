@@ -26,6 +26,7 @@ def _proposal_query(full: bool = True):
         selectinload(Proposal.assignments).selectinload(Assignment.contacts),
         selectinload(Proposal.assignments).selectinload(Assignment.opinions),
         selectinload(Proposal.assignments).selectinload(Assignment.progress),
+        selectinload(Proposal.assignments).selectinload(Assignment.extension_requests),
     )
 
 

@@ -46,6 +46,9 @@ def assignment_dict(settings: Settings, a: Assignment, with_link: bool = True) -
         "adjustment_reason": a.adjustment_reason,
         "unsatisfied_count": a.unsatisfied_count or 0, "followup_due": a.followup_due,
         "implementation_rating_asked_on": a.rating_opened_on,
+        "adjustment_requested_on": a.adjustment_requested_on, "adjustment_decision_due": a.adjustment_decision_due,
+        "extension_requested_due": a.extension_requested_due,
+        "extension_requests": [extension_dict(r) for r in a.extension_requests],
     }
     body["deadlines"] = deadline_explanations(settings, a)
     if with_link:
@@ -70,7 +73,30 @@ def deadline_explanations(settings: Settings, a: Assignment) -> list[dict]:
         else:
             item["explanation"] = f"截止 {stored:%Y-%m-%d}（经工作人员调整或重新办理，不按交办日推算）"
         found.append(item)
+    if a.state == "adjustment_requested" and a.adjustment_decision_due and a.adjustment_requested_on:
+        item = {"name": "adjustment_decision", "label": "调整申请处理", "due": a.adjustment_decision_due}
+        computed = due_date(a.adjustment_requested_on, d.adjustment_decision)
+        if computed.due == a.adjustment_decision_due:
+            item.update(computed.as_dict())
+        found.append(item)
     return found
+
+
+EXTENSION_STATES = {"pending": "待审批", "approved": "已同意", "refused": "未同意"}
+
+
+def extension_dict(r) -> dict:
+    """One 延期申请 and staff's decision on it."""
+    return {"requested_due": r.requested_due, "reason": r.reason, "explained_to_deputy": r.explained_to_deputy,
+            "state": r.state, "state_label": EXTENSION_STATES.get(r.state, r.state), "granted_due": r.granted_due,
+            "decision_reason": r.decision_reason, "decided_by": r.decided_by, "decided_at": r.decided_at,
+            "at": r.created_at}
+
+
+def deputy_contact(d) -> dict:
+    """How a unit reaches a deputy (it must contact the deputy before replying): phone, delegation, work unit."""
+    return {"number": d.number, "name": d.name, "phone": d.phone, "delegation": d.delegation,
+            "work_unit": d.work_unit}
 
 
 def event_dict(e: Event, hide_deputies: bool = False) -> dict:
@@ -92,9 +118,10 @@ def event_dict(e: Event, hide_deputies: bool = False) -> dict:
 # What a unit's link shows of another unit's share: its name, role, state and dates; of its notes only
 # the co-units' opinions, and only to a lead unit (they are written for it). The page and the JSON of
 # /u/<token> are built from this one shape.
-UNIT_NOTES = ("contacts", "opinions", "progress", "adjustment_reason")
+UNIT_NOTES = ("contacts", "opinions", "progress", "adjustment_reason", "extension_requests")
 NOTE_ACTIONS = {"log_contact": "contacts", "submit_opinion": "opinions", "report_progress": "progress",
-                "request_adjustment": "adjustment_reason"}
+                "request_adjustment": "adjustment_reason", "request_extension": "extension_requests",
+                "approve_extension": "extension_requests", "refuse_extension": "extension_requests"}
 
 
 def _shows_note(viewer: Optional[Assignment], owner_id: Optional[int], note: str) -> bool:
@@ -132,7 +159,7 @@ def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowe
         # A unit sees only the confirmed co-signers (the 联名代表); staff see the unconfirmed too (未确认).
         "co_signers": [] if hide_names else [
             {"number": c.deputy.number, "name": c.deputy.name, "confirmed": c.confirmed_at is not None,
-             "withdrawal_consented": c.withdrawal_consent_at is not None}
+             "withdrawal_consented": c.withdrawal_consent_at is not None, **_reach(c.deputy)}
             for c in p.co_signers if viewer_assignment is None or c.confirmed_at is not None],
         "disposition": p.disposition,
         "withdrawal_requested_at": p.withdrawal_requested_at, "withdrawal_reason": p.withdrawal_reason,
@@ -157,7 +184,13 @@ def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowe
         "events": [_event_as_seen_by(viewer_assignment, e, event_dict(e, hide_deputies=hide_names))
                    for e in events],
     })
+    # A confidential proposal's deputies are reached by the lead unit only (co-units see 保密).
+    body["lead_deputy_contact"] = None if hide_names else deputy_contact(p.lead_deputy)
     if hide_names:
         body["lead_deputy_name"] = "（保密）"
         body["lead_deputy"] = None
     return body
+
+
+def _reach(d) -> dict:
+    return {k: v for k, v in deputy_contact(d).items() if k in ("phone", "delegation", "work_unit")}

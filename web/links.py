@@ -6,6 +6,7 @@ Every form on the page also accepts JSON `{"action": ...}` at the same URL; GET 
 from __future__ import annotations
 
 import json
+from typing import Any, Mapping, Optional
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -16,10 +17,11 @@ from web import media
 from web.forms import posted
 from web.json_shapes import assignment_dict, proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
+from workflow.domain.deadlines import due_date
 from workflow.domain.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, STATES
 from workflow.domain.links import check_current, read_token
 from workflow.domain.rules import Actor
-from workflow.errors import InvalidInput
+from workflow.errors import USER_ERRORS, InvalidInput
 
 CHOICE_LABELS = {**RATINGS, **{k: f"{k} 类：{v}" for k, v in REPLY_CATEGORIES.items()}}
 
@@ -40,27 +42,49 @@ def _actor(assignment) -> Actor:
 
 
 async def show(request: web.Request) -> web.Response:
-    engine = request.app[ENGINE]
+    return await _page(request)
+
+
+async def _page(request: web.Request, error: str = "", failed: str = "", values: Optional[Mapping[str, Any]] = None,
+                field: str = "", status: int = 200) -> web.Response:
+    """The page (or its JSON); after a refused form, that form again with the message beside the field
+    it is about and what was typed (nothing was changed)."""
+    engine, settings = request.app[ENGINE], request.app[SETTINGS]
     async with request.app[DB].read() as session:
         assignment, proposal = await _load(request, session)
         events = await repo.events_of(session, proposal.id)
-        allowed = engine.allowed_actions(proposal, _actor(assignment), assignment)
-        detail = proposal_detail(request.app[SETTINGS], proposal, events, allowed, viewer_assignment=assignment)
-        mine = assignment_dict(request.app[SETTINGS], assignment)
+        actor = _actor(assignment)
+        allowed = engine.allowed_actions(proposal, actor, assignment)
+        refused = engine.refusals(proposal, actor, assignment)
+        detail = proposal_detail(settings, proposal, events, allowed, viewer_assignment=assignment)
+        mine = assignment_dict(settings, assignment)
         photos = [f"/u/{request.match_info['token']}{media.url_of(ph)}"
                   for ph in await repo.attachments_of(session, proposal.id) if ph.stored_at is not None]
     # A JSON POST (see act) is answered in JSON even without an Accept header.
     if "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json":
-        body = {"assignment": mine, "proposal": detail, "photos": photos}
+        body = {"assignment": mine, "proposal": detail, "photos": photos,
+                "closed_actions": [{"action": a, "label": ACTIONS[a].label, "reason": why} for a, why in refused.items()]}
         return web.json_response(body, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
     forms = [ACTIONS[a] for a in allowed]
+    cap = due_date(assignment.assigned_on, settings.deadlines.reply_max).due
     context = {"p": detail, "a": mine, "forms": forms, "photos": photos, "states": STATES, "roles": ROLES,
                "assignment_states": ASSIGNMENT_STATES, "choice_labels": CHOICE_LABELS,
+               "own_replies": _own_replies(detail, mine), "refused": [(ACTIONS[a].label, why) for a, why in refused.items()],
+               "hints": {"request_extension": {"due_date": f"最长至交办之日起 {settings.deadlines.reply_max}（{cap:%Y-%m-%d}）。"}},
+               "error": error, "failed": failed, "field": field, "values": dict(values or {}),
                "done": ACTIONS[request.query["done"]].label if request.query.get("done") in ACTIONS else None}
-    response = aiohttp_jinja2.render_template("unit_link.html", request, context)
+    response = aiohttp_jinja2.render_template("unit_link.html", request, context, status=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _own_replies(detail: dict, mine: dict) -> list[dict]:
+    """This unit's replies, newest last, each with the deputy's ratings of it (and the reasons given)."""
+    ratings: dict[Any, list[dict]] = {}
+    for e in detail["evaluations"]:
+        ratings.setdefault(e["reply_id"], []).append(e)
+    return [{**r, "ratings": ratings.get(r["id"], [])} for r in detail["replies"] if r["unit"] == mine["unit"]]
 
 
 async def act(request: web.Request) -> web.Response:
@@ -71,9 +95,18 @@ async def act(request: web.Request) -> web.Response:
     body.pop("unit", None)  # a link acts only for its own unit
     async with request.app[DB].read() as session:
         assignment, proposal = await _load(request, session)
-    ref = proposal.ref
-    await request.app[ENGINE].perform(ref, action, _actor(assignment), body)
-    if is_json or "application/json" in request.headers.get("Accept", ""):
+    wants_json = is_json or "application/json" in request.headers.get("Accept", "")
+    if not wants_json and action in ACTIONS:  # an unticked checkbox is not posted at all: it says no
+        body.update({p.name: body.get(p.name) in ("on", "true", "1") for p in ACTIONS[action].params
+                     if p.kind == "bool"})
+    try:
+        await request.app[ENGINE].perform(proposal.ref, action, _actor(assignment), body)
+    except USER_ERRORS as exc:
+        if wants_json:
+            raise
+        return await _page(request, error=exc.message, failed=action, values=body,
+                           field=str((getattr(exc, "details", None) or {}).get("field", "")), status=exc.status)
+    if wants_json:
         return await show(request)
     raise web.HTTPSeeOther(f"{request.path}?done={action}")
 

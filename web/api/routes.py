@@ -148,7 +148,7 @@ async def link_control(request: web.Request) -> web.Response:
     async with request.app[DB].read() as session:
         assignment = await session.get(Assignment, assignment_id, options=[
             selectinload(Assignment.contacts), selectinload(Assignment.opinions),
-            selectinload(Assignment.progress)])
+            selectinload(Assignment.progress), selectinload(Assignment.extension_requests)])
         return ok(assignment_dict(request.app[SETTINGS], assignment))
 
 

@@ -33,7 +33,8 @@ GROUPS = {"staff": "办理", "deputy": "代录：代表的纸质意见", "unit":
 CONFIRM = {"refer": "不作为代表建议处理后，不能再作为代表建议办理，确定吗？", "close": "办结后不能再办理，确定吗？",
            "return_for_revision": "确定退回代表修改吗？"}
 # The committee's usual next steps first; the rest in the table's order.
-FIRST = ["accept", "assign", "give_advice", "decide", "reassign", "reject_adjustment", "mark_key", "extend_deadline"]
+FIRST = ["accept", "assign", "give_advice", "decide", "reassign", "reject_adjustment", "approve_extension",
+         "refuse_extension", "mark_key", "extend_deadline"]
 
 
 @dataclass
@@ -145,8 +146,10 @@ def _field(spec: Action, param: Param, ctx: FormContext, values: Mapping[str, An
 def _date_default(spec: Action, param: Param, ctx: FormContext) -> tuple[str, str]:
     if spec.id == "assign" and param.name == "due_date":
         deadline = due_date(ctx.today, ctx.settings.deadlines.reply)
-        return deadline.due.isoformat(), f"按规定默认：{deadline.explain()}。可改为更早或更晚的日期。"
-    if spec.id == "extend_deadline":
+        limit = due_date(ctx.today, ctx.settings.deadlines.reply_max).due
+        return deadline.due.isoformat(), (f"按规定默认：{deadline.explain()}。可改为更早或更晚的日期，"
+                                          f"最晚不超过交办之日起 {ctx.settings.deadlines.reply_max}（{limit:%Y-%m-%d}）。")
+    if spec.id in ("extend_deadline", "approve_extension"):
         return "", f"延期后的答复期限最长为交办之日起 {ctx.settings.deadlines.reply_max}。"
     if spec.id == "log_contact" and param.name == "contacted_on":
         return ctx.today.isoformat(), ""
@@ -159,6 +162,8 @@ def _live_assignments(spec: Action, proposal: Proposal) -> list:
         return [a for a in live if a.state == "adjustment_requested"]
     if spec.id in ("extend_deadline", "evaluate_reply"):
         return [a for a in live if a.role == "lead"]
+    if spec.id in ("approve_extension", "refuse_extension"):  # the units whose 延期申请 waits
+        return [a for a in live if a.extension_requested_due is not None]
     if spec.unit_roles:
         return [a for a in live if a.role in spec.unit_roles]
     return live
@@ -167,7 +172,10 @@ def _live_assignments(spec: Action, proposal: Proposal) -> list:
 def _unit_field(spec: Action, param: Param, ctx: FormContext, values: Mapping[str, Any]) -> Field:
     on_proposal = {a.unit_id for a in ctx.proposal.assignments if a.state in LIVE_ASSIGNMENT_STATES}
     if param.name == "to_unit":
-        options = [(u.code, f"{u.name}（{u.code}）") for u in ctx.roster if u.id not in on_proposal]
+        # The proposal's co-units first: handing the lead to one of them swaps the two (主办、协办对调).
+        options = [(a.unit.code, f"{a.unit.name}（本件协办单位：主办、协办对调）") for a in ctx.proposal.assignments
+                   if a.role == "co" and a.state in LIVE_ASSIGNMENT_STATES]
+        options += [(u.code, f"{u.name}（{u.code}）") for u in ctx.roster if u.id not in on_proposal]
     elif spec.id == "request_consultation":
         options = [(u.code, f"{u.name}（{u.code}）") for u in ctx.roster]
     else:

@@ -29,7 +29,9 @@ EXTRA_LABELS = {"reply_due": "答复期限", "sign_due": "签收期限", "unit":
                 "key_proposed": "两次不满意，建议列为重点督办", "previous_due": "原答复期限",
                 "reply_category": "所评答复类别", "advised_by": "提出意见", "on_time": "按期答复",
                 "meeting": "评议会议", "deputy_result": "代表评分", "public_result": "群众评分",
-                "link_version": "新链接版本"}
+                "link_version": "新链接版本", "decision_due": "调整申请处理期限", "requested_due": "申请延至",
+                "current_due": "申请时的答复期限", "swapped": "主办、协办对调", "kept_as_co": "原主办单位改为协办",
+                "settled_request": "同时答复了单位的延期申请"}
 HIDDEN_KEYS = {"deputy", "on_behalf_of"}
 DONE_LABELS = {"link": "已作废旧链接并生成新链接，请把新链接发给承办单位。", "created": "建议已录入。"}
 

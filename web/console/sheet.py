@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from storage import repositories as repo
 from web.forms import path_id
-from web.json_shapes import assignment_dict, unit_link
+from web.json_shapes import assignment_dict, deputy_contact, unit_link
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import ACT_ROLES, refuse, render, require
 from workflow.domain.definition import HANDLING_ROLES, ROLES, SUPERSEDED_ASSIGNMENT_STATES
@@ -48,6 +48,8 @@ async def sheet(request: web.Request) -> web.Response:
         context = {
             "p": proposal, "a": detail, "role": assignment.role, "link": link, "qr": qr_svg(link),
             "deputy": "（保密）" if hide_deputy else proposal.lead_deputy.name,
+            # The unit contacts the deputy before replying; a confidential proposal's deputy: the lead unit only.
+            "deputy_contact": None if hide_deputy else deputy_contact(proposal.lead_deputy),
             # Only confirmed co-signers are 联名代表 (one who never confirmed is not printed).
             "co_signers": [] if hide_deputy else [c.deputy.name for c in proposal.co_signers
                                                   if c.confirmed_at is not None],

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from storage import repositories as repo
 from storage.models import Deputy, Proposal, Unit, UnitLiaison, User
 from storage.uow import UnitOfWork
-from workflow.demo.data import DELEGATIONS, DEPUTY_NAMES, PROPOSALS, SHOWCASE, TERM, UNITS, DemoProposal
+from workflow.demo.data import DELEGATIONS, DEPUTY_NAMES, PROPOSALS, SHOWCASE, TERM, UNITS, WORK_UNITS, DemoProposal
 from workflow.demo.wechat import STAFF_OPENID, deputy_openid, liaison_openid
 from workflow.domain.definition import PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.links import make_token
@@ -73,6 +73,7 @@ async def _seed_rosters(engine: Engine) -> None:
         for index, name in enumerate(DEPUTY_NAMES):
             session.add(Deputy(number=deputy_number(index), name=name, term=TERM,
                                delegation=DELEGATIONS[index % len(DELEGATIONS)],
+                               work_unit=WORK_UNITS[index % len(WORK_UNITS)],
                                phone=f"1397346{index + 1:04d}", openid=deputy_openid(deputy_number(index))))
         await session.flush()
         session.add_all(UnitLiaison(unit_id=unit.id, openid=liaison_openid(unit.code)) for unit in units)
@@ -137,8 +138,9 @@ _STAFF_STEPS = {
     "consult": lambda p, unit, question: ("request_consultation", {"unit": unit, "question": question}),
     "submit": lambda p: ("submit", {}),
     "return": lambda p, reason: ("return_for_revision", {"reason": reason}),
-    "refer": lambda p, reason, note: ("refer", {"reason": reason, "note": note}),
-    "withdraw": lambda p, reason: ("withdraw", {"reason": reason}),
+    "refer": lambda p, reason, disposition, note: ("refer", {"reason": reason, "disposition": disposition,
+                                                            "note": note}),
+    "withdraw": lambda p, reason: ("withdraw", {"reason": reason, "confirm": True}),
     "accept": lambda p: ("accept", {"category": p.category}),
     "key": lambda p, leader, committee: ("mark_key", {"leader": leader, "committee": committee}),
     "assign": lambda p, leads, cos=(): ("assign", {"lead_units": list(leads), "co_units": list(cos)}),

@@ -138,8 +138,11 @@ async def _reassign(session: AsyncSession, ctx: Context) -> dict:
     if ctx.params.get("keep_as_co") and old.role == "lead":
         kept = new_assignment(ctx, old.unit, "co")
         ctx.proposal.assignments.append(kept)
-    facts = {"unit": old.unit.code, "to_unit": code, "units": unit.name, "sign_due": new.sign_due,
-             "swapped": co_share is not None, "kept_as_co": kept is not None}
+    facts = {"unit": old.unit.code, "to_unit": code, "units": unit.name, "sign_due": new.sign_due}
+    if co_share is not None:
+        facts["swapped"] = True
+    if kept is not None:
+        facts["kept_as_co"] = True
     if new.reply_due is not None:
         facts["reply_due"] = new.reply_due
     return facts

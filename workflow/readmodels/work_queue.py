@@ -38,7 +38,7 @@ def _overdue(today: dt.date) -> object:
 
 
 BUCKETS = [
-    Bucket("submitted", "新提交", "代表已提交，等待审查：立案、退回修改或转为参阅件。",
+    Bucket("submitted", "新提交", "代表已提交，等待审查：立案、退回修改或不作为代表建议处理。",
            lambda today: Proposal.state == "submitted"),
     Bucket("consulting", "待提沟通意见", "代表申请提出前沟通，等待工作人员提出意见。",
            lambda today: Proposal.state == "consulting"),
@@ -46,6 +46,9 @@ BUCKETS = [
            lambda today: Proposal.state == "accepted"),
     Bucket("adjustment", "申请调整", "承办单位申请调整（改派），等待改派或不同意调整。",
            lambda today: _has_assignment(Assignment.state == "adjustment_requested")),
+    Bucket("extension", "延期申请", "主办单位申请延期答复（已向代表说明延期原因），等待同意或不同意延期。",
+           lambda today: _has_assignment(Assignment.extension_requested_due.is_not(None),
+                                         Assignment.state.in_(sorted(AWAITING_REPLY_STATES)))),
     Bucket("deciding", "待研究处理", "重新办理后代表仍不满意，等待工作人员研究处理：重点督办、当面协商、书面处理意见或说明理由办结。",
            lambda today: Proposal.state == "awaiting_decision"),
     Bucket("overdue", "逾期", "承办单位逾期未签收或逾期未答复。", _overdue),
