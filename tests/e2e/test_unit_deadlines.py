@@ -166,3 +166,18 @@ async def test_an_adjustment_request_is_due_for_staffs_decision_with_a_yellow_th
     clock.advance(3)
     await scheduler.run_once()
     assert len(await cards()) == 3
+
+
+async def test_staff_swap_lead_and_co_unit_from_the_console_form(api, staff):
+    from tests.support.console import post_form
+
+    number = await api.take_to("assigned")
+    await api.unit_ok(await api.link(number, "JYJ"), "request_adjustment", reason="改由县交通运输局主办、我局协办。")
+    page_path = f"/console/proposals/{number}"
+    page = await (await staff.get(page_path)).text()
+    assert "县交通运输局（本件协办单位：主办、协办对调）" in page and 'name="keep_as_co"' in page
+    answer = await post_form(staff, f"{page_path}/actions", {"action": "reassign", "unit": "JYJ", "to_unit": "JTJ",
+                                                              "keep_as_co": "on"}, token_from=page_path)
+    assert answer.status == 303, await answer.text()
+    detail = await api.detail(number)
+    assert _share(detail, "JTJ", "lead")["state"] == "pending" and _share(detail, "JYJ", "co")["state"] == "pending"
