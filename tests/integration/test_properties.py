@@ -71,6 +71,8 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
     asking = _live(proposal, states=("adjustment_requested",)) or ["JYJ"]
     leads_open = _live(proposal, roles=("lead",), states=("pending", "signed", "rehandling")) or ["JYJ"]
     replied = _live(proposal, roles=("lead",), states=("replied",)) or ["JYJ"]
+    co_units = _live(proposal, roles=("co",), states=("pending", "signed"))
+    extending = [a.unit.code for a in proposal.assignments if a.extension_requested_due is not None] or ["JYJ"]
     rating = [{"rating": "satisfied"}, {"rating": "basically_satisfied"}, {"rating": "满意"},
               {"rating": "unsatisfied", "reason": "问题没有解决"}]
     table = {
@@ -80,9 +82,11 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
         "give_advice": ([{"advice": "请补充调研数据"}], [{}]),
         "confirm_cosign": ([{}], []),
         "submit": ([{}], []),
-        "withdraw": ([{}, {"reason": "已在其他渠道解决"}], []),
+        "withdraw": ([{"reason": "已解决", "confirm": True}], [{}, {"reason": "已解决"}, {"reason": "重复", "confirm": 0}]),
+        "consent_withdrawal": ([{}], []), "refuse_withdrawal": ([{}, {"reason": "问题仍需办理"}], []),
         "return_for_revision": ([{"reason": "内容不够具体"}], [{}]),
-        "refer": ([{"reason": REFERRAL_REASONS[1], "note": "来信转交"}], [{"reason": "随便"}, {}]),
+        "refer": ([{"reason": REFERRAL_REASONS[-1], "disposition": "作代表来信处理", "note": "来信转交"}],
+                  [{"reason": "随便", "disposition": "退回代表"}, {"reason": REFERRAL_REASONS[1]}, {}]),
         "accept": ([{"category": "教育"}, {"category": "城建"}], [{"category": "火星"}, {}]),
         "assign": ([{"lead_units": ["JYJ"], "co_units": ["JTJ"]}, {"lead_units": ["JYJ", "JTJ"]},
                     {"lead_units": ["CZJ"], "co_units": ["JTJ", "NYJ"], "due_date": later(60)},
@@ -91,15 +95,24 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
                     {"lead_units": ["JYJ"], "due_date": later(-1)}, {"lead_units": ["JYJ", "JYJ"]}, {}]),
         "sign": ([{}], []),
         "request_adjustment": ([{"reason": "不属于本单位职责"}], [{}]),
-        "reassign": ([{"unit": code, "to_unit": to} for code in asking[:1] for to in _free_units(proposal)[:2]],
+        "reassign": ([{"unit": code, "to_unit": to} for code in asking[:1] for to in _free_units(proposal)[:2]]
+                     + [{"unit": asking[0], "to_unit": co, "keep_as_co": True} for co in co_units[:1]],
                      [{"unit": "NOPE", "to_unit": "NYJ"}, {"unit": asking[0], "to_unit": asking[0]}, {}]),
         "reject_adjustment": ([{"unit": asking[0], "reason": "职责明确，请继续办理"}], [{"unit": asking[0]}]),
         "log_contact": ([{"method": "电话", "summary": "与代表电话沟通办理思路"},
                          {"method": "面谈", "summary": "上门走访", "contacted_on": today.isoformat()}],
                         [{"method": "电话", "summary": "沟通", "contacted_on": later(5)}, {"method": "电话"}]),
         "submit_opinion": ([{"text": "建议主办单位统筹安排资金"}], [{}]),
-        "extend_deadline": ([{"unit": leads_open[0], "due_date": later(20), "reason": "需多部门协调"}],
-                            [{"due_date": later(400), "reason": "拖延"}, {"due_date": "明天", "reason": "x"}]),
+        "extend_deadline": ([{"unit": leads_open[0], "due_date": later(20), "reason": "需多部门协调",
+                              "explained_to_deputy": True}],
+                            [{"due_date": later(400), "reason": "拖延", "explained_to_deputy": True},
+                             {"due_date": "明天", "reason": "x"},
+                             {"unit": leads_open[0], "due_date": later(20), "reason": "未说明", "explained_to_deputy": False}]),
+        "request_extension": ([{"due_date": later(120), "reason": "需跨年度安排资金", "explained_to_deputy": True}],
+                              [{"due_date": later(120), "reason": "未说明"}, {"due_date": later(-1), "reason": "x",
+                                                                             "explained_to_deputy": True}]),
+        "approve_extension": ([{}, {"unit": extending[0]}], [{"due_date": later(400)}]),
+        "refuse_extension": ([{"unit": extending[0], "reason": "请按期答复"}], [{"unit": extending[0]}]),
         "reply": ([{"category": "A", "text": "已完成修缮", "signer": "刘局长"},
                    {"category": "B", "text": "已列入年度计划", "signer": "刘局长", "promise_date": later(90)},
                    {"category": "C", "text": "受资金限制", "signer": "刘局长", "promise_date": later(300)},
@@ -112,6 +125,15 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
         "report_progress": ([{"text": "已完成一半", "percent": 50}, {"text": "完成", "percent": "100%"}],
                             [{"text": "超额", "percent": 150}, {"text": "x", "percent": "许多"}]),
         "evaluate_implementation": (rating, [{"rating": "unsatisfied", "reason": "  "}]),
+        "answer_again": ([{"category": "A", "text": "已全部解决", "signer": "刘局长"},
+                          {"category": "B", "text": "调整计划", "signer": "刘局长", "promise_date": later(60)}],
+                         [{"category": "B", "text": "调整计划", "signer": "刘局长"}, {"category": "A"}]),
+        "decide": ([{"decision": "face_to_face", "text": "组织当面协商"},
+                    {"decision": "key_supervision", "text": "列为重点督办", "leader": "副县长 赵六"},
+                    {"decision": "close", "text": "已作说明，办结"}],
+                   [{"decision": "key_supervision", "text": "督办"}, {"decision": "随便", "text": "x"}, {}]),
+        "lapse_rating": ([{}], []),
+        "open_implementation_rating": ([{}], []),
         "mark_key": ([{"leader": "副县长 赵六", "committee": "财经工委"}], [{}]),
         "close": ([{"reason": "代表任期届满"}], [{}]),
     }
