@@ -49,7 +49,9 @@ async def issue_reminders(db: Database, settings: Settings, today: dt.date) -> i
 
 
 async def recompute_if_calendar_changed(db: Database, settings: Settings, version: str) -> int:
-    """After a new holiday calendar: recompute open working-day deadlines computed by the engine."""
+    """After the holiday calendar changed (a package release, a shipped notice file, a year entered on the
+    console, the rest-day shift switched): recompute the open deadlines the engine computed.
+    `version` is the installed calendar's fingerprint (workflow/domain/deadlines.py `Rules.fingerprint`)."""
     try:
         return await _recompute(db, settings, version)
     except Conflict:  # another worker recorded this calendar version at the same moment
@@ -57,6 +59,8 @@ async def recompute_if_calendar_changed(db: Database, settings: Settings, versio
 
 
 async def _recompute(db: Database, settings: Settings, version: str) -> int:
+    # Every kind of period depends on the calendar: working days count it, and a period in days or months
+    # ending on a rest day moves to the next working day (deadlines.rest_day_shift).
     d = settings.deadlines
     changed = 0
     async with UnitOfWork(db) as session:
@@ -71,17 +75,15 @@ async def _recompute(db: Database, settings: Settings, version: str) -> int:
                 Assignment.state.in_(sorted(AWAITING_REPLY_STATES))))).scalars()
             for a in rows:
                 before = (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due, a.adjustment_decision_due)
-                if d.sign.unit == "working_days" and a.sign_due:
+                if a.sign_due:
                     a.sign_due = due_date(a.assigned_on, d.sign).due
-                if d.adjustment.unit == "working_days" and a.adjustment_due:
+                if a.adjustment_due:
                     a.adjustment_due = due_date(a.assigned_on, d.adjustment).due
-                if d.opinion.unit == "working_days" and a.opinion_due:
+                if a.opinion_due:
                     a.opinion_due = due_date(a.assigned_on, d.opinion).due
-                if (d.reply.unit == "working_days" and a.reply_due and not a.reply_due_manual
-                        and a.state != "rehandling"):
+                if a.reply_due and not a.reply_due_manual and a.state != "rehandling":
                     a.reply_due = due_date(a.assigned_on, d.reply).due
-                if (d.adjustment_decision.unit == "working_days" and a.adjustment_decision_due
-                        and a.adjustment_requested_on):
+                if a.adjustment_decision_due and a.adjustment_requested_on:  # staff's decision on an adjustment request
                     a.adjustment_decision_due = due_date(a.adjustment_requested_on, d.adjustment_decision).due
                 changed += before != (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due,
                                       a.adjustment_decision_due)
