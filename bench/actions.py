@@ -134,7 +134,7 @@ def _steps(assignment_id: int | None):
         "sign": (unit, {}),
         "log_contact": (unit, {"method": "电话", "summary": "与代表电话沟通办理思路。"}),
         "reply": (unit, {"category": "A", "text": "已安排专项资金完成校舍维修。", "signer": "李局长"}),
-        "evaluate_reply": (DEPUTY, {"rating": "satisfied"}),
+        "evaluate_reply": (DEPUTY, {"rating": "satisfied", "implementation_rating": "satisfied"}),
     }
 
 

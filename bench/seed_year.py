@@ -157,7 +157,8 @@ class YearSeeder:
             rid = self._id("replies")
             t.add("replies", {"id": rid, "proposal_id": pid, "assignment_id": aid, "round": n + 1, "category": category,
                               "text": "答复内容。" * 30, "signer": "局长", "on_time": at.date() <= due,
-                              "published": rng.random() < 0.2, "created_at": at})
+                              "published": rng.random() < 0.2, "created_at": at, "kind": "answer",
+                              "replied_on": (at + dt.timedelta(hours=8)).date()})
             last_round = n == rounds - 1
             if state == "replied" and last_round:
                 break
