@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from storage.audit_files import KeyFileError  # noqa: E402
 from storage.db import Database, upgrade  # noqa: E402
+from workflow.domain.clock import configure as configure_clock  # noqa: E402
 from workflow.engine.sealing import WrongKey  # noqa: E402
 from workflow.errors import USER_ERRORS  # noqa: E402
 from workflow.settings import ServerSettings, Settings, SettingsError, exposure_problems, load_settings, new_secret  # noqa: E402
@@ -430,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_secret()
     try:
         settings = load_settings()
+        configure_clock(settings.server.timezone)  # the one clock: every date is a date in this zone
     except SettingsError as exc:
         print(f"设置错误 / settings error: {exc}", file=sys.stderr)
         return 2

@@ -9,16 +9,18 @@ import logging
 from typing import Callable
 
 import aiohttp
-import chinese_calendar
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import Database
 from storage.identity import deployment_id
 from storage.uow import Conflict
+from workflow.domain import clock as beijing
+from workflow.domain.deadlines import current as current_rules
 from workflow.settings import Settings
+from workflow.usecases.calendar import refresh_and_recompute
 from workflow.usecases.rating_windows import act_on_passed_windows
-from workflow.usecases.reminders import issue_reminders, recompute_if_calendar_changed
+from workflow.usecases.reminders import issue_reminders
 
 from .keys import RedisKeys
 from .media import MediaFetcher
@@ -32,14 +34,13 @@ log = logging.getLogger("jianyi.notify")
 class Scheduler:
     """Issues deadline reminders every `scheduler_interval_seconds` (and at start)."""
 
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], dt.date] = dt.date.today):
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], dt.date] = beijing.today):
         self.db, self.settings, self.clock = db, settings, clock
 
     async def run_once(self) -> int:
-        version = getattr(chinese_calendar, "__version__", "")
-        changed = await recompute_if_calendar_changed(self.db, self.settings, version)
+        changed = await refresh_and_recompute(self.db, self.settings)  # the console's edits, a new release
         if changed:
-            log.info("节假日日历已更新（%s），重新计算了 %s 个期限。", version, changed)
+            log.info("节假日日历已更新（%s），重新计算了 %s 项交办的期限。", current_rules().fingerprint(), changed)
         acted = await act_on_passed_windows(self.db, self.settings, self.clock)
         if acted:
             log.info("评价期限届满或承诺解决时间已到：处理了 %s 件建议。", acted)
@@ -59,7 +60,7 @@ class Scheduler:
 class Notifier:
     """Everything of notify/ that runs in one process; `start()` then `stop()`."""
 
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], dt.date] = dt.date.today,
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], dt.date] = beijing.today,
                  senders: int = 1, relay: bool = True, scheduler: bool = True):
         self.db, self.settings, self.clock = db, settings, clock
         self.counters = Counters()

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from storage.db import Database, upgrade  # noqa: E402
+from workflow.domain import clock as beijing  # noqa: E402
 from workflow.engine.engine import Engine  # noqa: E402
 from workflow.settings import load_settings  # noqa: E402
 from workflow.usecases.accounts import add_user  # noqa: E402
@@ -25,7 +26,7 @@ class Clock:
     """Today's date for the engine; tests move it to cross deadlines."""
 
     def __init__(self):
-        self.today = dt.date.today()
+        self.today = beijing.today()  # the one clock: Beijing's date, whatever TZ the machine has
 
     def __call__(self) -> dt.date:
         return self.today

@@ -97,4 +97,12 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     console.setup_routes(app)  # staff console, /login, /static
     meetings.setup_routes(app)  # 集中评议: /meetings (staff), /v/<token> (the room's phones)
     dashboard.setup_routes(app)  # supervisors' dashboard, .xlsx exports, public replies
+    app.on_startup.append(_install_holiday_calendar)
     return app
+
+
+async def _install_holiday_calendar(app: web.Application) -> None:
+    """Due dates use the committee's holiday calendar (console entries, settings, shipped notices)."""
+    from workflow.usecases.calendar import refresh_calendar
+
+    await refresh_calendar(app[DB], app[SETTINGS])

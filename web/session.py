@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from storage.models import User
 from web.keys import DB, SETTINGS
+from workflow.domain import clock as beijing
 from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
 from workflow.settings import is_loopback
 from workflow.usecases import accounts
@@ -260,14 +261,9 @@ def can_act(user: Optional[User]) -> bool:
     return user is not None and user.role in ACT_ROLES
 
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
-
-
 def local_time(value: Optional[dt.datetime], fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored time (naive UTC) as people here read it: Beijing time."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING).strftime(fmt)
+    """A stored time (naive UTC) as people here read it: Beijing time (the one clock's zone)."""
+    return beijing.shown(value, fmt)
 
 
 def setup(app: web.Application) -> None:

@@ -153,6 +153,25 @@ class AuditSettings:
 
 
 @dataclass(frozen=True)
+class CalendarSettings:
+    """Holidays of a year the State Council has published but neither chinese-calendar nor a shipped file
+    knows yet (国务院办公厅 annual 节假日安排通知). Entries: "2027-02-06" or "2027-02-06~2027-02-13 春节".
+    Staff may also enter them on the console (/console/calendar), which wins over these."""
+
+    rest_days: tuple[str, ...] = ()  # 放假日
+    work_days: tuple[str, ...] = ()  # 调休上班日
+
+    def __post_init__(self) -> None:
+        from workflow.domain.holidays import HolidayDataError, entered_years
+
+        try:
+            entered_years(self.rest_days, self.work_days, "settings")
+        except HolidayDataError as exc:
+            raise SettingsError(f"设置 calendar.rest_days / calendar.work_days 有误：{exc.message}"
+                                f" / calendar.rest_days or work_days: a wrong day or range.") from None
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -163,6 +182,7 @@ class Settings:
     notify: NotifySettings = NotifySettings()
     dashboard: DashboardSettings = DashboardSettings()
     audit: AuditSettings = AuditSettings()
+    calendar: CalendarSettings = CalendarSettings()
 
     def data_path(self, *parts: str) -> Path:
         base = Path(self.server.data_dir)
@@ -195,6 +215,7 @@ _SECTION_TYPES = {
     "server": ServerSettings, "database": DatabaseSettings, "redis": RedisSettings,
     "wechat": WechatSettings, "deadlines": DeadlineSettings, "workflow": WorkflowSettings,
     "notify": NotifySettings, "dashboard": DashboardSettings, "audit": AuditSettings,
+    "calendar": CalendarSettings,
 }
 
 
@@ -288,6 +309,12 @@ def _validate(settings: Settings) -> None:
             f"database.url “{url}” 不受支持：请用 sqlite+aiosqlite:/// 或 postgresql+asyncpg://。"
             f" / database.url must start with sqlite+aiosqlite:// or postgresql+asyncpg://."
         )
+    try:
+        from workflow.domain.clock import zone_named
+        zone_named(settings.server.timezone)
+    except ValueError:
+        raise SettingsError(f"server.timezone “{settings.server.timezone}” 不是有效的时区名（默认 Asia/Shanghai）。"
+                            f" / server.timezone is not a known IANA time zone.") from None
     if not 0 < settings.server.port < 65536:
         raise SettingsError(f"server.port {settings.server.port} 不是有效端口。 / not a valid port.")
     if settings.redis.url and not settings.redis.url.startswith(("redis://", "rediss://", "unix://")):

@@ -6,6 +6,7 @@ Split by subject; import them from here.
 from .audit import SYSTEM_HEAD, SystemEvent
 from .base import Base, utcnow
 from .bot import BindingAttempt, BotDialogue, BotInbound, ProposalAttachment
+from .calendar import HolidayDay
 from .core import (
     HANDED_ON_STATES,
     Assignment,
@@ -35,5 +36,5 @@ from .meetings import Meeting, MeetingItem, MeetingLog, MeetingVote
 from .receipts import ActionReceipt
 
 __all__ = [
-    "HANDED_ON_STATES", "LoginThrottle", "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog", "DemoWechatMessage", "ActionReceipt", "SystemEvent", "SYSTEM_HEAD", "ExtensionRequest",
+    "HANDED_ON_STATES", "LoginThrottle", "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog", "DemoWechatMessage", "ActionReceipt", "SystemEvent", "SYSTEM_HEAD", "HolidayDay", "ExtensionRequest",
 ]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 from urllib.parse import urlsplit
 
+from workflow.domain import clock as beijing
+
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 def assert_bilingual(message: str, *english: str) -> None:
@@ -50,7 +52,7 @@ class Api:
     """The JSON API as staff (bearer token) and the unit links, over the aiohttp test client."""
 
     def __init__(self, client, auth: dict, clock: Optional[Callable[[], dt.date]] = None):
-        self.client, self.auth, self.clock = client, auth, clock or dt.date.today
+        self.client, self.auth, self.clock = client, auth, clock or beijing.today
 
     # ------------------------------------------------------------------ plain calls
     async def get(self, path: str, headers: Optional[dict] = None, **params) -> Answer:

@@ -311,12 +311,12 @@ def test_only_an_unconfirmed_co_signer_may_confirm():
 
 
 def test_reply_deadline_cannot_be_extended_past_the_six_month_maximum_or_into_the_past():
-    lead = assignment(1, "JYJ", assigned_on=dt.date(2025, 4, 1))
+    lead = assignment(1, "JYJ", assigned_on=dt.date(2025, 3, 4))  # 6 months end on Thursday 2025-09-04
     p = proposal(lead)
-    ok = ctx_for(p, lead, "extend_deadline", due_date=dt.date(2025, 10, 1))
+    ok = ctx_for(p, lead, "extend_deadline", due_date=dt.date(2025, 9, 4))
     assert rules.within_maximum_extension(ok) is None
-    too_late = ctx_for(p, lead, "extend_deadline", due_date=dt.date(2025, 10, 2))
-    assert "2025-10-01" in rules.within_maximum_extension(too_late)
+    too_late = ctx_for(p, lead, "extend_deadline", due_date=dt.date(2025, 9, 5))
+    assert "2025-09-04" in rules.within_maximum_extension(too_late)
     past = ctx_for(p, lead, "extend_deadline", due_date=TODAY)
     assert rules.within_maximum_extension(past) is not None
 

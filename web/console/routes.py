@@ -15,13 +15,15 @@ from storage.models import Proposal
 from web import session
 from web.console import audit as console_audit
 from web.console import auth as console_auth
+from web.console import calendar as console_calendar
 from web.console import proposal as console_proposal
 from web.console import rosters as console_rosters
 from web.console import sheet as console_sheet
 from web.forms import whole_number
-from web.keys import DB, ENGINE
+from web.keys import DB, ENGINE, SETTINGS
 from web.session import render, require
 from workflow.domain.definition import HANDLING_ROLES, STATES, SUPERSEDED_ASSIGNMENT_STATES
+from workflow.readmodels.calendar import fallback_warning
 from workflow.readmodels.evidence import photos_not_kept
 from workflow.readmodels.work_queue import BUCKETS, BY_KEY, LIMIT, counts, due_of, proposals_in
 
@@ -40,9 +42,10 @@ async def queue(request: web.Request) -> web.Response:
         rows = await proposals_in(db_session, chosen, today)
         lines = [_line(p, today) for p in rows]
         not_kept = await photos_not_kept(db_session)
+        calendar_warning = await fallback_warning(db_session, request.app[SETTINGS], today)
     return render(request, "console/queue.html", {
         "buckets": BUCKETS, "counts": found, "chosen": BY_KEY[chosen], "lines": lines, "limit": LIMIT,
-        "not_kept": not_kept})
+        "not_kept": not_kept, "calendar_warning": calendar_warning})
 
 
 def _line(p: Proposal, today) -> dict:
@@ -93,3 +96,4 @@ def setup_routes(app: web.Application) -> None:
     console_rosters.setup_routes(app)
     console_sheet.setup_routes(app)
     console_audit.setup_routes(app)
+    console_calendar.setup_routes(app)

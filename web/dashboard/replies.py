@@ -19,7 +19,6 @@ from web.session import ACT_ROLES, can_act, redirect, render, require, user_of
 from workflow.domain.definition import REPLY_CATEGORIES
 from workflow.errors import InvalidInput
 from workflow.readmodels.replies import public_replies, public_years, replies_for_review
-from workflow.readmodels.stats import BEIJING
 from workflow.usecases import accounts
 from workflow.usecases.publication import set_published
 
@@ -51,7 +50,7 @@ async def public_page(request: web.Request) -> web.Response:
     page = _page(request)
     total, items = await public_replies(request.app[DB], year, page, PUBLIC_PAGE)
     context = {"items": items, "total": total, "year": year, "years": await public_years(request.app[DB]),
-               "categories": REPLY_CATEGORIES, "offset": BEIJING, **_pager(request, page, total, PUBLIC_PAGE)}
+               "categories": REPLY_CATEGORIES, **_pager(request, page, total, PUBLIC_PAGE)}
     response = aiohttp_jinja2.render_template("replies/public.html", request, context)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -66,7 +65,7 @@ async def review(request: web.Request) -> web.Response:
     total, items = await replies_for_review(request.app[DB], year, shown, page, REVIEW_PAGE)
     return render(request, "dashboard/replies.html", {
         "items": items, "total": total, "year": year, "shown": shown, "can_publish": can_act(user_of(request)),
-        "categories": REPLY_CATEGORIES, "offset": BEIJING, "done": request.query.get("done", ""),
+        "categories": REPLY_CATEGORIES, "done": request.query.get("done", ""),
         **_pager(request, page, total, REVIEW_PAGE)})
 
 

@@ -18,10 +18,10 @@ import hashlib
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
 
+from workflow.domain import clock as beijing
 from workflow.domain.chain import mac_text
 
 HEADS_TITLE = "# jianyi audit heads"
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def missing_proposal(anchor: Anchor, head: Head) -> str:
 
 def receipt_text(anchor: Anchor) -> str:
     """The receipt to print or copy down: what the anchor says, and the line itself."""
-    local = anchor.at.replace(tzinfo=dt.timezone.utc).astimezone(BEIJING)
+    local = beijing.local(anchor.at)
     digest = " ".join(anchor.heads[i:i + 8] for i in range(0, 32, 8))
     return "\n".join([
         "代表建议办理系统 · 审计回执 / audit receipt",

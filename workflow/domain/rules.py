@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from workflow.domain import clock as beijing
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     IMPLEMENTED_CATEGORIES,
@@ -57,7 +58,7 @@ class Context:
     actor: Optional[Actor] = None
     assignment: Optional[Assignment] = None
     params: dict[str, Any] = field(default_factory=dict)
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=beijing.today)
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     units: dict[str, Unit] = field(default_factory=dict)  # the units the parameters name, by code
     rehandle_limit: int = 1  # re-handlings a 不满意 opens before staff decide (workflow.rehandle_limit)

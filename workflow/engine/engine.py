@@ -20,6 +20,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import Assignment, CoSigner, Event, OutboxMessage, Proposal, utcnow
 from storage.uow import Conflict, UnitOfWork
+from workflow.domain import clock as beijing
 from workflow.domain.definition import (
     ACTING_ROLES,
     ACTIONS,
@@ -62,7 +63,7 @@ class ActionResult:
 class Engine:
     db: Database
     settings: Settings
-    clock: Callable[[], dt.date] = field(default=dt.date.today)
+    clock: Callable[[], dt.date] = field(default=beijing.today)  # the one clock: Beijing's date
 
     def __post_init__(self) -> None:
         if self.db is not None and self.db.chain_key is None:  # a handle made without it: the settings' key

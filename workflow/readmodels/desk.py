@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.models import Assignment, CoSigner, Deputy, Proposal, ProposalAttachment, Unit
+from workflow.domain import clock as beijing
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     ASSIGNMENT_STATES,
@@ -194,7 +195,7 @@ def next_due(settings: Settings, p: Proposal) -> tuple[str, Optional[dt.date]]:
         dues = [a.reply_due for a in leads if a.reply_due is not None]
         return ("答复期限", min(dues)) if dues else ("", None)
     if p.state == "replied" and p.replies:
-        start = p.replies[-1].created_at.date()
+        start = beijing.local_date(p.replies[-1].created_at)
         return "评价截止", due_date(start, settings.deadlines.evaluation).due
     if p.state == "implementing":
         promises = [r.promise_date for r in p.replies if r.round == p.round and r.promise_date is not None]
@@ -210,7 +211,7 @@ async def progress(session: AsyncSession, engine, number: str, ref: str) -> Prog
                   for a in p.assignments if a.role in HANDLING_ROLES and a.state not in SUPERSEDED_ASSIGNMENT_STATES)
     names = {a.id: a.unit.name for a in p.assignments}
     replies = tuple(ReplyLine(names.get(r.assignment_id, ""), f"{r.category} 类（{REPLY_CATEGORIES[r.category]}）",
-                              r.round, r.text, r.created_at.date()) for r in p.replies)
+                              r.round, r.text, beijing.local_date(r.created_at)) for r in p.replies)
     return ProgressView(
         ref=p.ref, title=p.title, state=p.state, state_label=STATES[p.state], key_supervision=p.key_supervision,
         units=units, replies=replies, evaluations=tuple((e.kind, e.rating) for e in p.evaluations),

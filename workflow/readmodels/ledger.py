@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import Assignment, CoSigner, Deputy, Evaluation, Proposal, Reply, Unit
+from workflow.domain import clock as beijing
 from workflow.domain.definition import (
     ASSIGNMENT_STATES,
     HANDLING_ROLES,
@@ -22,7 +23,6 @@ from workflow.domain.definition import (
     STATES,
     SUPERSEDED_ASSIGNMENT_STATES,
 )
-from workflow.readmodels.stats import BEIJING
 
 PROPOSAL_COLUMNS = [
     ("编号", 11), ("标题", 40), ("领衔代表", 10), ("代表团", 12), ("联名代表", 20), ("类别", 8), ("状态", 10),
@@ -42,7 +42,7 @@ PROPOSAL_FIELDS = (Proposal.id, Proposal.number, Proposal.title, Proposal.catego
 
 def local(moment: Optional[dt.datetime]) -> Optional[dt.datetime]:
     """A stored UTC time as Beijing wall-clock time (what the committee reads)."""
-    return moment + BEIJING if moment is not None else None
+    return beijing.local(moment)
 
 
 def _yes(flag: bool) -> str:

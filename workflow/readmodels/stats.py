@@ -36,6 +36,7 @@ from sqlalchemy.sql import Select
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Assignment, ContactLog, Evaluation, Meta, Proposal, Reply, Unit
+from workflow.domain import clock as beijing
 from workflow.domain.definition import (
     AWAITING_REPLY_STATES,
     FACE_TO_FACE_METHODS,
@@ -91,7 +92,7 @@ class Scope:
 
 def utc_start(day: dt.date) -> dt.datetime:
     """The UTC time at which `day` begins in Beijing."""
-    return dt.datetime.combine(day, dt.time()) - BEIJING
+    return beijing.day_start(day)
 
 
 # ------------------------------------------------------------------ the facts, in SQL

@@ -2,12 +2,14 @@
 deputy or unit (its binding history). Read only; the writer is workflow/engine/chain.py."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Optional
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import SystemEvent
+from workflow.domain import clock as beijing
 
 ACTION_LABELS = {
     "issue_binding_code": "发放绑定码",
@@ -17,17 +19,19 @@ ACTION_LABELS = {
     "bind_unit_liaison": "单位联络员绑定微信",
     "import_roster": "导入名册",
     "seal_legacy": "用审计密钥封存升级前的事件链",
+    "set_holidays": "录入节假日安排",
 }
-SUBJECT_LABELS = {"deputy": "代表", "unit": "承办单位", "roster": "名册", "chain": "事件日志"}
+SUBJECT_LABELS = {"deputy": "代表", "unit": "承办单位", "roster": "名册", "chain": "事件日志", "calendar": "节假日年份"}
 ACTOR_LABELS = {"staff": "工作人员", "deputy": "代表", "unit": "承办单位", "cli": "命令行", "system": "系统"}
 ROSTER_LABELS = {"deputies": "代表名册", "units": "承办单位名册"}
 DETAIL_LABELS = {
-    "name": "姓名/名称", "code_id": "绑定码编号", "code_issued_by": "发码人", "expires_at": "有效期至（UTC）",
+    "name": "姓名/名称", "code_id": "绑定码编号", "code_issued_by": "发码人", "expires_at": "有效期至",
     "already_bound": "发码时已绑定（用于改绑）", "openid": "微信号（部分）", "openid_ref": "微信指纹",
     "previous_openid": "原微信号（部分）", "previous_openid_ref": "原微信指纹", "kind": "名册",
     "filename": "文件", "sha256": "文件 SHA-256", "rows": "行数", "created": "新增", "updated": "更新",
     "unchanged": "未变", "proposals": "建议数", "events": "事件数", "legacy_max_event_id": "最后一个旧事件编号",
     "old_heads_sha256": "旧链尾摘要", "problems_found": "封存前发现的问题",
+    "year": "年份", "rest_days": "放假天数", "work_days": "调休上班天数",
 }
 PAGE = 100
 
@@ -38,7 +42,10 @@ def _shown(key: str, value: Any) -> str:
     if key == "kind":
         return ROSTER_LABELS.get(value, str(value))
     if key == "expires_at" and isinstance(value, str):
-        return value.replace("T", " ")[:16]
+        try:
+            return beijing.shown(dt.datetime.fromisoformat(value))  # stored UTC, shown in Beijing time
+        except ValueError:
+            return value.replace("T", " ")[:16]
     return str(value)
 
 

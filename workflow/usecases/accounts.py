@@ -17,6 +17,7 @@ from storage import repositories as repo
 from storage.db import Database
 from storage.models import User, utcnow
 from storage.uow import UnitOfWork
+from workflow.domain import clock as beijing
 from workflow.domain.definition import ACCOUNT_ROLES
 from workflow.domain.errors import InvalidInput, NotFound, WorkflowError
 from workflow.domain.rules import Actor
@@ -155,7 +156,7 @@ async def _verify_dummy(password: str) -> None:
 
 
 def _locked_message(until: dt.datetime) -> str:
-    local = until.replace(tzinfo=dt.timezone.utc).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    local = beijing.local(until)
     return (f"登录失败次数过多，这台电脑上该用户名的登录已暂时锁定，请于 {local:%m-%d %H:%M}（北京时间）后再试，"
             f"或请管理员重设密码。")
 
