@@ -53,7 +53,7 @@ def mermaid_assignment() -> str:
 def markdown() -> str:
     """docs/workflow.md: both diagrams and the actions table."""
     rows = ["| 操作 action | 名称 | 谁来办 | 参数 |", "|---|---|---|---|"]
-    who = {"deputy": "代表", "staff": "工作人员", "unit": "承办单位"}
+    who = {"deputy": "代表", "staff": "工作人员", "unit": "承办单位", "system": "系统"}
     for action in ACTIONS.values():
         params = "、".join(f"`{p.name}`{'' if p.required else '（可选）'}" for p in action.params) or "—"
         rows.append(f"| `{action.id}` | {action.label} | {'、'.join(who[a] for a in sorted(action.actors))} | {params} |")

@@ -41,3 +41,14 @@ class NotAllowed(WorkflowError):
     def __init__(self, message: str, allowed: list[str] | None = None, **details):
         super().__init__(message, **details)
         self.allowed = allowed or []
+
+
+class Refusal(str):
+    """A guard's reason that names the input field it is about (forms mark it, the API reports it)."""
+
+    field: str
+
+    def __new__(cls, text: str, field: str = "") -> "Refusal":
+        refusal = super().__new__(cls, text)
+        refusal.field = field
+        return refusal

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from workflow.domain import clock as beijing
+from workflow.domain import withdrawal
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     IMPLEMENTED_CATEGORIES,
@@ -20,6 +21,7 @@ from workflow.domain.definition import (
     PROMISING_CATEGORIES,
     SUPERSEDED_ASSIGNMENT_STATES,
 )
+from workflow.domain.errors import Refusal
 from workflow.domain.records import AssignmentRecord as Assignment
 from workflow.domain.records import EvaluationRecord as Evaluation
 from workflow.domain.records import ProposalRecord as Proposal
@@ -50,7 +52,7 @@ class Actor:
 
 
 @dataclass
-class Context:
+class Context(withdrawal.WithdrawalConditions):
     """The model the `transitions` machines run on, for one action."""
 
     proposal: Proposal
@@ -171,30 +173,8 @@ class Context:
     def assignment_was_signed(self) -> bool:
         return self.assignment is not None and self.assignment.signed_at is not None
 
-    # ------------------------------------------------------------ joint proposals and withdrawal
-    def confirmed_co_signers(self) -> list:
-        """Only confirmed co-signers are 联名代表: printed, answered, and asked about a withdrawal."""
-        return [c for c in self.proposal.co_signers if c.confirmed_at is not None]
-
-    def withdrawal_needs_consent(self) -> bool:
-        return self.withdraw_needs_consent and bool(self.confirmed_co_signers())
-
-    def all_co_signers_consented(self) -> bool:
-        return all(c.withdrawal_consent_at is not None for c in self.confirmed_co_signers())
-
 
 # ---------------------------------------------------------------- guards: None = allowed, else why not
-class Refusal(str):
-    """A guard's reason that names the input field it is about (forms mark it, the API reports it)."""
-
-    field: str
-
-    def __new__(cls, text: str, field: str = "") -> "Refusal":
-        refusal = super().__new__(cls, text)
-        refusal.field = field
-        return refusal
-
-
 def has_title_and_content(ctx: Context) -> Optional[str]:
     if not ctx.proposal.title.strip() or not ctx.proposal.content.strip():
         return "建议的标题和内容都不能为空。"
@@ -207,34 +187,6 @@ def is_unconfirmed_co_signer(ctx: Context) -> Optional[str]:
         if co.deputy.number == number:
             return None if co.confirmed_at is None else "您已确认过联名。"
     return "您不是本建议的联名代表。"
-
-
-def withdrawal_confirmed(ctx: Context) -> Optional[str]:
-    """A withdrawal is confirmed explicitly (the bot asks 确认撤回？, the form has a box, the API `confirm: true`)."""
-    if ctx.params.get("confirm") is not True:
-        return Refusal("撤回建议须经确认：请勾选“确认撤回这件建议”（接口请传 confirm: true）。", "confirm")
-    return None
-
-
-def withdrawal_not_requested(ctx: Context) -> Optional[str]:
-    if getattr(ctx.proposal, "withdrawal_requested_at", None) is not None:
-        return "撤回申请已经提出，正在等待联名代表同意。"
-    return None
-
-
-def awaits_withdrawal_consent(ctx: Context) -> Optional[str]:
-    """A confirmed co-signer answers a pending withdrawal request once."""
-    if getattr(ctx.proposal, "withdrawal_requested_at", None) is None:
-        return "这件建议没有待联名代表同意的撤回申请。"
-    number = ctx.actor.effective_id if ctx.actor else ""
-    mine = next((c for c in ctx.proposal.co_signers if c.deputy.number == number), None)
-    if mine is None:
-        return "您不是本建议的联名代表。"
-    if mine.confirmed_at is None:
-        return "您尚未确认联名，撤回无需征得您的同意。"
-    if mine.withdrawal_consent_at is not None:
-        return "您已同意撤回，正在等待其他联名代表。"
-    return None
 
 
 def units_are_active(ctx: Context) -> Optional[str]:
@@ -435,7 +387,7 @@ GUARDS = {fn.__name__: fn for fn in [
     promise_date_for_b, reason_for_unsatisfied, reply_awaits_rating, within_maximum_extension,
     due_date_after_today, contact_not_in_future, implementation_awaits_rating, within_rating_window,
     percent_in_range, leader_for_key_supervision,
-    withdrawal_confirmed, withdrawal_not_requested, awaits_withdrawal_consent,
+    withdrawal.withdrawal_confirmed, withdrawal.withdrawal_not_requested, withdrawal.awaits_withdrawal_consent,
     keep_as_co_only_for_lead, due_date_within_maximum, delay_explained_to_deputy, no_extension_pending,
     extension_requested,
 ]}

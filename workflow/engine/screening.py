@@ -60,9 +60,8 @@ async def _consent_withdrawal(session: AsyncSession, ctx: Context) -> dict:
     p, co = ctx.proposal, _mine(ctx)
     co.withdrawal_consent_at = utcnow()
     facts = {"deputy": co.deputy.number, "deputy_name": co.deputy.name, "reason": p.withdrawal_reason}
-    if ctx.all_co_signers_consented():  # the table's condition: the proposal is withdrawn now
+    if ctx.all_co_signers_consented():  # the table's condition: withdrawn now (the request ends on entering it)
         p.state_reason = p.withdrawal_reason
-        _end_request(ctx)
     else:
         facts["waiting"] = "、".join(c.deputy.name for c in ctx.confirmed_co_signers()
                                      if c.withdrawal_consent_at is None)
@@ -77,7 +76,9 @@ async def _refuse_withdrawal(session: AsyncSession, ctx: Context) -> dict:
 
 
 def lapse_withdrawal_request(ctx: Context, state: str, payload: dict) -> None:
-    """Entering a state from which a proposal cannot be withdrawn ends a request still waiting for consent."""
+    """Entering a state from which a proposal cannot be withdrawn ends a pending request: granted (withdrawn),
+    or lapsed (交办, referral, return for revision, 办结)."""
     if state not in WITHDRAWABLE_STATES and getattr(ctx.proposal, "withdrawal_requested_at", None) is not None:
         _end_request(ctx)
-        payload["withdrawal_request_lapsed"] = True
+        if state != "withdrawn":
+            payload["withdrawal_request_lapsed"] = True
