@@ -102,7 +102,8 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
 
 
 async def _install_holiday_calendar(app: web.Application) -> None:
-    """Due dates use the committee's holiday calendar (console entries, settings, shipped notices)."""
-    from workflow.usecases.calendar import refresh_calendar
+    """Due dates use the committee's holiday calendar (console entries, settings, shipped notices); open
+    deadlines computed with another one are recomputed."""
+    from workflow.usecases.calendar import refresh_and_recompute
 
-    await refresh_calendar(app[DB], app[SETTINGS])
+    await refresh_and_recompute(app[DB], app[SETTINGS])

@@ -31,8 +31,10 @@ class FallbackWarning:
 
     def text(self) -> str:
         years = "、".join(str(y) for y in self.years)
-        return (f"{years} 年的法定节假日尚未录入：{self.assignments} 项交办的期限和 {self.ratings} 个评价期限落在该年，"
-                f"暂按周一至周五计算。国务院办公厅公布当年节假日安排后，请在“节假日”页录入，未到期的期限会自动重算。")
+        what = "和".join(filter(None, [f"{self.assignments} 项交办的期限" if self.assignments else "",
+                                       f"{self.ratings} 个评价期限" if self.ratings else ""]))
+        return (f"{years} 年的法定节假日尚未录入：{what}落在该年，暂按周一至周五计算。"
+                f"国务院办公厅公布当年节假日安排后，请在“节假日”页录入，未到期的期限会自动重算。")
 
 
 def unknown_years(today: dt.date, calendar: Optional[deadlines.HolidayCalendar] = None) -> tuple[int, ...]:
@@ -43,26 +45,28 @@ def unknown_years(today: dt.date, calendar: Optional[deadlines.HolidayCalendar] 
 async def fallback_warning(session: AsyncSession, settings: Settings, today: dt.date,
                            calendar: Optional[deadlines.HolidayCalendar] = None) -> Optional[FallbackWarning]:
     """The warning, or None when every open deadline is on a published calendar."""
-    years = unknown_years(today, calendar)
-    if not years:
+    unknown = unknown_years(today, calendar)
+    if not unknown:
         return None
-    spans = [(dt.date(y, 1, 1), dt.date(y, 12, 31)) for y in years]
-    in_unknown = or_(*(and_(column >= first, column <= last) for column in DUE_COLUMNS for first, last in spans))
-    assignments = (await session.execute(
-        select(func.count(Assignment.id)).join(Proposal, Proposal.id == Assignment.proposal_id)
-        .where(Assignment.state.in_(LIVE_ASSIGNMENT_STATES), Proposal.state.in_(HANDLED_STATES), in_unknown)
-    )).scalar_one()
+    open_shares = (select(func.count(Assignment.id)).join(Proposal, Proposal.id == Assignment.proposal_id)
+                   .where(Assignment.state.in_(LIVE_ASSIGNMENT_STATES), Proposal.state.in_(HANDLED_STATES)))
     # A rating window opens with the round's reply and runs deadlines.evaluation: only recent replies reach.
-    recent = today - dt.timedelta(days=62)
     opened = (await session.execute(
         select(func.max(Reply.replied_on)).join(Proposal, Proposal.id == Reply.proposal_id)
-        .where(Proposal.state == "replied", Reply.round == Proposal.round, Reply.replied_on >= recent)
+        .where(Proposal.state == "replied", Reply.round == Proposal.round,
+               Reply.replied_on >= today - dt.timedelta(days=62))
         .group_by(Proposal.id))).scalars().all()
-    ratings = sum(1 for day in opened
-                  if day is not None and deadlines.due_date(day, settings.deadlines.evaluation).due.year in years)
-    if not assignments and not ratings:
-        return None
-    return FallbackWarning(years, assignments, ratings)
+    rating_years = [deadlines.due_date(day, settings.deadlines.evaluation).due.year for day in opened if day]
+    years, assignments, ratings = [], 0, 0
+    for year in unknown:
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        count = (await session.execute(open_shares.where(
+            or_(*(and_(column >= first, column <= last) for column in DUE_COLUMNS))))).scalar_one()
+        in_year = rating_years.count(year)
+        if count or in_year:
+            years.append(year)
+            assignments, ratings = assignments + count, ratings + in_year
+    return FallbackWarning(tuple(years), assignments, ratings) if years else None
 
 
 @dataclass(frozen=True)

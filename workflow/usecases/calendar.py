@@ -73,6 +73,7 @@ async def save_year(db: Database, settings: Settings, year: int, rest_text: str,
     except HolidayDataError as exc:
         raise InvalidInput(exc.message) from None
     who = actor.name or actor.id
+    await refresh_and_recompute(db, settings)  # the calendar open deadlines stand on now, recorded if it was not
     async with UnitOfWork(db) as session:
         await session.execute(delete(HolidayDay).where(HolidayDay.year == year))
         for day in sorted(entered.rest | entered.work):
