@@ -44,7 +44,8 @@ async def test_whole_deputy_path_through_wechat(aiohttp_client, settings, engine
     # The API sees it: submitted, the co-signer confirmed, the revised content; the photo is kept.
     detail = await (await client.get(f"/api/v1/proposals/{number}", headers=auth)).json()
     assert detail["state"] == "submitted" and "600 余人" in detail["content"]
-    assert detail["co_signers"] == [{"number": "D002", "name": "李四", "confirmed": True}]
+    assert [{k: c[k] for k in ("number", "name", "confirmed")} for c in detail["co_signers"]] == [
+        {"number": "D002", "name": "李四", "confirmed": True}]
     assert (await counts(db))["proposal_attachments"] == 1
     assert [a["kind"] for a in detail["attachments"]] == ["image"] and detail["attachments"][0]["url"]
 

@@ -42,7 +42,7 @@ async def test_two_conflicting_staff_decisions_at_once_exactly_one_wins(api):
     for _ in range(ROUNDS):
         number = await api.submit()
         answers = await asyncio.gather(api.act(number, "accept", category="教育"),
-                                       api.act(number, "refer", reason="没有具体内容"))
+                                       api.act(number, "refer", reason="没有具体内容", disposition="退回代表"))
         assert sorted(a.status for a in answers) == [200, 409], [a.body for a in answers]
         winner = next(a for a in answers if a.status == 200)
         detail = await api.detail(number)

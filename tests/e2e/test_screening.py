@@ -234,3 +234,32 @@ async def test_paper_entry_asks_back_an_ambiguous_name_and_refuses_an_unknown_on
     assert (await api.get("/api/v1/proposals")).body["total"] == 0
     # The bot asks the same name back with the same candidates.
     await converse(wechat, "o_zhang", [(FORM + "\n联名：王伟", "名叫“王伟”的代表有 2 位"), ("2", "草稿已保存")])
+
+
+async def test_the_console_withdraw_form_has_a_confirm_box_and_refuses_without_it(api, staff):
+    number = await api.take_to("accepted")
+    page = f"/console/proposals/{number}"
+    text = await (await staff.get(page)).text()
+    assert 'type="checkbox" id="withdraw-confirm" name="confirm"' in text
+    refused = await post_form(staff, f"{page}/actions", {"action": "withdraw", "on_behalf_of": "D001",
+                                                         "reason": "代表书面申请撤回"}, token_from=page)
+    assert refused.status == 400 and "撤回建议须经确认" in await refused.text()
+    assert (await api.detail(number))["state"] == "accepted"
+    done = await post_form(staff, f"{page}/actions", {"action": "withdraw", "on_behalf_of": "D001",
+                                                      "reason": "代表书面申请撤回", "confirm": "on"}, token_from=page)
+    assert done.status == 303
+    assert (await api.detail(number))["state"] == "withdrawn"
+
+
+@CONSENT
+async def test_staff_enter_a_co_signers_paper_consent_to_a_withdrawal(api, staff):
+    number = await api.take_to("accepted", co_signers=["D002"])  # paper entry: D002 signed, so confirmed
+    assert (await api.ok(number, "withdraw", reason="代表书面申请撤回", confirm=True))["state"] == "accepted"
+    page = f"/console/proposals/{number}"
+    text = await (await staff.get(page)).text()
+    assert 'value="consent_withdrawal"' in text and 'value="refuse_withdrawal"' in text and "撤回申请" in text
+    done = await post_form(staff, f"{page}/actions", {"action": "consent_withdrawal", "on_behalf_of": "D002"},
+                           token_from=page)
+    assert done.status == 303, await done.text()
+    detail = await api.detail(number)
+    assert detail["state"] == "withdrawn" and detail["events"][-1]["on_behalf_of"] == {"kind": "deputy", "id": "D002"}
