@@ -94,3 +94,16 @@ async def test_readers_see_the_calendar_but_cannot_change_it(client, db, staff, 
 def _csrf(page: str) -> str:
     marker = 'name="csrf_token" value="'
     return page.split(marker, 1)[1].split('"', 1)[0] if marker in page else ""
+
+
+async def test_an_adjustment_window_ending_in_spring_festival_is_still_open_on_the_first_day_back(api, clock):
+    clock.today = dt.date(2026, 2, 12)
+    number = await api.take_to("assigned", co=None)
+    share = _share(await api.detail(number))
+    assert share["adjustment_due"] == "2026-02-24"  # 10 days end on 02-22, inside 春节 (02-15..02-23 off)
+    window = next(d for d in share["deadlines"] if d["name"] == "adjustment")
+    assert "期满日 2026-02-22 是休息日，顺延至其后第一个工作日（民法典第二百零三条）" in window["explanation"]
+    clock.today = dt.date(2026, 2, 24)
+    link = await api.link(number, "JYJ")
+    await api.unit_ok(link, "request_adjustment", reason="本件主要涉及交通，建议改由县交通运输局主办。")
+    assert _share(await api.detail(number))["state"] == "adjustment_requested"
