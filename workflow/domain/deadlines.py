@@ -224,5 +224,19 @@ def working_days_between(start: dt.date, end: dt.date, calendar: Optional[Holida
     return sum(1 for n in range(1, (end - start).days + 1) if cal.is_working_day(start + dt.timedelta(days=n)))
 
 
+PACKAGE_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+                 "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+                 "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日"}
+
+
+def package_note(day: dt.date) -> str:
+    """The holiday a day belongs to by the chinese-calendar package (its rest days and make-up days), in Chinese."""
+    try:
+        name = chinese_calendar.get_holiday_detail(day)[1]
+    except NotImplementedError:
+        return ""
+    return PACKAGE_NAMES.get(name or "", name or "")
+
+
 def source_label(source: Optional[str]) -> str:
     return SOURCE_LABELS.get(source or "", "尚未公布（暂按周一至周五）")

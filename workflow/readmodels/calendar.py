@@ -98,7 +98,11 @@ def year_view(year: int, calendar: Optional[deadlines.HolidayCalendar] = None) -
     """What the calendar in force says of `year`: its holidays and make-up days as spans of days."""
     cal = calendar or deadlines.current().calendar
     source = cal.source_of(year)
-    notes = {}
+    notes: dict[dt.date, str] = {}
+    if cal.source_of(year) is not None:
+        first = dt.date(year, 1, 1)
+        notes.update((d, deadlines.package_note(d)) for d in (first + dt.timedelta(days=n) for n in range(366))
+                     if d.year == year and cal.lookup(d)[1] == "package" and (cal.is_working_day(d) != (d.weekday() < 5)))
     for layer in ("file", "settings", "committee"):  # the winning source's names last
         entry = cal.years(layer).get(year)
         if entry is not None:
