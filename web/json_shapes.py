@@ -88,7 +88,7 @@ EXTENSION_STATES = {"pending": "待审批", "approved": "已同意", "refused": 
 def extension_dict(r) -> dict:
     """One 延期申请 and staff's decision on it."""
     return {"requested_due": r.requested_due, "reason": r.reason, "explained_to_deputy": r.explained_to_deputy,
-            "state": r.state, "state_label": EXTENSION_STATES.get(r.state, r.state), "granted_due": r.granted_due,
+            "state": r.outcome, "state_label": EXTENSION_STATES.get(r.outcome, r.outcome), "granted_due": r.granted_due,
             "decision_reason": r.decision_reason, "decided_by": r.decided_by, "decided_at": r.decided_at,
             "at": r.created_at}
 

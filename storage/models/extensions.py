@@ -20,7 +20,7 @@ class ExtensionRequest(Base):
     requested_due: Mapped[dt.date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text)
     explained_to_deputy: Mapped[bool] = mapped_column(Boolean)
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | refused
+    outcome: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | refused
     granted_due: Mapped[Optional[dt.date]] = mapped_column(Date)
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     decided_by: Mapped[str] = mapped_column(String(64), default="")

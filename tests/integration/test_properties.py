@@ -120,6 +120,16 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
                   [{"category": "B", "text": "列入计划", "signer": "刘局长"},
                    {"category": "C", "text": "以后解决", "signer": "刘局长", "promise_date": later(-3)},
                    {"category": "Z", "text": "?", "signer": "?"}, {"category": "A"}]),
+        "mark_key": ([{"leader": "副县长 赵六", "committee": "财经工委"}], [{}]),
+        "close": ([{"reason": "代表任期届满"}], [{}]),
+        **_after_the_reply(replied, rating, later),
+    }
+    return table[action]
+
+
+def _after_the_reply(replied: list[str], rating: list[dict], later) -> dict:
+    """(valid, wrong) parameter sets of the actions from the reply on: ratings, follow-up, decisions."""
+    return {
         "evaluate_reply": (rating + [{"rating": "satisfied", "unit": code} for code in replied[:2]],
                            [{"rating": "unsatisfied"}, {"rating": "很好"}, {"rating": "satisfied", "unit": "NOPE"}]),
         "report_progress": ([{"text": "已完成一半", "percent": 50}, {"text": "完成", "percent": "100%"}],
@@ -134,10 +144,7 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
                    [{"decision": "key_supervision", "text": "督办"}, {"decision": "随便", "text": "x"}, {}]),
         "lapse_rating": ([{}], []),
         "open_implementation_rating": ([{}], []),
-        "mark_key": ([{"leader": "副县长 赵六", "committee": "财经工委"}], [{}]),
-        "close": ([{"reason": "代表任期届满"}], [{}]),
     }
-    return table[action]
 
 
 # ------------------------------------------------------------------ the run of one example

@@ -134,6 +134,12 @@ async def build_year(api: Api, clock) -> dict[str, str]:
     await api.reply(await api.link(p["P8"], "WJJ"), "A")
     await api.ok(p["P8"], "evaluate_reply", rating="satisfied", implementation_rating="satisfied")
 
+    await _fenban_second_answer_and_today(api, clock, p, p3_link)
+    return p
+
+
+async def _fenban_second_answer_and_today(api: Api, clock, p: dict[str, str], p3_link: str) -> None:
+    """P10 (分办), P11 (a second answer B→A), then today's P3 rating and P9."""
     # 分办: two lead units answer apart; JTJ's 不满意 comes first, JYJ's 满意 after it
     p["P10"] = await api.take_to("accepted", co=None, title="关于城关镇学校周边道路整治的建议")
     await api.ok(p["P10"], "assign", lead_units=["JYJ", "JTJ"])
@@ -158,7 +164,6 @@ async def build_year(api: Api, clock) -> dict[str, str]:
     p["P9"] = await api.submit(title="关于村卫生室人员待遇的建议")
     await api.ok(p["P9"], "accept", category="医疗")
     await api.ok(p["P9"], "assign", lead_units=["WJJ"])
-    return p
 
 
 class FigureReader(HTMLParser):

@@ -17,11 +17,19 @@ from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     IMPLEMENTED_CATEGORIES,
     LIVE_ASSIGNMENT_STATES,
-    PROMISE_DATE_CATEGORIES,
     PROMISING_CATEGORIES,
     SUPERSEDED_ASSIGNMENT_STATES,
 )
 from workflow.domain.errors import Refusal
+from workflow.domain.evaluation_rules import (
+    implementation_awaits_rating,
+    leader_for_key_supervision,
+    percent_in_range,
+    promise_date_for_b,
+    reason_for_unsatisfied,
+    reply_awaits_rating,
+    within_rating_window,
+)
 from workflow.domain.records import AssignmentRecord as Assignment
 from workflow.domain.records import EvaluationRecord as Evaluation
 from workflow.domain.records import ProposalRecord as Proposal
@@ -250,68 +258,6 @@ def co_opinions_in_or_overdue(ctx: Context) -> Optional[str]:
     if waiting and ctx.proposal.round == 1:
         names = "、".join(a.unit.name for a in waiting)
         return f"协办单位（{names}）的意见尚未送达，且未超过协办期限，暂不能答复。"
-    return None
-
-
-def promise_date_for_b(ctx: Context) -> Optional[str]:
-    """B (正在解决或列入计划) names the date it will be solved by; C (以后解决) may, A and D do not."""
-    promise = ctx.params.get("promise_date")
-    category = ctx.params.get("category")
-    if category in PROMISE_DATE_CATEGORIES and promise is None:
-        return Refusal("B 类答复须填写承诺解决时间。", "promise_date")
-    if promise is not None and category not in PROMISING_CATEGORIES:
-        return Refusal("只有 B、C 类答复填写承诺解决时间。", "promise_date")
-    if promise is not None and promise <= ctx.today:
-        return Refusal("承诺解决时间应晚于今天。", "promise_date")
-    return None
-
-
-def implementation_awaits_rating(ctx: Context) -> Optional[str]:
-    if not ctx.implementation_rating_open():
-        return "承办单位尚未报告落实完成，承诺解决时间也未到，暂不需要评价落实情况；届时会请您评价。"
-    return None
-
-
-def within_rating_window(ctx: Context) -> Optional[str]:
-    """A rating comes within the window (deadlines.evaluation) from the day it was asked for; after it the
-    engine records 未反馈."""
-    if ctx.action == "evaluate_reply":
-        opened = [ctx.rating_window_start()]
-    else:
-        code = ctx.params.get("unit")
-        opened = [a.rating_opened_on for a in ctx.implementation_rating_open() if not code or a.unit.code == code]
-    dues = [d for d in (ctx.rating_due(o) for o in opened) if d is not None]
-    if dues and all(ctx.today > d for d in dues):
-        return f"评价期限已于 {max(dues):%Y-%m-%d} 届满，已记为未反馈，不能再评价。如有意见请联系人大工作人员。"
-    return None
-
-
-def percent_in_range(ctx: Context) -> Optional[str]:
-    percent = ctx.params.get("percent")
-    if percent is not None and not 0 <= percent <= 100:
-        return Refusal("完成百分比应在 0 到 100 之间。", "percent")
-    return None
-
-
-def leader_for_key_supervision(ctx: Context) -> Optional[str]:
-    if ctx.params.get("decision") == "key_supervision" and not str(ctx.params.get("leader") or "").strip():
-        return Refusal("列为重点督办须填写领办领导。", "leader")
-    return None
-
-
-def reason_for_unsatisfied(ctx: Context) -> Optional[str]:
-    if ctx.params.get("rating") == "unsatisfied" and not str(ctx.params.get("reason") or "").strip():
-        return Refusal("选择“不满意”时请写明理由。", "reason")
-    if (ctx.params.get("implementation_rating") == "unsatisfied"
-            and not str(ctx.params.get("implementation_reason") or "").strip()):
-        return Refusal("对落实情况选择“不满意”时请写明理由。", "implementation_reason")
-    return None
-
-
-def reply_awaits_rating(ctx: Context) -> Optional[str]:
-    pending = [r for r in ctx.replies_of_latest_round() if ctx.rating_for(r) is None]
-    if not pending:
-        return "答复已评价过。"
     return None
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Assignment, CoSigner, Event, OutboxMessage, Proposal, utcnow
+from storage.models import Assignment, CoSigner, Event, Proposal, utcnow
 from storage.uow import Conflict, UnitOfWork
 from workflow.domain import clock as beijing
 from workflow.domain.definition import (
@@ -36,13 +36,13 @@ from workflow.domain.definition import (
 )
 from workflow.domain.errors import Forbidden, InvalidInput, NotAllowed, NotFound
 from workflow.domain.machine import assignment_action_possible, fire_assignment, fire_proposal, proposal_action_possible
-from workflow.domain.notifications import notifications_for
 from workflow.domain.params import clean_params
 from workflow.domain.projection import text_digest
 from workflow.domain.rules import GUARDS, INPUT_GUARDS, Actor, Context
 from workflow.engine import effects, once
 from workflow.engine.chain import append_event
 from workflow.engine.keys import chain_key_for
+from workflow.engine.outputs import assignment_facts, outbox_rows
 from workflow.settings import Settings
 
 log = logging.getLogger("jianyi.engine")
@@ -237,7 +237,7 @@ class Engine:
         from_state, to_state = fire_proposal(ctx, action)
         if to_state != from_state:
             effects.on_enter(ctx, to_state, payload)
-        payload.update(_assignment_facts(proposal, before))
+        payload.update(assignment_facts(proposal, before))
         return await self._record(session, ctx, from_state, to_state, payload)
 
     async def _record(self, session: AsyncSession, ctx: Context, from_state: str, to_state: str,
@@ -246,7 +246,7 @@ class Engine:
         event = append_event(session, ctx.proposal, ctx.action, ctx.actor, {**ctx.params, **payload},
                              from_state=from_state, to_state=to_state,
                              assignment_id=ctx.assignment.id if ctx.assignment is not None else None)
-        session.add_all(_outbox_rows(ctx, event))
+        session.add_all(outbox_rows(ctx, event))
         await session.flush()  # one round of writes; the version check happens here
         return ActionResult(ctx.proposal, event, from_state, to_state)
 
@@ -358,43 +358,6 @@ class Engine:
                 raise InvalidInput(str(reason), **({"field": field_name} if field_name else {}))
             if reason:
                 raise NotAllowed(reason)
-
-
-def _assignment_facts(proposal: Proposal, before: dict[Optional[int], tuple]) -> dict:
-    """What the action did to the assignments, for the event (audit verify checks the table against it):
-    the shares it created, in order, and the state or reply due date it changed of the others."""
-    facts: dict[str, Any] = {}
-    created = [a for a in proposal.assignments if a.id is None or a.id not in before]
-    if created:
-        facts["new_assignments"] = [{"unit": a.unit.code, "role": a.role, "reply_due": a.reply_due} for a in created]
-    changes = {}
-    for a in proposal.assignments:
-        if a.id in before and a.id is not None:
-            change = {name: now for name, was, now in (("state", before[a.id][0], a.state),
-                                                       ("reply_due", before[a.id][1], a.reply_due)) if was != now}
-            if change:
-                changes[str(a.id)] = change
-    if changes:
-        facts["assignment_changes"] = changes
-    return facts
-
-
-def _outbox_rows(ctx: Context, event: Event) -> list[OutboxMessage]:
-    """One row per (template, recipient) the routing table names, each with its idempotency key."""
-    rows, seen = [], set()
-    for kind, (recipient_kind, recipient_id) in notifications_for(ctx, event):
-        key = f"p{event.proposal_id}:{event.seq}:{kind}:{recipient_kind}:{recipient_id}"
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append(OutboxMessage(
-            event=event, kind=kind, recipient_kind=recipient_kind, recipient_id=recipient_id,
-            idempotency_key=key,
-            payload={"proposal_id": ctx.proposal.id, "number": ctx.proposal.number, "title": ctx.proposal.title,
-                     "action": event.action, "state": event.to_state,
-                     "assignment_id": event.assignment_id, "facts": event.payload},
-        ))
-    return rows
 
 
 def _earlier_result(done: once.Earlier) -> ActionResult:

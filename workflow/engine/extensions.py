@@ -24,11 +24,11 @@ async def settle_extension_request(session: AsyncSession, ctx: Context, state: s
     if a is None or a.extension_requested_due is None:
         return None
     request = (await session.execute(
-        select(ExtensionRequest).where(ExtensionRequest.assignment_id == a.id, ExtensionRequest.state == "pending")
+        select(ExtensionRequest).where(ExtensionRequest.assignment_id == a.id, ExtensionRequest.outcome == "pending")
         .order_by(ExtensionRequest.id.desc()).limit(1))).scalars().first()
     a.extension_requested_due = None
     if request is not None:
-        request.state, request.granted_due, request.decision_reason = state, granted, reason
+        request.outcome, request.granted_due, request.decision_reason = state, granted, reason
         request.decided_by, request.decided_at = ctx.actor.name or ctx.actor.id, utcnow()
     return request
 

@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("requested_due", sa.Date(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("explained_to_deputy", sa.Boolean(), nullable=False),
-        sa.Column("state", sa.String(16), nullable=False, server_default="pending"),
+        sa.Column("outcome", sa.String(16), nullable=False, server_default="pending"),
         sa.Column("granted_due", sa.Date()),
         sa.Column("decision_reason", sa.Text(), nullable=False, server_default=""),
         sa.Column("decided_by", sa.String(64), nullable=False, server_default=""),
