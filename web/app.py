@@ -8,6 +8,7 @@ from pathlib import Path
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from web.forms import refuse_nul
 from web.keys import DB, ENGINE, SETTINGS
@@ -106,4 +107,7 @@ async def _install_holiday_calendar(app: web.Application) -> None:
     deadlines computed with another one are recomputed."""
     from workflow.usecases.calendar import refresh_and_recompute
 
-    await refresh_and_recompute(app[DB], app[SETTINGS])
+    try:
+        await refresh_and_recompute(app[DB], app[SETTINGS])
+    except (SQLAlchemyError, OSError) as exc:  # the database is down: serve (/healthz says so); the scheduler retries
+        logging.getLogger("jianyi.web").warning("节假日日历暂未载入（数据库不可用）：%s", type(exc).__name__)
