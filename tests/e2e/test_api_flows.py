@@ -77,7 +77,7 @@ async def test_unsatisfied_reply_is_rehandled_and_a_second_unsatisfied_waits_for
     assert view["proposal"]["state"] == "replied"
     assert [r["round"] for r in view["proposal"]["replies"]] == [1, 2]
     detail = await api.ok(number, "evaluate_reply", rating="unsatisfied", reason="仍未落实。")
-    assert detail["state"] == "awaiting_decision"  # re-handled once (the default limit): staff decide now
+    assert detail["state"] == "deciding"  # re-handled once (the default limit): staff decide now
     assert detail["round"] == 2 and "decide" in detail["allowed_actions"]
     assert detail["key_proposed"] is True
     assert _event(detail, "evaluate_reply")["payload"]["key_proposed"] is True

@@ -129,7 +129,7 @@ async def test_a_further_unsatisfied_after_one_rehandling_waits_for_staff_to_dec
     assert r.to_state == "rehandling" and r.proposal.round == 2
     await reply(engine, number, units["JYJ"], "D")
     r = await engine.perform(number, "evaluate_reply", DEPUTY, {"rating": "unsatisfied", "reason": "仍没解决"})
-    assert r.to_state == "awaiting_decision" and r.proposal.round == 2  # no third round opened
+    assert r.to_state == "deciding" and r.proposal.round == 2  # no third round opened
     assert "decide" in engine.allowed_actions(r.proposal, STAFF)
     with pytest.raises(InvalidInput):  # key supervision names its leading official
         await engine.perform(number, "decide", STAFF, {"decision": "key_supervision", "text": "列为重点督办"})
@@ -138,7 +138,7 @@ async def test_a_further_unsatisfied_after_one_rehandling_waits_for_staff_to_dec
     assert r.to_state == "rehandling" and r.proposal.key_supervision and r.proposal.round == 3
     await reply(engine, number, units["JYJ"], "D")
     r = await engine.perform(number, "evaluate_reply", DEPUTY, {"rating": "unsatisfied", "reason": "还是不行"})
-    assert r.to_state == "awaiting_decision"
+    assert r.to_state == "deciding"
     r = await engine.perform(number, "decide", STAFF, {"decision": "close", "text": "已尽力，作出说明后办结"})
     assert r.to_state == "closed" and r.proposal.state_reason == "已尽力，作出说明后办结"
 
@@ -148,7 +148,7 @@ async def test_the_rehandle_limit_is_a_setting(db, settings, clock):
     engine = Engine(db, dataclasses.replace(settings, workflow=dataclasses.replace(settings.workflow,
                                                                                    rehandle_limit=2)), clock=clock)
     number, units = await assigned(engine)
-    for expected in ("rehandling", "rehandling", "awaiting_decision"):
+    for expected in ("rehandling", "rehandling", "deciding"):
         await reply(engine, number, units["JYJ"], "D")
         r = await engine.perform(number, "evaluate_reply", DEPUTY, {"rating": "unsatisfied", "reason": "不行"})
         assert r.to_state == expected

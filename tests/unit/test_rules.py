@@ -252,7 +252,7 @@ def test_evaluation_of_b_reply_leads_to_implementing_and_of_a_and_d_to_closed():
 
 
 def test_a_further_unsatisfied_after_the_rehandle_limit_waits_for_staff_decision():
-    for count, expected in ((1, "rehandling"), (2, "awaiting_decision")):
+    for count, expected in ((1, "rehandling"), (2, "deciding")):
         lead = assignment(1, "JYJ", state="replied", unsatisfied_count=count)
         p = proposal(lead, state="replied")
         r = reply(1, lead, "B")

@@ -24,8 +24,8 @@ from workflow.engine.engine import Engine
 from workflow.settings import load_settings
 
 OPEN = ["draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied", "rehandling",
-        "awaiting_decision", "implementing"]
-SUPERVISABLE = ["accepted", "assigned", "handling", "replied", "rehandling", "awaiting_decision", "implementing"]
+        "deciding", "implementing"]
+SUPERVISABLE = ["accepted", "assigned", "handling", "replied", "rehandling", "deciding", "implementing"]
 
 
 def _stay(*states: str) -> set[tuple[str, None]]:
@@ -43,7 +43,7 @@ EXPECTED_PROPOSAL_EDGES: dict[str, set] = {
     "give_advice": _to("draft", "consulting"),
     # A co-signer may confirm after 交办 too (issue 10, item 20).
     "confirm_cosign": _stay("draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied",
-                            "rehandling", "awaiting_decision", "implementing"),
+                            "rehandling", "deciding", "implementing"),
     "submit": _to("submitted", "draft", "consulting"),
     # A joint proposal may wait for its co-signers' consent (issue 10, item 21).
     "withdraw": _to("withdrawn", "submitted", "accepted") | _stay("submitted", "accepted"),
@@ -65,10 +65,10 @@ EXPECTED_PROPOSAL_EDGES: dict[str, set] = {
     "refuse_extension": _stay("assigned", "handling", "rehandling"),
     "reply": _to("replied", "handling", "rehandling") | _stay("handling", "rehandling"),
     "evaluate_reply": _stay("replied") | _to("rehandling", "replied") | _to("implementing", "replied")
-    | _to("closed", "replied") | _to("awaiting_decision", "replied"),
-    "lapse_rating": _to("awaiting_decision", "replied") | _to("rehandling", "replied")
+    | _to("closed", "replied") | _to("deciding", "replied"),
+    "lapse_rating": _to("deciding", "replied") | _to("rehandling", "replied")
     | _to("implementing", "replied") | _to("closed", "replied", "implementing") | _stay("implementing"),
-    "decide": _to("closed", "awaiting_decision") | _to("rehandling", "awaiting_decision"),
+    "decide": _to("closed", "deciding") | _to("rehandling", "deciding"),
     "report_progress": _stay("implementing"),
     "answer_again": _stay("implementing"),
     "open_implementation_rating": _stay("implementing"),
@@ -111,7 +111,7 @@ EXTRA_ACTIONS = {"revise", "confirm_cosign", "consent_withdrawal", "refuse_withd
 CONTRACT_STATES = {
     "draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied", "rehandling",
     "implementing", "closed", "referred", "withdrawn",
-    "awaiting_decision",  # issue 10: still 不满意 after the configured re-handlings, staff decide
+    "deciding",  # issue 10: still 不满意 after the configured re-handlings, staff decide
 }
 
 
@@ -237,3 +237,20 @@ def test_a_model_on_the_proposal_machine_gets_no_to_state_methods():
         assert hasattr(ctx, "submit")
     finally:
         PROPOSAL_MACHINE.remove_model(ctx)
+
+
+def test_every_id_fits_the_column_that_stores_it():
+    """PostgreSQL refuses a longer value (SQLite does not check): state ids live in String(16) columns
+    (proposals.state, events.from_state/to_state), action ids and message kinds in String(32)."""
+    from storage.models import Event, OutboxMessage, Proposal, ReminderSent
+    from workflow.domain.cards import DEADLINE_LABELS
+    from workflow.domain.notifications import NOTIFICATION_KINDS
+
+    def width(column) -> int:
+        return column.property.columns[0].type.length
+
+    assert max(map(len, STATES)) <= min(width(Proposal.state), width(Event.to_state), width(Event.from_state))
+    assert max(map(len, ASSIGNMENT_STATES)) <= width(Assignment.state)
+    assert max(map(len, ACTIONS)) <= width(Event.action)
+    assert max(map(len, NOTIFICATION_KINDS)) <= width(OutboxMessage.kind)
+    assert max(map(len, DEADLINE_LABELS)) <= width(ReminderSent.deadline)

@@ -147,7 +147,7 @@ PROPOSALS: list[DemoProposal] = [
       10, (), (*handled(("flz",), ("zjj",)),
                ("reply", "flz", "D", "农贸市场排水改造需资金约八十万元，镇财力有限，已向县里申请项目资金，留作参考。"),
                ("rate", "unsatisfied", "答复没有具体措施和时间表，雨季积水问题仍然存在。"))),
-    # ---- awaiting_decision 待研究处理: still 不满意 after one re-handling
+    # ---- deciding 待研究处理: still 不满意 after one re-handling
     P("关于治理县城东门路口交通拥堵的建议", "城建",
       "县城东门路口早晚高峰拥堵严重，学生上学和群众出行困难。建议优化信号灯配时，增设左转车道。",
       12, (), (*handled(("jtj",)),

@@ -18,7 +18,7 @@ STATES: dict[str, str] = {
     "replied": "已答复",
     "rehandling": "重新办理",
     # Still 不满意 after the configured re-handlings: waits for staff to decide (研究处理).
-    "awaiting_decision": "待研究处理",
+    "deciding": "待研究处理",
     "implementing": "落实中",
     "closed": "办结",
     "referred": "不作为代表建议",
@@ -32,10 +32,10 @@ PRE_SUBMISSION_STATES = ("draft", "consulting")  # still the deputy's own (草�
 # Waiting for the lead units' (next) reply.
 REPLY_OWED_STATES = ("assigned", "handling", "rehandling")
 # Assigned and not yet finished (in the units' hands, or waiting for staff to decide after 不满意).
-HANDLED_STATES = ("assigned", "handling", "replied", "rehandling", "awaiting_decision", "implementing")
+HANDLED_STATES = ("assigned", "handling", "replied", "rehandling", "deciding", "implementing")
 SUPERVISABLE = ["accepted", *HANDLED_STATES]  # may be marked for key supervision
 # States whose rules read replies and ratings; before them a proposal has none.
-REPLY_STATES = frozenset({"handling", "rehandling", "replied", "awaiting_decision", "implementing"})
+REPLY_STATES = frozenset({"handling", "rehandling", "replied", "deciding", "implementing"})
 
 ASSIGNMENT_STATES: dict[str, str] = {
     "pending": "待签收",
@@ -153,16 +153,16 @@ PROPOSAL_TRANSITIONS: list[dict] = [
     dict(trigger="reply", source=["handling", "rehandling"], dest=None),
     # The deputy rates each lead unit's reply; the last rating (or the window's end) decides.
     dict(trigger="evaluate_reply", source="replied", dest=None, conditions="replies_await_rating"),
-    dict(trigger="evaluate_reply", source="replied", dest="awaiting_decision", conditions="rehandle_limit_reached"),
+    dict(trigger="evaluate_reply", source="replied", dest="deciding", conditions="rehandle_limit_reached"),
     dict(trigger="evaluate_reply", source="replied", dest="rehandling", conditions="any_reply_unsatisfied"),
     dict(trigger="evaluate_reply", source="replied", dest="implementing", conditions="any_unit_implementing"),
     dict(trigger="evaluate_reply", source="replied", dest="closed"),
-    dict(trigger="lapse_rating", source="replied", dest="awaiting_decision", conditions="rehandle_limit_reached"),
+    dict(trigger="lapse_rating", source="replied", dest="deciding", conditions="rehandle_limit_reached"),
     dict(trigger="lapse_rating", source="replied", dest="rehandling", conditions="any_reply_unsatisfied"),
     dict(trigger="lapse_rating", source="replied", dest="implementing", conditions="any_unit_implementing"),
     dict(trigger="lapse_rating", source="replied", dest="closed"),
-    dict(trigger="decide", source="awaiting_decision", dest="closed", conditions="decided_to_close"),
-    dict(trigger="decide", source="awaiting_decision", dest="rehandling"),
+    dict(trigger="decide", source="deciding", dest="closed", conditions="decided_to_close"),
+    dict(trigger="decide", source="deciding", dest="rehandling"),
     dict(trigger="report_progress", source="implementing", dest=None),
     dict(trigger="answer_again", source="implementing", dest=None),
     dict(trigger="open_implementation_rating", source="implementing", dest=None),

@@ -143,7 +143,7 @@ ROUTES: dict[str, tuple[Route, ...]] = {
 ON_ENTERING: dict[str, tuple[Route, ...]] = {
     "closed": (Route("proposal_closed", "all_deputies"),),
     "withdrawn": (Route("proposal_withdraw", "all_deputies"), Route("proposal_withdraw", "staff")),
-    "awaiting_decision": (Route("decision_needed", "staff"),),
+    "deciding": (Route("decision_needed", "staff"),),
 }
 NOTIFICATION_KINDS = frozenset(r.kind for routes in (*ROUTES.values(), *ON_ENTERING.values()) for r in routes)
 

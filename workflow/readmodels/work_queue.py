@@ -50,7 +50,7 @@ BUCKETS = [
            lambda today: _has_assignment(Assignment.extension_requested_due.is_not(None),
                                          Assignment.state.in_(sorted(AWAITING_REPLY_STATES)))),
     Bucket("deciding", "待研究处理", "重新办理后代表仍不满意，等待工作人员研究处理：重点督办、当面协商、书面处理意见或说明理由办结。",
-           lambda today: Proposal.state == "awaiting_decision"),
+           lambda today: Proposal.state == "deciding"),
     Bucket("overdue", "逾期", "承办单位逾期未签收或逾期未答复。", _overdue),
     Bucket("unsatisfied", "不满意 / 建议重点督办", "代表对答复不满意正在重新办理，或两次不满意、建议列为重点督办。",
            lambda today: or_(Proposal.state == "rehandling",
