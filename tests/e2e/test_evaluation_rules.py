@@ -277,3 +277,24 @@ async def test_bot_rating_of_a_fenban_proposal_names_each_unit_and_an_a_reply_as
     assert "落实中" in answer and "请再评价落实情况" in answer  # JYJ's A reply: what was done is asked apart
     answer = (await wechat.text("o_d1", f"评价 {number} 满意")).text
     assert "落实情况" in answer and "办结" in answer
+
+
+async def test_a_promise_date_raises_a_yellow_card_before_it_and_a_red_card_after_it(db, engine, settings, clock):
+    from sqlalchemy import select
+
+    from storage.models import ReminderSent
+    from workflow.usecases.reminders import issue_reminders
+
+    await seed(db)
+    number, units = await assigned(engine)
+    await reply(engine, number, units["JYJ"], "B", promise_days=30)
+    await engine.perform(number, "evaluate_reply", DEPUTY, {"rating": "satisfied"})
+    promise = clock.today + dt.timedelta(days=30)
+    clock.today = promise - dt.timedelta(days=1)
+    await issue_reminders(db, settings, clock())
+    clock.today = promise + dt.timedelta(days=1)
+    await act_on_passed_windows(db, settings, clock)  # the deputy is asked to rate what was done
+    await issue_reminders(db, settings, clock())
+    async with db.read() as session:
+        cards = {(r.deadline, r.card) for r in (await session.execute(select(ReminderSent))).scalars()}
+    assert {("promise", "yellow"), ("promise", "red")} <= cards

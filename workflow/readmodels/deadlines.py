@@ -78,7 +78,7 @@ async def _rating_and_promise_dues(session, settings: Settings, due_by: Optional
                  .where(Proposal.state == "implementing", share.state == "implementing", share.role == "lead"))
     rows = (await session.execute(following)).all()
     promises: dict[int, Optional[dt.date]] = {}
-    waiting = [r.id for r in rows if r.rating_opened_on is None and r.followup_due is None]
+    waiting = [r.id for r in rows if r.followup_due is None]
     if waiting:
         newest = select(Reply.assignment_id, Reply.promise_date).where(Reply.assignment_id.in_(waiting))
         for assignment_id, promise in (await session.execute(newest.order_by(Reply.id))).all():
@@ -90,10 +90,14 @@ async def _rating_and_promise_dues(session, settings: Settings, due_by: Optional
             due = window_due(r.rating_opened_on)
             if due_by is None or due <= due_by:
                 found.append(Due("implementation_evaluation", due, deputy=r.deputy, **base))
-        elif r.followup_due is not None and (due_by is None or r.followup_due <= due_by):
-            found.append(Due("followup", r.followup_due, **base))
+        if r.followup_due is not None:
+            if due_by is None or r.followup_due <= due_by:
+                found.append(Due("followup", r.followup_due, **base))
         elif (promise := promises.get(r.id)) is not None and (due_by is None or promise <= due_by):
-            found.append(Due("promise", promise, **base))
+            # Until the unit reports it done (before the date), the promise carries its cards; once the
+            # date has passed it stays listed (the red card) beside the deputy's implementation rating.
+            if r.rating_opened_on is None or r.rating_opened_on > promise:
+                found.append(Due("promise", promise, **base))
     return found
 
 
