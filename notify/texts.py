@@ -35,6 +35,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rehandling_started": ("建议进入重新办理，期限 {rehandle_due}。", "承办单位须重新办理并再次答复。"),
     "key_supervision_proposed": ("代表两次表示不满意，建议列为重点督办。", "请在后台决定是否列为重点督办。"),
     "progress_reported": ("承办单位报告了落实进展：{percent}%。", "落实完成后会请您评价落实情况。"),
+    "replies_so_far": ("您已确认联名。这件建议此前已收到 {replies_so_far} 份答复。", "请打开链接阅读答复。"),
     "second_answer_arrived": ("承办单位对您的建议作出再次答复（{category}）。", "请打开链接阅读。"),
     "implementation_rating_requested": ("请您评价建议的落实情况。", "打开链接即可评价：满意、基本满意或不满意。"),
     "followup_requested": ("代表对落实情况不满意。理由：{reason}", "请在 {followup_due} 前重新作出承诺或再次答复。"),

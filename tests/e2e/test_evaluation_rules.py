@@ -298,3 +298,19 @@ async def test_a_promise_date_raises_a_yellow_card_before_it_and_a_red_card_afte
     async with db.read() as session:
         cards = {(r.deadline, r.card) for r in (await session.execute(select(ReminderSent))).scalars()}
     assert {("promise", "yellow"), ("promise", "red")} <= cards
+
+
+async def test_a_co_signer_who_confirms_after_the_reply_is_sent_the_replies_so_far(db, engine, settings):
+    await seed(db)
+    r = await engine.create_proposal(DEPUTY, "D001", "关于修缮村小学校舍的建议", "校舍漏雨。", co_signers=["D002"],
+                                     submit=True)
+    number = r.proposal.number
+    await engine.perform(number, "accept", STAFF, {"category": "教育"})
+    r = await engine.perform(number, "assign", STAFF, {"lead_units": ["JYJ"]})
+    unit = unit_actor(r, "JYJ")
+    await engine.perform(number, "sign", unit)
+    await engine.perform(number, "log_contact", unit, {"method": "面谈", "summary": "已当面沟通"})
+    await reply(engine, number, unit, "D")
+    r = await engine.perform(number, "confirm_cosign", Actor("deputy", "D002", "代表1"))
+    sent = [(o.kind, o.recipient_id) for o in await _outbox(db, r.event.id)]
+    assert ("replies_so_far", "D002") in sent and ("cosign_confirmed", "D001") in sent

@@ -67,6 +67,10 @@ def _rated_unit(ctx: Context, event: Event) -> list[Recipient]:
     return [("unit", code)] if code else _lead_units(ctx, event)
 
 
+def _confirming_co_signer(ctx: Context, event: Event) -> list[Recipient]:
+    return [("deputy", event.payload["deputy"])] if event.payload.get("deputy") else []
+
+
 def _to_unit(ctx: Context, event: Event) -> list[Recipient]:
     return [("unit", event.payload["to_unit"])]
 
@@ -80,6 +84,7 @@ SELECTORS: dict[str, Callable[[Context, Event], list[Recipient]]] = {
     "confirmed_co_signers": _confirmed_co_signers,
     "lead_units": _lead_units, "acting_unit": _acting_unit, "consulted_units": _consulted_units,
     "new_units": _new_units, "to_unit": _to_unit, "staff": _staff, "acting_or_rated_unit": _rated_unit,
+    "confirming_co_signer": _confirming_co_signer,
 }
 
 CONDITIONS: dict[str, Callable[[Event], bool]] = {
@@ -89,6 +94,7 @@ CONDITIONS: dict[str, Callable[[Event], bool]] = {
     "withdrawal_consent_requested": lambda event: bool(event.payload.get("consent_requested")),
     "withdrawal_still_waiting": lambda event: event.to_state != "withdrawn",
     "rating_opened": lambda event: bool(event.payload.get("rating_opened")),
+    "replies_so_far": lambda event: bool(event.payload.get("replies_so_far")),
     "followup_reopened": lambda event: bool(event.payload.get("followup_due")),
 }
 
@@ -101,7 +107,8 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "submit": (Route("proposal_numbered", "lead_deputy"), Route("new_submission", "staff")),
     "accept": (Route("proposal_accept", "lead_deputy"),),
     "refer": (Route("proposal_refer", "all_deputies"),),
-    "confirm_cosign": (Route("cosign_confirmed", "lead_deputy"),),
+    "confirm_cosign": (Route("cosign_confirmed", "lead_deputy"),
+                       Route("replies_so_far", "confirming_co_signer", when="replies_so_far")),
     "return_for_revision": (Route("proposal_return_for_revision", "lead_deputy"),),
     # Withdrawn at once or after the last consent: ON_ENTERING["withdrawn"] tells everyone.
     "withdraw": (Route("withdrawal_consent_requested", "confirmed_co_signers", when="withdrawal_consent_requested"),),

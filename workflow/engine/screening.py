@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import utcnow
-from workflow.domain.definition import WITHDRAWABLE_STATES
+from workflow.domain.definition import REPLY_STATES, WITHDRAWABLE_STATES
 from workflow.domain.rules import Context
 from workflow.engine.registry import effect
 
@@ -32,7 +32,10 @@ def _end_request(ctx: Context) -> None:
 async def _confirm_cosign(session: AsyncSession, ctx: Context) -> dict:
     co = _mine(ctx)
     co.confirmed_at = utcnow()
-    return {"deputy": co.deputy.number, "deputy_name": co.deputy.name}
+    facts = {"deputy": co.deputy.number, "deputy_name": co.deputy.name}
+    if ctx.proposal.state in REPLY_STATES and ctx.proposal.replies:  # 逐人答复: the replies given so far go to them too
+        facts["replies_so_far"] = len(ctx.proposal.replies)
+    return facts
 
 
 @effect("refer")
