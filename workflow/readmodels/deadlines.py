@@ -4,6 +4,7 @@ Read only: workflow/usecases/reminders.py issues the cards, the dashboard counts
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import func, or_, select
@@ -48,6 +49,54 @@ async def open_deadlines(db: Database, settings: Settings, due_by: Optional[dt.d
     return found
 
 
+async def replied_windows(session, due_by: Optional[dt.date] = None) -> list:
+    """Proposals whose replies await their ratings, each with the day the window opened (the Beijing date of
+    the round's last reply): rows (id, number, title, deputy, opened). With `due_by`, only windows opened by then."""
+    replied = (select(Proposal.id, Proposal.number, Proposal.title, Deputy.number.label("deputy"),
+                      func.max(Reply.replied_on).label("opened"))
+               .join(Reply, (Reply.proposal_id == Proposal.id) & (Reply.round == Proposal.round))
+               .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
+               .where(Proposal.state == "replied")
+               .group_by(Proposal.id, Proposal.number, Proposal.title, Deputy.number))
+    if due_by is not None:  # a window falls due after it opens: later ones cannot be due yet
+        replied = replied.having(func.max(Reply.replied_on) <= due_by)
+    return [r for r in (await session.execute(replied)).all() if r.opened is not None]
+
+
+@dataclass(frozen=True)
+class Following:
+    """A lead unit's share while 落实中 (跟踪办理), with the promise date of its newest reply."""
+
+    id: int
+    proposal_id: int
+    number: str
+    title: str
+    unit: str
+    unit_name: str
+    deputy: str
+    rating_opened_on: Optional[dt.date]
+    followup_due: Optional[dt.date]
+    promise: Optional[dt.date]
+
+
+async def following_shares(session) -> list[Following]:
+    share = Assignment
+    query = (select(share.id, share.proposal_id, share.rating_opened_on, share.followup_due, Proposal.number,
+                    Proposal.title, Unit.code, Unit.name, Deputy.number.label("deputy"))
+             .join(Proposal, share.proposal_id == Proposal.id).join(Unit, share.unit_id == Unit.id)
+             .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
+             .where(Proposal.state == "implementing", share.state == "implementing", share.role == "lead"))
+    rows = (await session.execute(query)).all()
+    promises: dict[int, Optional[dt.date]] = {}
+    waiting = [r.id for r in rows if r.followup_due is None]
+    if waiting:
+        newest = select(Reply.assignment_id, Reply.promise_date).where(Reply.assignment_id.in_(waiting))
+        for assignment_id, promise in (await session.execute(newest.order_by(Reply.id))).all():
+            promises[assignment_id] = promise  # the newest reply of each unit wins
+    return [Following(r.id, r.proposal_id, r.number or "", r.title, r.code, r.name, r.deputy, r.rating_opened_on,
+                      r.followup_due, promises.get(r.id)) for r in rows]
+
+
 async def _rating_and_promise_dues(session, settings: Settings, due_by: Optional[dt.date]) -> list[Due]:
     """The deputy's rating windows (reply ratings from the round's last reply, implementation ratings from
     the day they were asked for) and the units' promise dates and follow-up answers while 落实中."""
@@ -60,32 +109,12 @@ async def _rating_and_promise_dues(session, settings: Settings, due_by: Optional
             dues[opened] = due_date(opened, period).due
         return dues[opened]
 
-    replied = (select(Proposal.id, Proposal.number, Proposal.title, Deputy.number, func.max(Reply.replied_on))
-               .join(Reply, (Reply.proposal_id == Proposal.id) & (Reply.round == Proposal.round))
-               .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
-               .where(Proposal.state == "replied")
-               .group_by(Proposal.id, Proposal.number, Proposal.title, Deputy.number))
-    if due_by is not None:  # a window falls due after it opens: later ones cannot be due yet
-        replied = replied.having(func.max(Reply.replied_on) <= due_by)
-    for pid, number, title, deputy, opened in (await session.execute(replied)).all():
-        if opened is not None and (due_by is None or window_due(opened) <= due_by):
-            found.append(Due("evaluation", window_due(opened), pid, number or "", title, deputy=deputy))
-    share = Assignment
-    following = (select(share.id, share.proposal_id, share.rating_opened_on, share.followup_due, Proposal.number,
-                        Proposal.title, Unit.code, Unit.name, Deputy.number.label("deputy"))
-                 .join(Proposal, share.proposal_id == Proposal.id).join(Unit, share.unit_id == Unit.id)
-                 .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
-                 .where(Proposal.state == "implementing", share.state == "implementing", share.role == "lead"))
-    rows = (await session.execute(following)).all()
-    promises: dict[int, Optional[dt.date]] = {}
-    waiting = [r.id for r in rows if r.followup_due is None]
-    if waiting:
-        newest = select(Reply.assignment_id, Reply.promise_date).where(Reply.assignment_id.in_(waiting))
-        for assignment_id, promise in (await session.execute(newest.order_by(Reply.id))).all():
-            promises[assignment_id] = promise  # the newest reply of each unit wins
-    for r in rows:
-        base = dict(proposal_id=r.proposal_id, number=r.number or "", title=r.title, assignment_id=r.id,
-                    unit=r.code, unit_name=r.name)
+    for r in await replied_windows(session, due_by):
+        if due_by is None or window_due(r.opened) <= due_by:
+            found.append(Due("evaluation", window_due(r.opened), r.id, r.number or "", r.title, deputy=r.deputy))
+    for r in await following_shares(session):
+        base = dict(proposal_id=r.proposal_id, number=r.number, title=r.title, assignment_id=r.id,
+                    unit=r.unit, unit_name=r.unit_name)
         if r.rating_opened_on is not None:
             due = window_due(r.rating_opened_on)
             if due_by is None or due <= due_by:
@@ -93,11 +122,11 @@ async def _rating_and_promise_dues(session, settings: Settings, due_by: Optional
         if r.followup_due is not None:
             if due_by is None or r.followup_due <= due_by:
                 found.append(Due("followup", r.followup_due, **base))
-        elif (promise := promises.get(r.id)) is not None and (due_by is None or promise <= due_by):
+        elif r.promise is not None and (due_by is None or r.promise <= due_by):
             # Until the unit reports it done (before the date), the promise carries its cards; once the
             # date has passed it stays listed (the red card) beside the deputy's implementation rating.
-            if r.rating_opened_on is None or r.rating_opened_on > promise:
-                found.append(Due("promise", promise, **base))
+            if r.rating_opened_on is None or r.rating_opened_on > r.promise:
+                found.append(Due("promise", r.promise, **base))
     return found
 
 

@@ -14,15 +14,13 @@ import datetime as dt
 import logging
 from typing import Callable
 
-from sqlalchemy import func, select
-
 from storage.db import Database
-from storage.models import Assignment, Proposal, Reply
 from storage.uow import Conflict
 from workflow.domain.deadlines import due_date
 from workflow.domain.errors import WorkflowError
 from workflow.domain.rules import Actor
 from workflow.engine.engine import Engine
+from workflow.readmodels.deadlines import following_shares, replied_windows
 from workflow.settings import Settings
 
 log = logging.getLogger("jianyi.rating_windows")
@@ -44,30 +42,14 @@ async def act_on_passed_windows(db: Database, settings: Settings, clock: Callabl
 
     work: list[tuple[str, str]] = []
     async with db.read() as session:
-        # Replies of the current round awaiting their ratings: the window opened with the last of them.
-        replied = (select(Proposal.id, func.max(Reply.replied_on))
-                   .join(Reply, (Reply.proposal_id == Proposal.id) & (Reply.round == Proposal.round))
-                   .where(Proposal.state == "replied").group_by(Proposal.id))
-        for pid, opened in (await session.execute(replied)).all():
-            if passed(opened):
-                work.append((f"d{pid}", "lapse_rating"))
-        implementing = (select(Assignment.proposal_id, Assignment.rating_opened_on, Assignment.followup_due,
-                               Assignment.id)
-                        .join(Proposal, Assignment.proposal_id == Proposal.id)
-                        .where(Proposal.state == "implementing", Assignment.state == "implementing",
-                               Assignment.role == "lead"))
-        rows = (await session.execute(implementing)).all()
-        waiting = [r.id for r in rows if r.rating_opened_on is None and r.followup_due is None]
-        promised: dict[int, dt.date | None] = {}
-        if waiting:
-            newest = (select(Reply.assignment_id, Reply.promise_date).where(Reply.assignment_id.in_(waiting))
-                      .order_by(Reply.id))
-            for assignment_id, promise in (await session.execute(newest)).all():
-                promised[assignment_id] = promise  # the newest reply of each unit wins
-        for r in rows:
+        for r in await replied_windows(session):
+            if passed(r.opened):
+                work.append((f"d{r.id}", "lapse_rating"))
+        for r in await following_shares(session):
             if passed(r.rating_opened_on):
                 work.append((f"d{r.proposal_id}", "lapse_rating"))
-            elif (promise := promised.get(r.id)) is not None and promise < today:
+            elif (r.rating_opened_on is None and r.followup_due is None and r.promise is not None
+                  and r.promise < today):
                 work.append((f"d{r.proposal_id}", "open_implementation_rating"))
     done = 0
     for ref, action in dict.fromkeys(work):
