@@ -126,6 +126,26 @@ async def next_number(session: AsyncSession, year: int) -> str:
     return f"{year}-{last:03d}"
 
 
+async def session_spans(session: AsyncSession) -> list:
+    """Every registered session (届/次), oldest first."""
+    from .models import CongressSession
+
+    return list((await session.execute(select(CongressSession).order_by(CongressSession.opens_on))).scalars())
+
+
+async def next_official_seq(session: AsyncSession, session_id: int, kind: str) -> int:
+    """The next number of a session's `kind` sequence (atomic upsert of its counter)."""
+    from .models import SessionCounter
+
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(SessionCounter).values(session_id=session_id, kind=kind, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SessionCounter.session_id, SessionCounter.kind], set_={"last": SessionCounter.last + 1}
+    ).returning(SessionCounter.last)
+    return (await session.execute(statement)).scalar_one()
+
+
 async def count(session: AsyncSession, model) -> int:
     return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 

@@ -17,6 +17,7 @@ from workflow.domain.definition import (
     action_label,
 )
 from workflow.domain.links import make_token
+from workflow.domain.sessions import KINDS, ORIGINS
 from workflow.settings import Settings
 
 
@@ -30,8 +31,17 @@ def proposal_summary(p: Proposal) -> dict:
         "number": p.number, "ref": p.ref, "year": p.year, "state": p.state, "state_label": STATES[p.state],
         "title": p.title, "category": p.category, "lead_deputy": p.lead_deputy.number,
         "lead_deputy_name": p.lead_deputy.name, "key_supervision": p.key_supervision,
-        "submitted_at": p.submitted_at, "updated_at": p.updated_at,
+        "submitted_at": p.submitted_at, "updated_at": p.updated_at, **session_fields(p),
     }
+
+
+def session_fields(p: Proposal) -> dict:
+    """届/次: the session, the kind and the official number (the year number until it has one)."""
+    s = p.congress_session
+    return {"session": p.session_id, "session_name": s.name if s is not None else "",
+            "kind": p.kind or None, "kind_label": KINDS.get(p.kind, ""),
+            "display_number": p.official_number or p.ref, "origin": p.origin or "proposal",
+            "origin_label": ORIGINS.get(p.origin or "proposal", ""), "assign_due": p.assign_due}
 
 
 def assignment_dict(settings: Settings, a: Assignment, with_link: bool = True) -> dict:

@@ -106,7 +106,8 @@ class Proposal(Base):
     """代表建议: one proposal, from draft to its final state."""
 
     __tablename__ = "proposals"
-    __table_args__ = (Index("ix_proposals_year_state", "year", "state"),)
+    __table_args__ = (Index("ix_proposals_year_state", "year", "state"), Index("ix_proposals_session", "session_id", "kind"),
+                      UniqueConstraint("session_id", "kind", "official_seq", name="uq_proposals_official_seq"))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[Optional[str]] = mapped_column(String(16), unique=True)
     year: Mapped[int] = mapped_column(Integer)
@@ -130,6 +131,16 @@ class Proposal(Base):
     # A lead deputy's withdrawal waiting for the confirmed co-signers' consent, and its reason (0014).
     withdrawal_requested_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # 届/次 (migration 0017): the session it belongs to, 大会 ("session") or 闭会期间 ("interim"), its number in
+    # that sequence and the official number as printed (第24号); empty until submitted within a known session.
+    session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("congress_sessions.id"))
+    kind: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    official_seq: Mapped[Optional[int]] = mapped_column(Integer)
+    official_number: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # 来源: "proposal" (提出的建议) or "motion" (议案未列入会议议程，作为建议处理).
+    origin: Mapped[str] = mapped_column(String(16), default="proposal", server_default="proposal")
+    # 闭会期间建议: staff accept and assign it by this date (deadlines.interim_assign from submission).
+    assign_due: Mapped[Optional[dt.date]] = mapped_column(Date)
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     assigned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
@@ -139,6 +150,7 @@ class Proposal(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     lead_deputy: Mapped[Deputy] = relationship(lazy="joined")
+    congress_session: Mapped[Optional["CongressSession"]] = relationship(lazy="joined")  # noqa: F821 (sessions.py)
     co_signers: Mapped[list["CoSigner"]] = relationship(
         back_populates="proposal", lazy="selectin", order_by="CoSigner.id", cascade="all"
     )

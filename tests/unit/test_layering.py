@@ -1,6 +1,6 @@
 """The house's rooms and the way imports run (DESIGN.md section 2), read from the source with `ast`.
 
-run.py -> bot/, web/, notify/ -> workflow/ -> storage/. Inside workflow/: domain/ is pure (no storage,
+run.py (its commands in cli/) -> bot/, web/, notify/ -> workflow/ -> storage/. Inside workflow/: domain/ is pure (no storage,
 no SQL, no I/O framework); engine/ is the one writer of proposals, assignments and events; use cases
 (usecases/) act; read models (readmodels/) only read; demo/ is the demo county. An import inside a
 function counts as much as one at the top.
@@ -89,6 +89,11 @@ def test_use_cases_and_the_engine_are_not_imported_by_the_domain_or_each_other_b
     assert forbidden_in(python_files("workflow/engine"), {"workflow.usecases", "workflow.readmodels",
                                                           "workflow.demo"}) == []
     assert forbidden_in(python_files("workflow/usecases"), {"workflow.demo"}) == []
+
+
+def test_only_the_entry_point_imports_the_command_line():
+    files = [p for folder in ("workflow", "storage", *FRONT_ENDS) for p in python_files(folder)]
+    assert forbidden_in(files, {"cli", "run"}) == []
 
 
 def test_storage_imports_neither_workflow_nor_front_ends():
@@ -255,11 +260,12 @@ def test_pure_modules_load_without_sqlalchemy_aiohttp_or_wechatpy():
 
 
 def _sizes():
-    for folder in ("workflow", "storage", *FRONT_ENDS, "bench", "tests"):
+    for folder in ("workflow", "storage", *FRONT_ENDS, "cli", "bench", "tests"):
         for path in python_files(folder):
             if "migrations" in path.parts:
                 continue
             yield path, path.read_text(encoding="utf-8")
+    yield ROOT / "run.py", (ROOT / "run.py").read_text(encoding="utf-8")
 
 
 def test_no_module_is_over_400_lines():

@@ -75,6 +75,9 @@ EXPECTED_PROPOSAL_EDGES: dict[str, set] = {
     "evaluate_implementation": _stay("implementing") | _to("closed", "implementing"),
     "mark_key": _stay(*SUPERVISABLE),
     "close": _to("closed", *OPEN),
+    # Issue 11: staff correct a submitted proposal's session, kind or origin until it is finished.
+    "correct_session": _stay("submitted", "accepted", "assigned", "handling", "replied", "rehandling", "deciding",
+                             "implementing"),
 }
 
 EXPECTED_ASSIGNMENT_EDGES: dict[str, set] = {
@@ -107,7 +110,7 @@ CONTRACT_ACTIONS = {
 }
 EXTRA_ACTIONS = {"revise", "confirm_cosign", "consent_withdrawal", "refuse_withdrawal", "reassign",
                  "reject_adjustment", "extend_deadline", "request_extension", "approve_extension", "refuse_extension",
-                 "answer_again", "decide", "lapse_rating", "open_implementation_rating"}
+                 "answer_again", "decide", "lapse_rating", "open_implementation_rating", "correct_session"}
 CONTRACT_STATES = {
     "draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied", "rehandling",
     "implementing", "closed", "referred", "withdrawn",

@@ -112,6 +112,13 @@ WITHDRAWABLE_STATES = ("submitted", "accepted")
 COSIGNABLE_STATES = ("draft", "consulting", "submitted", "accepted", *HANDLED_STATES)
 
 
+# A proposal has its number (and, within a registered session, its official number) from submission on;
+# staff may correct its session until it is finished (a final state allows no action).
+NUMBERED_STATES = [s for s in STATES if s not in ("draft", "consulting", *FINAL_STATES)]
+SESSION_KINDS = ("session", "interim")  # 大会建议 / 闭会期间建议 (labels: workflow.domain.sessions.KINDS)
+ORIGINS = ("proposal", "motion")  # 代表建议 / 议案转建议
+
+
 # ---------------------------------------------------------------- proposal transitions
 # Rows with the same trigger are tried in order: the first whose conditions hold decides the
 # destination (dest None: the proposal's state does not change). Conditions are methods of
@@ -171,6 +178,7 @@ PROPOSAL_TRANSITIONS: list[dict] = [
     dict(trigger="lapse_rating", source="implementing", dest="closed", conditions="no_unit_implementing"),
     dict(trigger="lapse_rating", source="implementing", dest=None),
     dict(trigger="mark_key", source=SUPERVISABLE, dest=None),
+    dict(trigger="correct_session", source=NUMBERED_STATES, dest=None),
     dict(trigger="close", source=OPEN_STATES, dest="closed"),
 ]
 
@@ -342,6 +350,11 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
         description="重新办理后代表仍不满意的，由工作人员研究处理。"),
     Action("mark_key", "列为重点督办", frozenset({"staff"}), (
         _p("leader", "领办领导", max_length=64), _p("committee", "督办工委", required=False, max_length=64))),
+    Action("correct_session", "更正届次", frozenset({"staff"}), (
+        _p("session", "所属会议（编号）", required=False, max_length=12),
+        _p("kind", "建议类型（session 大会 / interim 闭会期间）", "choice", required=False, choices=SESSION_KINDS),
+        _p("origin", "来源（proposal 代表建议 / motion 议案转建议）", "choice", required=False, choices=ORIGINS)),
+        description="更正所属届次会议、大会或闭会期间、来源；改变届次或类型的，按新的序列重新编号。"),
     Action("close", "办结", frozenset({"staff"}), (REASON,)),
 ]}
 

@@ -23,7 +23,8 @@ Row = Any
 PROPOSAL_FIELDS = {"state": "状态", "number": "编号", "title": "标题", "category": "类别", "lead": "领衔代表",
                    "content_sha256": "内容", "confidential": "保密", "face_to_face": "当面答复",
                    "key_supervision": "重点督办", "key_leader": "领办领导", "key_committee": "督办工委",
-                   "key_proposed": "建议列为重点督办", "round": "办理轮次", "unsatisfied_count": "不满意次数"}
+                   "key_proposed": "建议列为重点督办", "round": "办理轮次", "unsatisfied_count": "不满意次数",
+                   "session_id": "所属会议", "kind": "建议类型", "official_number": "正式编号", "origin": "来源"}
 REPLY_FIELDS = {"assignment_id": "所属交办", "round": "轮次", "category": "类别", "text": "内容", "signer": "签发人",
                 "promise_date": "承诺解决时间", "on_time": "按期", "published": "公开"}
 EVALUATION_FIELDS = {"kind": "种类", "rating": "评价结果", "reason": "理由", "deputy": "评价代表",
@@ -88,19 +89,29 @@ def fold(events: list[Row], replies: list[Row], assignments: list[Row], check_as
     return out
 
 
+def _fold_session(fields: dict, p: dict) -> None:
+    if "official_number" in p:  # numbered within a registered session (届/次)
+        fields.update(session_id=p.get("session"), kind=p.get("kind"), official_number=p["official_number"])
+
+
 def _fold_proposal(fields: dict, event: Row, p: dict) -> None:
     fields["state"] = event.to_state
     action = event.action
     if action == "create":
         fields["lead"] = event.on_behalf_id or event.actor_id
-        fields.update({k: p[k] for k in ("title", "category", "content_sha256", "confidential", "face_to_face")
-                       if k in p})
+        fields.update({k: p[k] for k in ("title", "category", "content_sha256", "confidential", "face_to_face",
+                                         "origin") if k in p})
     elif action == "revise":
         fields.update({k: p[k] for k in ("title", "category") if k in p})
         if "content" in p:
             fields["content_sha256"] = text_digest(p["content"])
     elif action == "submit" and "number" not in fields and p.get("number"):
         fields["number"] = p["number"]
+        _fold_session(fields, p)
+    elif action == "correct_session":
+        if "origin" in p:
+            fields["origin"] = p["origin"]
+        _fold_session(fields, p)
     elif action == "accept":
         fields["category"] = p.get("category")
     elif action == "mark_key":

@@ -35,7 +35,7 @@ from workflow.domain.records import EvaluationRecord as Evaluation
 from workflow.domain.records import ProposalRecord as Proposal
 from workflow.domain.records import ReplyRecord as Reply
 from workflow.domain.records import UnitRecord as Unit
-from workflow.settings import DeadlineSettings
+from workflow.settings import DeadlineSettings, SessionSettings
 
 
 @dataclass
@@ -74,6 +74,7 @@ class Context(withdrawal.WithdrawalConditions):
     rehandle_limit: int = 1  # re-handlings a 不满意 opens before staff decide (workflow.rehandle_limit)
     withdraw_needs_consent: bool = False  # workflow.withdraw_needs_co_signer_consent
     reassign_fresh_period: bool = True  # workflow.reassign_fresh_period: 改派 starts a new reply period
+    numbering: SessionSettings = field(default_factory=SessionSettings)  # [sessions]: official number formats
     state: str = ""  # the machine's attribute; copied to and from the proposal by the engine
 
     # ------------------------------------------------------------ helpers

@@ -17,6 +17,7 @@ from workflow.domain.errors import InvalidInput
 from workflow.domain.rules import Context
 from workflow.engine.evaluation import start_implementing
 from workflow.engine.extensions import settle_extension_request
+from workflow.engine.numbering import join_session
 from workflow.engine.registry import EFFECTS, effect, move_assignments
 from workflow.engine.screening import lapse_withdrawal_request
 
@@ -68,11 +69,13 @@ async def _give_advice(session: AsyncSession, ctx: Context) -> dict:
 @effect("submit")
 async def _submit(session: AsyncSession, ctx: Context) -> dict:
     proposal = ctx.proposal
+    facts = {}
     if proposal.number is None:
         proposal.year = ctx.today.year
         proposal.number = await repo.next_number(session, proposal.year)
+        facts = await join_session(session, ctx, ctx.today)
     proposal.submitted_at = utcnow()
-    return {"number": proposal.number}
+    return {"number": proposal.number, **facts}
 
 
 async def _reason(session: AsyncSession, ctx: Context) -> dict:

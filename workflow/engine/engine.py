@@ -29,6 +29,7 @@ from workflow.domain.definition import (
     FINAL_STATES,
     HANDLING_ROLES,
     LIVE_ASSIGNMENT_STATES,
+    ORIGINS,
     REPLY_STATES,
     ROLES,
     STATES,
@@ -92,7 +93,7 @@ class Engine:
     async def create_proposal(
         self, actor: Actor, lead_deputy: str, title: str, content: str, category: str = "",
         co_signers: Sequence[str] = (), submit: bool = False, confidential: bool = False,
-        face_to_face: bool = False,
+        face_to_face: bool = False, origin: str = "proposal",
     ) -> ActionResult:
         """A new draft for `lead_deputy` (by the deputy, or entered by staff from paper: 代录), optionally submitted."""
         if actor.kind == "staff" and actor.role not in ACTING_ROLES:
@@ -103,16 +104,19 @@ class Engine:
             raise Forbidden("只有代表或工作人员可以起草建议。")
         fields = clean_params("revise", {"title": title, "content": content, "category": category},
                               self.settings.workflow.categories)
+        if origin not in ORIGINS:
+            raise InvalidInput(f"来源只能是：{'、'.join(ORIGINS)}（proposal 代表建议，motion 议案转建议）。", field="origin")
         if submit and (not fields.get("title") or not fields.get("content")):
             raise InvalidInput("建议的标题和内容都不能为空。", field="title" if not fields.get("title") else "content")
         key = once.next_key()
         try:
-            return await self._create(key, actor, lead_deputy, fields, co_signers, submit, confidential, face_to_face)
+            return await self._create(key, actor, lead_deputy, fields, co_signers, submit,
+                                      dict(confidential=confidential, face_to_face=face_to_face, origin=origin))
         except Conflict as conflict:
             return await self._twin_result(key, conflict)
 
     async def _create(self, key: Optional[str], actor: Actor, lead_deputy: str, fields: dict,
-                      co_signers: Sequence[str], submit: bool, confidential: bool, face_to_face: bool) -> ActionResult:
+                      co_signers: Sequence[str], submit: bool, flags: dict) -> ActionResult:
         async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
             if (done := await once.earlier(session, key)) is not None:
                 return _earlier_result(done)
@@ -128,8 +132,7 @@ class Engine:
             confirmed = utcnow() if actor.kind in ("staff", "system") else None
             proposal = Proposal(
                 year=self.clock().year, title=fields.get("title", ""), content=fields.get("content", ""),
-                category=fields.get("category", ""), lead_deputy=deputy, state="draft",
-                confidential=confidential, face_to_face=face_to_face,
+                category=fields.get("category", ""), lead_deputy=deputy, state="draft", **flags,
                 co_signers=[CoSigner(deputy=found[n], confirmed_at=confirmed) for n in numbers],
                 assignments=[], consultations=[], replies=[], evaluations=[],
             )
@@ -138,7 +141,7 @@ class Engine:
             ctx = self._context(proposal, "create", self._as_deputy(actor, deputy.number), {})
             payload = {"title": proposal.title, "co_signers": numbers, "lead": f"{deputy.name}代表",
                        "category": proposal.category, "content_sha256": text_digest(proposal.content),
-                       "confidential": confidential, "face_to_face": face_to_face}
+                       **flags}
             result = await self._record(session, ctx, "", "draft", payload)
             if submit:
                 result = await self._apply(session, proposal, "submit", actor, {"on_behalf_of": lead_deputy})
@@ -255,7 +258,8 @@ class Engine:
         return Context(proposal=proposal, action=action, actor=actor, params=params, today=self.clock(),
                        deadlines=self.settings.deadlines, rehandle_limit=self.settings.workflow.rehandle_limit,
                        withdraw_needs_consent=self.settings.workflow.withdraw_needs_co_signer_consent,
-                       reassign_fresh_period=self.settings.workflow.reassign_fresh_period)
+                       reassign_fresh_period=self.settings.workflow.reassign_fresh_period,
+                       numbering=self.settings.sessions)
 
     @staticmethod
     def _as_deputy(actor: Actor, number: str) -> Actor:
