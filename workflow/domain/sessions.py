@@ -49,9 +49,16 @@ def official_number(template: str, seq: int) -> str:
     return template.replace("{n}", str(seq))
 
 
-def reply_title(session_short: str, number_text: str) -> str:
-    """《关于县十八届人大五次会议第24号建议的答复》 (without the brackets)."""
-    return f"关于{session_short}{number_text}建议的答复"
+def reference(place: str, term: Optional[int], number: Optional[int], official: str, year_number: str) -> str:
+    """How papers name a proposal: 县十八届人大五次会议第24号建议 (with a session), else 第2026-024号建议."""
+    if term and number and official:
+        return f"{short_name(place, term, number)}{official}建议"
+    return f"第{year_number}号建议"
+
+
+def reply_title(reference_text: str) -> str:
+    """关于县十八届人大五次会议第24号建议的答复 (the letter's title, without the brackets 《》)."""
+    return f"关于{reference_text}的答复"
 
 
 def place_of(day: dt.date, spans: Iterable[Span]) -> Optional[tuple[Span, str]]:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import CongressSession, Proposal
+from workflow.domain.sessions import reference
 
 
 async def sessions(db: Database) -> list[tuple[CongressSession, dict[str, int]]]:
@@ -25,3 +26,9 @@ async def sessions(db: Database) -> list[tuple[CongressSession, dict[str, int]]]
 async def session_by_id(db: Database, session_id: int) -> Optional[CongressSession]:
     async with db.read() as session:
         return await session.get(CongressSession, session_id)
+
+
+def reference_of(place: str, proposal) -> str:
+    """县十八届人大五次会议第24号建议 (or 第2026-024号建议 outside any session): how papers name `proposal`."""
+    s = proposal.congress_session
+    return reference(place, s.term if s else None, s.number if s else None, proposal.official_number, proposal.ref)
