@@ -14,7 +14,7 @@ from tests.support.api import CHINESE, UNITS, Api
 from tests.support.bot import add_deputy, bind, bot_client, converse
 from tests.support.console import post_form
 from workflow.domain.definition import REFERRAL_REASONS
-from workflow.readmodels.ledger import ledger_chunks
+from workflow.readmodels.ledger import PROPOSAL_COLUMNS, ledger_chunks
 
 FORM = "提建议\n标题：关于在城关镇增设公交站的建议\n内容：城关镇东区居民出行不便，建议增设两个公交站。\n类别：城建"
 CONSENT = pytest.mark.parametrize("settings", [True], indirect=True)
@@ -114,7 +114,8 @@ async def test_only_confirmed_co_signers_are_printed_on_the_sheet_the_unit_page_
     unit_page = await api.unit_view(await api.link(number, "JYJ"))
     assert [c["name"] for c in unit_page.body["proposal"]["co_signers"]] == ["李四"]
     rows = [row async for chunk in ledger_chunks(db, detail["year"]) for row in chunk[0]]
-    assert [row[4] for row in rows if row[0] == number] == ["李四"]
+    co_signers = [name for name, _ in PROPOSAL_COLUMNS].index("联名代表")
+    assert [row[co_signers] for row in rows if row[0] == number] == ["李四"]
 
 
 async def test_staff_record_a_paper_confirmation_through_a_visible_console_form(chat, staff):

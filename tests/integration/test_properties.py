@@ -122,6 +122,8 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
                    {"category": "Z", "text": "?", "signer": "?"}, {"category": "A"}]),
         "mark_key": ([{"leader": "副县长 赵六", "committee": "财经工委"}], [{}]),
         "close": ([{"reason": "代表任期届满"}], [{}]),
+        "correct_session": ([{"origin": "proposal" if proposal.origin == "motion" else "motion"}],
+                            [{}, {"kind": "大会"}, {"session": "999"}, {"origin": proposal.origin}]),
         **_after_the_reply(replied, rating, later),
     }
     return table[action]

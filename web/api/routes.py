@@ -11,7 +11,9 @@ from sqlalchemy.orm import selectinload
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
 from web import media
+from web.api import sessions as sessions_api
 from web.api.openapi import openapi_document
+from web.dashboard.scope import session_filters
 from web.forms import ascii_digits, json_object, path_id
 from web.json_shapes import assignment_dict, proposal_detail, proposal_summary
 from web.keys import DB, ENGINE, SETTINGS
@@ -74,6 +76,12 @@ async def list_proposals(request: web.Request) -> web.Response:
                                  request.query.get("unit"), request.query.get("deputy"))
     if year:
         query = query.where(Proposal.year == year)
+    filters = session_filters(request.query)
+    if "session" in filters:
+        query = query.where(Proposal.session_id == filters["session"])
+    for name in ("kind", "origin"):
+        if name in filters:
+            query = query.where(getattr(Proposal, name) == filters[name])
     if state:
         query = query.where(Proposal.state == state)
     if deputy:
@@ -97,13 +105,14 @@ async def create_proposal(request: web.Request) -> web.Response:
     co = body.get("co_signers") or []
     if not isinstance(co, list) or not all(isinstance(n, str) for n in co):
         raise InvalidInput("co_signers 应为代表证号的列表。", field="co_signers")
-    for name in ("lead_deputy", "title", "content", "category"):
+    for name in ("lead_deputy", "title", "content", "category", "origin"):
         if body.get(name) is not None and not isinstance(body.get(name), str):
             raise InvalidInput(f"{name} 应为文字。", field=name)
     result = await request.app[ENGINE].create_proposal(
         accounts.actor_for(user), str(body.get("lead_deputy") or ""), body.get("title") or "",
         body.get("content") or "", body.get("category") or "", co, submit=body.get("submit", True) is not False,
-        confidential=body.get("confidential") is True, face_to_face=body.get("face_to_face") is True)
+        confidential=body.get("confidential") is True, face_to_face=body.get("face_to_face") is True,
+        origin=body.get("origin") or "proposal")
     return await _detail_response(request, result.proposal.ref, user, status=201)
 
 
@@ -193,7 +202,7 @@ async def stats(request: web.Request) -> web.Response:
     year = _int(request, "year", None, 1990, 2200)
     unit = request.query.get("unit") or None
     figures = await stats_for(request.app[DB], request.app[ENGINE].clock(), year=year, unit=unit,
-                              group_by=request.query.get("by"))
+                              group_by=request.query.get("by"), **session_filters(request.query))
     # 集中评议: the room's scores of closed items, deputies and the public apart.
     figures["meeting_satisfaction"] = meeting_results.satisfaction_dict(
         await meeting_results.satisfaction(request.app[DB], year=year, unit=unit),
@@ -220,3 +229,4 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/units", create_unit)
     r.add_post("/api/v1/units/{key}/binding-code", binding_code)
     r.add_get("/api/v1/stats", stats)
+    sessions_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)

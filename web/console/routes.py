@@ -18,6 +18,7 @@ from web.console import auth as console_auth
 from web.console import calendar as console_calendar
 from web.console import proposal as console_proposal
 from web.console import rosters as console_rosters
+from web.console import sessions as console_sessions
 from web.console import sheet as console_sheet
 from web.forms import whole_number
 from web.keys import DB, ENGINE, SETTINGS
@@ -51,6 +52,7 @@ async def queue(request: web.Request) -> web.Response:
 def _line(p: Proposal, today) -> dict:
     what, when, late = due_of(p, today)
     return {"ref": p.ref, "number": p.number, "title": p.title, "deputy": p.lead_deputy.name,
+            "official": p.official_number,
             "state": STATES[p.state], "category": p.category, "key": p.key_supervision,
             "key_proposed": p.key_proposed and not p.key_supervision,
             "units": "、".join(a.unit.name + ("" if a.role == "lead" else "（协办）") for a in p.assignments
@@ -73,6 +75,9 @@ async def proposal_list(request: web.Request) -> web.Response:
         query = query.where(Proposal.year == year_no)
     if words:
         query = query.where(or_(Proposal.title.contains(words, autoescape=True), Proposal.number == words))
+    session_no = whole_number(request.query.get("session"), 1, 10**9)
+    if session_no is not None:
+        query = query.where(Proposal.session_id == session_no)
     page = whole_number(request.query.get("page"), 1, 99999) or 1
     today = request.app[ENGINE].clock()
     async with request.app[DB].read() as db_session:
@@ -97,3 +102,4 @@ def setup_routes(app: web.Application) -> None:
     console_sheet.setup_routes(app)
     console_audit.setup_routes(app)
     console_calendar.setup_routes(app)
+    console_sessions.setup_routes(app)

@@ -10,7 +10,7 @@ from typing import AsyncIterator, Optional
 
 from aiohttp import web
 
-from web.dashboard.scope import scope_of
+from web.dashboard.scope import scope_label, scope_of
 from web.dashboard.xlsx import Sheet, stream_workbook
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import require
@@ -62,7 +62,8 @@ def definition_rows() -> list[tuple[str, str]]:
 
 def _scope(request: web.Request) -> Scope:
     scope = scope_of(request)
-    return Scope(year=scope.year, since=scope.since, until=scope.until)
+    return Scope(year=scope.year, since=scope.since, until=scope.until, session=scope.session, kind=scope.kind,
+                 origin=scope.origin)
 
 
 def _period(scope: Scope) -> str:
@@ -75,6 +76,7 @@ def _period(scope: Scope) -> str:
 async def tally_sheet(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/export/tally.xlsx: per unit (ranked as on the dashboard), overall, per category, key."""
     scope = _scope(request)
+    label = await scope_label(request.app[DB], scope)
     board = await figures.build(request.app[DB], request.app[SETTINGS], request.app[ENGINE].clock(), scope,
                                 request.query.get("rank") if request.query.get("rank") in figures.RANKINGS
                                 else "dual_satisfaction_rate")
@@ -91,26 +93,27 @@ async def tally_sheet(request: web.Request) -> web.StreamResponse:
         yield [
             [(line.rank if line.rank is not None else f"不足{minimum}件不排名", line.code, line.name)
              + stats_cells(line.stats) for line in board.units],
-            [(f"{scope.year} 年全部建议{_period(scope)}",) + stats_cells(board.overall)],
+            [(f"{label}全部建议{_period(scope)}",) + stats_cells(board.overall)],
             [(name,) + stats_cells(stats) for name, stats in board.categories],
             [("重点督办",) + stats_cells(board.key), ("其他",) + stats_cells(board.other)],
             definition_rows(),
         ]
 
-    return await stream_workbook(request, f"{scope.year}年建议办理统计.xlsx", specs, rows())
+    return await stream_workbook(request, f"{label}建议办理统计.xlsx", specs, rows())
 
 
 @require()
 async def ledger(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/export/ledger.xlsx: one row per proposal, and one per assignment."""
     scope = _scope(request)
+    label = await scope_label(request.app[DB], scope)
     specs = [Sheet("建议台账", PROPOSAL_COLUMNS), Sheet("交办明细", ASSIGNMENT_COLUMNS)]
 
     async def rows() -> AsyncIterator:
-        async for proposals, assignments in ledger_chunks(request.app[DB], scope.year):
+        async for proposals, assignments in ledger_chunks(request.app[DB], clauses=scope.proposal_clauses()):
             yield [proposals, assignments]
 
-    return await stream_workbook(request, f"{scope.year}年代表建议台账.xlsx", specs, rows())
+    return await stream_workbook(request, f"{label}代表建议台账.xlsx", specs, rows())
 
 
 REPLY_COLUMNS = [("编号", 11), ("标题", 40), ("领衔代表", 10), ("承办单位", 24), ("答复类别", 22), ("答复时间", 18),

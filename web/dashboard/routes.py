@@ -11,15 +11,17 @@ from aiohttp import web
 
 from web.dashboard import exports, replies
 from web.dashboard.charts import Bar, Series, bar_chart, line_chart
-from web.dashboard.scope import linker, scope_of, scope_params
+from web.dashboard.scope import linker, scope_label, scope_of, scope_params
 from web.forms import whole_number
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import render, require
 from workflow.domain.cards import DEADLINE_LABELS
 from workflow.domain.definition import REPLY_CATEGORIES, STATES
+from workflow.domain.sessions import KINDS
 from workflow.domain.tallies import DEFINITIONS, NO_FEEDBACK_LABELS, RATE_LABELS, RATES
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.dashboard_lists import FIGURE_LABELS, PAGE_SIZE, proposals_behind, rating_label
+from workflow.readmodels.sessions import sessions as session_list
 
 CARD_LIMIT = 20
 
@@ -33,9 +35,11 @@ async def page(request: web.Request) -> web.Response:
     settings, today = request.app[SETTINGS], request.app[ENGINE].clock()
     board = await figures.build(request.app[DB], settings, today, scope, ranking)
     link = linker(scope)
-    years = sorted(set(board.years) | {today.year, scope.year}, reverse=True)
+    years = sorted(set(board.years) | {today.year} | ({scope.year} if scope.year else set()), reverse=True)
     return render(request, "dashboard/index.html", {
         "d": board, "scope": scope, "link": link, "years": years, "rankings": figures.RANKINGS,
+        "label": await scope_label(request.app[DB], scope), "sessions": await session_list(request.app[DB]),
+        "kinds": KINDS,
         "rate_labels": RATE_LABELS, "rates": RATES, "no_feedback_labels": NO_FEEDBACK_LABELS, "definitions": DEFINITIONS,
         "deadline_labels": DEADLINE_LABELS, "card_limit": CARD_LIMIT,
         "charts": _charts(board, link), "export_query": urlencode(scope_params(scope)),
@@ -77,6 +81,7 @@ async def behind(request: web.Request) -> web.Response:
     here = {k: v for k, v in q.items() if k != "page"}
     return render(request, "dashboard/proposals.html", {
         "found": found, "scope": scope, "page": page_no, "pages": pages, "states": STATES,
+        "label": await scope_label(request.app[DB], scope),
         "prev_url": "?" + urlencode({**here, "page": page_no - 1}) if page_no > 1 else "",
         "next_url": "?" + urlencode({**here, "page": page_no + 1}) if page_no < pages else "",
         "back_url": "/dashboard?" + urlencode({k: v for k, v in scope_params(scope).items()

@@ -74,11 +74,20 @@ class Scope:
     key: Optional[bool] = None
     since: Optional[dt.date] = None  # submitted on or after this day
     until: Optional[dt.date] = None  # submitted on or before this day
+    session: Optional[int] = None  # 届/次: the proposals of this session (both kinds unless `kind`)
+    kind: Optional[str] = None  # session (大会建议) | interim (闭会期间建议)
+    origin: Optional[str] = None  # proposal | motion (议案转建议)
 
     def proposal_clauses(self) -> list:
         p, clauses = Proposal, []
         if self.year is not None:
             clauses.append(p.year == self.year)
+        if self.session is not None:
+            clauses.append(p.session_id == self.session)
+        if self.kind is not None:
+            clauses.append(p.kind == self.kind)
+        if self.origin is not None:
+            clauses.append(p.origin == self.origin)
         if self.category is not None:
             clauses.append(p.category == self.category)
         if self.key is not None:
@@ -334,14 +343,15 @@ async def unit_names(db: Database) -> dict[int, tuple[str, str]]:
 
 # ------------------------------------------------------------------ GET /api/v1/stats
 async def stats_for(db: Database, today: dt.date, year: Optional[int] = None, unit: Optional[str] = None,
-                    group_by: Optional[str] = None) -> dict:
+                    group_by: Optional[str] = None, session: Optional[int] = None, kind: Optional[str] = None,
+                    origin: Optional[str] = None) -> dict:
     """The figures of GET /api/v1/stats: overall, and per group when asked (`by=unit|category|year|key`)."""
     if group_by and group_by not in GROUPS:
         raise InvalidInput(f"by 只能是：{'、'.join(sorted(GROUPS))}。", field="by")
-    scope = Scope(year=year, unit=unit)
+    scope = Scope(year=year, unit=unit, session=session, kind=kind, origin=origin)
     level = "lead" if unit else "proposal"
     body = tally_groups(await grouped_facts(db, today, scope, level)).as_dict()
-    body["filters"] = {"year": year, "unit": unit}
+    body["filters"] = {"year": year, "unit": unit, "session": session, "kind": kind, "origin": origin}
     if group_by:
         body["groups"] = {name: s.as_dict() for name, s in sorted((await _groups(db, today, scope, group_by)).items())}
     return body

@@ -163,6 +163,7 @@ def _proposal_rows():
                    Proposal.content, Proposal.confidential, Proposal.face_to_face, Proposal.key_supervision,
                    Proposal.key_leader, Proposal.key_committee, Proposal.key_proposed, Proposal.round,
                    Proposal.unsatisfied_count, Proposal.event_count, Proposal.last_event_hash,
+                   Proposal.session_id, Proposal.kind, Proposal.official_number, Proposal.origin,
                    Deputy.number.label("lead_number"))
             .outerjoin(Deputy, Deputy.id == Proposal.lead_deputy_id))
 
