@@ -84,7 +84,7 @@ async def unbind(ask: Ask, m: re.Match) -> Reply:
 
 
 async def help_(ask: Ask, m: re.Match) -> Reply:
-    return Reply({"deputy": T.HELP, "unit": T.UNIT_HELP}.get(ask.who.kind, T.PLEASE_BIND))
+    return Reply({"deputy": T.HELP, "unit": T.UNIT_HELP}.get(ask.who.kind, T.please_bind()))
 
 
 async def my_proposals(ask: Ask, m: re.Match) -> Reply:

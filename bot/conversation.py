@@ -26,6 +26,7 @@ from storage import bot_store
 from storage.models import utcnow
 from storage.uow import UnitOfWork
 from workflow.domain.rules import Actor
+from workflow.domain.sessions import official_label
 from workflow.engine.engine import Engine
 from workflow.engine.once import once
 from workflow.engine.once import purge as once_purge
@@ -245,7 +246,7 @@ class Conversation:
                     return Fixed((await command.handler(self._ask(msg.from_user, who), match)).text)
                 return Word(command, match)
         if who.kind != "deputy":
-            return Fixed(T.PLEASE_BIND if not who.bound else T.UNIT_UNKNOWN)
+            return Fixed(T.please_bind() if not who.bound else T.UNIT_UNKNOWN)
         current = D.Dialogue(stored.state, stored.data)
         facts = await self._facts(session, who, current, said)
         return Stepped(said, D.step(current, said, facts))
@@ -302,7 +303,8 @@ class Conversation:
                 await engine.perform(intent.ref, "request_consultation", actor, {"question": intent.question})
             elif isinstance(intent, D.Submit):
                 result = await engine.perform(intent.ref, "submit", actor)
-                return D.Done(intent, {"number": result.proposal.number, "title": result.proposal.title})
+                return D.Done(intent, {"number": result.proposal.number, "title": result.proposal.title,
+                                       "official": official_label(result.proposal)})
             elif isinstance(intent, D.Attach):
                 photo = intent.photo
                 count = await deputy_actions.attach_photo(self.db, who.key, intent.ref, photo.media_id, photo.url, photo.msg_id)
@@ -364,6 +366,6 @@ def _said(msg: Inbound, who: bot_store.Identity) -> Union[D.Said, Fixed]:
         if msg.event == "click":
             return D.Text(commands.MENU_WORDS.get(msg.event_key, "帮助"))
         if msg.event == "subscribe":
-            return Fixed({"deputy": T.HELP, "unit": T.UNIT_HELP}.get(who.kind, T.WELCOME))
+            return Fixed({"deputy": T.HELP, "unit": T.UNIT_HELP}.get(who.kind) or T.welcome())
         return Fixed(None)  # unsubscribe, menu links, location reports: nothing to say
     return Fixed(T.UNSUPPORTED)

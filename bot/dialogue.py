@@ -361,7 +361,8 @@ def _outcome(d: Dialogue, said: Union[Done, Failed], facts: Facts) -> Step:
     if isinstance(intent, CreateDraft):
         return Step(Dialogue(REVIEW, {"ref": said.result["ref"]}), T.draft_created(facts.draft))
     if isinstance(intent, Submit):
-        return Step(Dialogue(), T.submitted(said.result["number"], said.result.get("title", ""), facts.draft))
+        return Step(Dialogue(), T.submitted(said.result["number"], said.result.get("title", ""), facts.draft,
+                                            said.result.get("official", "")))
     if isinstance(intent, Revise):
         return Step(Dialogue(REVIEW, {"ref": intent.ref}), T.revised(facts.draft))
     if isinstance(intent, Consult):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable, Optional, Sequence
 
+from workflow.domain import words
 from workflow.domain.definition import STATES
 
 # WeChat shows at most about 2048 bytes of a passive text reply; stay well inside.
@@ -33,8 +34,13 @@ UNIT_HELP = """您已绑定为承办单位联络员，可以这样用：
 · 解绑：解除绑定
 签收、答复等请打开办理链接操作。"""
 
-WELCOME = "欢迎关注！代表请发送“绑定 绑定码”完成身份绑定（绑定码由人大代表工作委员会提供），之后即可在这里提建议、查进度、作评价。"
-PLEASE_BIND = "您还没有绑定身份。请发送“绑定 绑定码”，例如：绑定 ABCD2345（绑定码由人大代表工作委员会提供）。"
+def welcome() -> str:
+    return (f"欢迎关注！代表请发送“绑定 绑定码”完成身份绑定（绑定码由{words.staff_body()}提供），"
+            "之后即可在这里提建议、查进度、作评价。")
+
+
+def please_bind() -> str:
+    return f"您还没有绑定身份。请发送“绑定 绑定码”，例如：绑定 ABCD2345（绑定码由{words.staff_body()}提供）。"
 ASK_CODE = "请在“绑定”后面加上绑定码，例如：绑定 ABCD2345。"
 UNSUPPORTED = "目前只能处理文字和图片消息。发送“帮助”查看用法。"
 UNKNOWN = "没有听懂您的意思。发送“提建议”开始写建议，发送“我的建议”查看进度，发送“帮助”查看全部用法。"
@@ -183,9 +189,10 @@ def review(draft) -> str:
     return f"{summary(draft)}\n\n{REVIEW_HINT}"
 
 
-def submitted(number: str, title: str, draft=None) -> str:
+def submitted(number: str, title: str, draft=None, official: str = "") -> str:
     cosign = cosign_status(draft) if draft is not None else ""
-    return (f"建议已提交，编号 {number}。\n《{title}》\n人大工作人员审核后会通知您；"
+    official = f"（{official}）" if official else ""
+    return (f"建议已提交，编号 {number}{official}。\n《{title}》\n人大工作人员审核后会通知您；"
             f"随时发送“进度 {number}”查看办理情况。" + (f"\n{cosign}" if cosign else ""))
 
 
@@ -242,7 +249,7 @@ ACTION_HINTS = {
 
 
 def progress(view) -> str:
-    rows = [f"{view.ref}《{view.title}》", f"状态：{view.state_label}" + ("（重点督办）" if view.key_supervision else "")]
+    rows = [f"{view.ref}{'（' + view.official + '）' if view.official else ''}《{view.title}》", f"状态：{view.state_label}" + ("（重点督办）" if view.key_supervision else "")]
     for unit in view.units:
         due = f"，答复期限 {day(unit.due)}" if unit.due else ""
         rows.append(f"{unit.role}：{unit.unit}（{unit.state}{due}）")

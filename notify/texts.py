@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workflow.domain import words
 from workflow.domain.definition import DECISIONS, RATING_LABELS, REPLY_CATEGORIES
 
 # kind -> (what happened, what to do next). {unit}, {reason}, {rating}... come from the event's facts.
@@ -14,7 +15,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "new_submission": ("收到一件新建议。", "请在后台审核：立案、退回修改或不作为代表建议处理。"),
     "proposal_accept": ("您的建议已立案。", "将交有关单位办理，届时会通知您。"),
     "proposal_refer": ("您的建议不作为代表建议处理。情形：{reason}；处理方式：{disposition}。{note}",
-                       "如有疑问请联系人大代表工作委员会。"),
+                       "如有疑问请联系{staff_body}。"),
     "cosign_confirmed": ("{deputy_name}代表已确认联名。", ""),
     "withdrawal_consent_requested": ("{lead}申请撤回这件联名建议。理由：{reason}",
                                      "同意请回复“同意撤回 {ref}”；不同意请回复“不同意撤回 {ref} 理由”。"),
@@ -92,13 +93,14 @@ def _clip(text: str, limit: int = 20) -> str:
 
 def render(kind: str, payload: dict, url: str = "", extra: dict | None = None) -> Rendered:
     happened, next_step = TEXTS.get(kind, ("建议有新的进展。", "请打开链接查看。"))
-    facts = _Blank({**_facts(payload), **(extra or {})})
+    facts = _Blank({**_facts(payload), "staff_body": words.staff_body(), **(extra or {})})
     happened, next_step = happened.format_map(facts), next_step.format_map(facts)
     if kind == "chat_reply":  # the bot's answer sent later: payload {"text": ...} (storage/bot_store.py chat_reply)
         happened = str(payload.get("text") or happened)
         return Rendered(happened, _clip(happened), (), url)
     number, title = payload.get("number") or "草稿", payload.get("title") or ""
-    lines = [f"【代表建议 {number}】{title}", happened]
+    official = f"｜{payload['official']}" if payload.get("official") else ""
+    lines = [f"【代表建议 {number}{official}】{title}", happened]
     if next_step:
         lines.append(next_step)
     if url:

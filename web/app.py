@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from web.forms import refuse_nul
 from web.keys import DB, ENGINE, SETTINGS
+from workflow.domain import words
 from workflow.engine.engine import Engine
 from workflow.errors import USER_ERRORS, NotAllowed, WorkflowError
 from workflow.settings import Settings
@@ -89,6 +90,8 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     app[ENGINE] = engine
     app[DB] = engine.db
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    words.configure(settings.names)  # the county's own words for its bodies, in every page and message
+    aiohttp_jinja2.get_env(app).globals["names"] = settings.names
     api.setup_routes(app)
     links.setup_routes(app)
     feedback.setup_routes(app)

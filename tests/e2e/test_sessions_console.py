@@ -31,3 +31,22 @@ async def test_the_proposal_page_and_the_dashboard_show_the_session(staff, api, 
     assert "督办统计 · 衡阳县第十八届人民代表大会第六次会议" in board
     listed = await (await staff.get(f"/console/proposals?session={session_id}")).text()
     assert number in listed
+
+
+async def test_the_assignment_sheet_and_the_deputys_message_carry_the_official_number(staff, api, clock, db):
+    from sqlalchemy import select
+
+    from notify.texts import render as render_message
+    from storage.models import OutboxMessage
+
+    await api.post("/api/v1/sessions", {"term": 18, "number": 5, "name": "衡阳县第十八届人民代表大会第五次会议",
+                                        "opens_on": "2026-01-10", "closes_on": "2026-01-13"})
+    clock.today = dt.date(2026, 3, 2)  # after it closed: a 闭会期间建议
+    number = await api.submit()
+    await api.take_to("assigned", number)
+    lead = next(a["id"] for a in (await api.detail(number))["assignments"] if a["role"] == "lead")
+    sheet = await (await staff.get(f"/console/assignments/{lead}/sheet")).text()
+    assert "衡阳县第十八届人民代表大会第五次会议 闭会第1号（闭会期间建议）" in sheet
+    async with db.read() as session:
+        row = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "proposal_numbered"))).scalar_one()
+    assert render_message(row.kind, row.payload).text.startswith(f"【代表建议 {number}｜十八届五次会议闭会第1号】")

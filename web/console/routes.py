@@ -23,6 +23,7 @@ from web.console import sheet as console_sheet
 from web.forms import whole_number
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import render, require
+from workflow.domain import words
 from workflow.domain.definition import HANDLING_ROLES, STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.readmodels.calendar import fallback_warning
 from workflow.readmodels.evidence import photos_not_kept
@@ -55,7 +56,7 @@ def _line(p: Proposal, today) -> dict:
             "official": p.official_number,
             "state": STATES[p.state], "category": p.category, "key": p.key_supervision,
             "key_proposed": p.key_proposed and not p.key_supervision,
-            "units": "、".join(a.unit.name + ("" if a.role == "lead" else "（协办）") for a in p.assignments
+            "units": "、".join(a.unit.name + ("" if a.role == "lead" else f"（{words.co_unit()}）") for a in p.assignments
                               if a.role in HANDLING_ROLES and a.state not in SUPERSEDED_ASSIGNMENT_STATES),
             "due_what": what, "due": when, "late": late,
             "adjusting": any(a.state == "adjustment_requested" for a in p.assignments),

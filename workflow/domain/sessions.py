@@ -44,6 +44,15 @@ def short_name(place: str, term: int, number: int) -> str:
     return f"{place}{chinese_number(term)}届人大{chinese_number(number)}次会议"
 
 
+def official_label(proposal) -> str:
+    """十八届五次会议第24号: the session and official number shown beside the year number (messages, lists);
+    empty outside any session. `proposal` has `congress_session` (term, number) and `official_number`."""
+    s = getattr(proposal, "congress_session", None)
+    if s is None or not proposal.official_number:
+        return ""
+    return f"{chinese_number(s.term)}届{chinese_number(s.number)}次会议{proposal.official_number}"
+
+
 def official_number(template: str, seq: int) -> str:
     """第24号, 闭会第3号, 十八届五次第24号: `template` with {n} replaced (a setting, checked at start)."""
     return template.replace("{n}", str(seq))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.models import Assignment, Consultation, ContactLog, Opinion, utcnow
+from workflow.domain import words
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import FINAL_STATES, LIVE_ASSIGNMENT_STATES
 from workflow.domain.errors import InvalidInput
@@ -103,7 +104,7 @@ async def _assign(session: AsyncSession, ctx: Context) -> dict:
         ctx.proposal.assignments.append(new_assignment(ctx, units[code], "co"))
     ctx.proposal.assigned_at = utcnow()
     reply_due = due or due_date(ctx.today, ctx.deadlines.reply).due
-    names = [units[c].name for c in leads] + [f"{units[c].name}（协办）" for c in cos]
+    names = [units[c].name for c in leads] + [f"{units[c].name}（{words.co_unit()}）" for c in cos]
     return {"reply_due": reply_due, "sign_due": due_date(ctx.today, ctx.deadlines.sign).due,
             "units": "、".join(names)}
 

@@ -7,6 +7,7 @@ from typing import Any, Optional
 from storage.models import Event, OutboxMessage, Proposal
 from workflow.domain.notifications import notifications_for
 from workflow.domain.rules import Context
+from workflow.domain.sessions import official_label
 
 
 def assignment_facts(proposal: Proposal, before: dict[Optional[int], tuple]) -> dict:
@@ -40,6 +41,7 @@ def outbox_rows(ctx: Context, event: Event) -> list[OutboxMessage]:
             event=event, kind=kind, recipient_kind=recipient_kind, recipient_id=recipient_id,
             idempotency_key=key,
             payload={"proposal_id": ctx.proposal.id, "number": ctx.proposal.number, "title": ctx.proposal.title,
+                     "official": official_label(ctx.proposal),
                      "action": event.action, "state": event.to_state,
                      "assignment_id": event.assignment_id, "facts": event.payload},
         ))

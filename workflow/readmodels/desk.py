@@ -34,6 +34,7 @@ from workflow.domain.errors import NotFound
 from workflow.domain.links import make_token
 from workflow.domain.machine import sources_of
 from workflow.domain.rules import Actor
+from workflow.domain.sessions import official_label
 from workflow.settings import Settings
 
 
@@ -106,6 +107,7 @@ class ProgressView:
     evaluations: tuple[tuple[str, str], ...]  # (kind, rating)
     next_due: tuple[str, Optional[dt.date]]
     allowed: tuple[str, ...]  # actions the deputy may take now
+    official: str = ""  # 十八届五次会议第24号, within a registered session
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,8 @@ async def progress(session: AsyncSession, engine, number: str, ref: str) -> Prog
     return ProgressView(
         ref=p.ref, title=p.title, state=p.state, state_label=STATES[p.state], key_supervision=p.key_supervision,
         units=units, replies=replies, evaluations=tuple((e.kind, e.rating) for e in p.evaluations),
-        next_due=next_due(engine.settings, p), allowed=tuple(engine.allowed_actions(p, actor)))
+        next_due=next_due(engine.settings, p), allowed=tuple(engine.allowed_actions(p, actor)),
+        official=official_label(p))
 
 
 async def pending_withdrawals(session: AsyncSession, number: str) -> list[tuple[str, str, str]]:

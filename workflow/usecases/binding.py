@@ -25,6 +25,7 @@ from storage.bot_store import NOBODY, Identity, drop_dialogue, identify
 from storage.db import Database
 from storage.models import BindingAttempt, BindingCode, Deputy, Unit, UnitLiaison, utcnow
 from storage.uow import UnitOfWork
+from workflow.domain import words
 from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.rules import Actor
 from workflow.engine.chain import append_system_event
@@ -62,7 +63,7 @@ async def _bind_refusal(session: AsyncSession, openid: str, now: dt.datetime) ->
         .where(BindingAttempt.openid == openid, BindingAttempt.succeeded.is_(False),
                BindingAttempt.created_at > now - BIND_WINDOW))).scalar_one()
     if failures >= BIND_FAILURES_PER_HOUR:
-        return TooManyAttempts("绑定码输错次数太多，请一小时后再试，或联系人大代表工作委员会重新领取绑定码。")
+        return TooManyAttempts(f"绑定码输错次数太多，请一小时后再试，或联系{words.staff_body()}重新领取绑定码。")
     return None
 
 
@@ -70,11 +71,11 @@ async def _use_code(session: AsyncSession, openid: str, code: str, now: dt.datet
     code = (code or "").strip().upper()
     row = await find_binding_code(session, code) if 4 <= len(code) <= 32 else None
     if row is None:
-        return InvalidInput("绑定码不正确，请核对后重新发送（绑定码由人大代表工作委员会提供）。"), NOBODY
+        return InvalidInput(f"绑定码不正确，请核对后重新发送（绑定码由{words.staff_body()}提供）。"), NOBODY
     if row.used_at is not None:
-        return InvalidInput("这个绑定码已经用过了。如需重新绑定，请联系人大代表工作委员会领取新的绑定码。"), NOBODY
+        return InvalidInput(f"这个绑定码已经用过了。如需重新绑定，请联系{words.staff_body()}领取新的绑定码。"), NOBODY
     if row.expires_at < now:
-        return InvalidInput("这个绑定码已过期，请联系人大代表工作委员会领取新的绑定码。"), NOBODY
+        return InvalidInput(f"这个绑定码已过期，请联系{words.staff_body()}领取新的绑定码。"), NOBODY
     if row.deputy_id is not None:
         deputy = await session.get(Deputy, row.deputy_id)
         if not deputy.active:
