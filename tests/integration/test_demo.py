@@ -109,3 +109,20 @@ async def test_every_demo_deputy_liaison_and_the_staff_member_has_a_wechat_user(
     assert all(openid == deputy_openid(number) for number, openid in deputies)
     assert sorted(liaisons) == sorted((code, liaison_openid(code)) for code in units)
     assert staff == STAFF_OPENID
+
+
+async def test_the_demo_has_two_sessions_and_its_proposals_are_numbered_in_the_sitting_one(engine, db):
+    from sqlalchemy import select
+
+    from storage.models import CongressSession, Proposal
+    from workflow.readmodels.sessions import sessions
+
+    await seed_demo(engine)
+    listed = await sessions(db)
+    assert [row.name for row, _ in listed] == ["衡西县第十八届人民代表大会第五次会议", "衡西县第十八届人民代表大会第四次会议"]
+    async with db.read() as session:
+        numbered = (await session.execute(
+            select(Proposal.official_number, Proposal.kind, CongressSession.number)
+            .join(CongressSession, CongressSession.id == Proposal.session_id).order_by(Proposal.official_seq))).all()
+    assert numbered and {(kind, n) for _, kind, n in numbered} == {("session", 5)}
+    assert [official for official, _, _ in numbered][:2] == ["第1号", "第2号"]

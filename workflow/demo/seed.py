@@ -21,9 +21,11 @@ from workflow.demo.wechat import STAFF_OPENID, deputy_openid, liaison_openid
 from workflow.domain.definition import PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.links import make_token
 from workflow.domain.rules import Actor
+from workflow.domain.sessions import chinese_number
 from workflow.engine.engine import ActionResult, Engine
 from workflow.usecases import meetings as meeting_service
 from workflow.usecases.accounts import add_user
+from workflow.usecases.sessions import add_session
 
 STAFF = Actor("staff", "demo", "演示工作人员", role="staff")
 ACCOUNTS = [("demo", "staff", "demo12345", "演示工作人员"), ("admin", "admin", "admin12345", "系统管理员")]
@@ -35,6 +37,7 @@ async def seed_demo(engine: Engine) -> Optional[str]:
         return None
     await _seed_rosters(engine)
     accounts = await _seed_accounts(engine)
+    await _seed_sessions(engine)
     showcase = None
     for demo in PROPOSALS:
         result = await _play(engine, demo)
@@ -42,6 +45,16 @@ async def seed_demo(engine: Engine) -> Optional[str]:
             showcase = result
     await _seed_meeting(engine)
     return await _message(engine, accounts, showcase)
+
+
+async def _seed_sessions(engine: Engine) -> None:
+    """Two sessions of the 18th congress: last one's, and the one sitting now, whose 大会建议 the story's
+    proposals become (numbered 第1号, 第2号... in its own sequence; the 交办会 can assign them at once)."""
+    today = engine.clock()
+    for number, opens, days in ((4, today - dt.timedelta(days=330), 4), (5, today - dt.timedelta(days=1), 5)):
+        await add_session(engine.db, {
+            "term": 18, "number": number, "name": f"衡西县第十八届人民代表大会第{chinese_number(number)}次会议",
+            "opens_on": opens, "closes_on": opens + dt.timedelta(days=days - 1)}, STAFF)
 
 
 async def _seed_meeting(engine: Engine) -> None:
