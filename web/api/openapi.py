@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from workflow.domain.definition import ACTIONS, REPLY_CATEGORIES, ROLES, STATES, Param
+from workflow.domain.sessions import KINDS, ORIGINS
 from workflow.domain.tallies import COUNTS, DEFINITIONS, RATES
 from workflow.settings import Settings
 
@@ -65,7 +66,7 @@ def _paths() -> dict:
             "get": {"summary": "建议列表", "parameters": [
                 {"name": n, "in": "query", "schema": {"type": t}} for n, t in
                 [("year", "integer"), ("state", "string"), ("unit", "string"), ("deputy", "string"),
-                 ("q", "string"), ("limit", "integer"), ("offset", "integer")]],
+                 ("q", "string"), ("limit", "integer"), ("offset", "integer")]] + SESSION_FILTERS,
                 "responses": {"200": _ok("#/components/schemas/ProposalList"), **errors}},
             "post": {"summary": "录入建议（工作人员代录，默认直接提交）",
                      "requestBody": {"required": True, **_json_body("#/components/schemas/NewProposal")},
@@ -100,9 +101,29 @@ def _paths() -> dict:
         "/api/v1/stats": {"get": {"summary": "统计", "parameters": [
             {"name": "year", "in": "query", "schema": {"type": "integer"}},
             {"name": "unit", "in": "query", "schema": {"type": "string"}},
-            {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["unit", "category", "year", "key"]}}],
+            {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["unit", "category", "year", "key"]}},
+            *SESSION_FILTERS],
             "responses": {"200": _ok("#/components/schemas/Stats"), **errors}}},
+        "/api/v1/sessions": {
+            "get": {"summary": "届次会议（新的在前，含各类建议件数）",
+                    "responses": {"200": _ok("#/components/schemas/SessionList"), **errors}},
+            "post": {"summary": "登记届次会议", "requestBody": {"required": True, **_json_body("#/components/schemas/NewSession")},
+                     "responses": {"201": _ok("#/components/schemas/Session"), **errors}}},
+        "/api/v1/sessions/{id}": {"patch": {
+            "summary": "更正届次会议（已编号的建议不变）",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, **_json_body("#/components/schemas/NewSession")},
+            "responses": {"200": _ok("#/components/schemas/Session"), **errors}}},
     }
+
+
+SESSION_FILTERS = [
+    {"name": "session", "in": "query", "schema": {"type": "integer"}, "description": "届次会议编号：按整个届次（可跨年）"},
+    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)},
+     "description": "session 大会建议 / interim 闭会期间建议"},
+    {"name": "origin", "in": "query", "schema": {"type": "string", "enum": list(ORIGINS)},
+     "description": "proposal 代表建议 / motion 议案转建议"},
+]
 
 
 def _schemas() -> dict:
@@ -114,12 +135,30 @@ def _schemas() -> dict:
             "lead_deputy": {"type": "string"}, "title": {"type": "string"}, "content": {"type": "string"},
             "category": {"type": "string"}, "co_signers": {"type": "array", "items": {"type": "string"}},
             "submit": {"type": "boolean", "default": True}, "confidential": {"type": "boolean"},
-            "face_to_face": {"type": "boolean"}}},
+            "face_to_face": {"type": "boolean"},
+            "origin": {"type": "string", "enum": list(ORIGINS), "default": "proposal",
+                       "description": "motion：议案转建议（主席团决定不列入议程、作为建议处理的议案）"}}},
+        "NewSession": {"type": "object", "required": ["term", "number", "name", "opens_on", "closes_on"], "properties": {
+            "term": {"type": "integer", "description": "第几届"}, "number": {"type": "integer", "description": "第几次会议"},
+            "name": {"type": "string", "description": "如 ××县第十八届人民代表大会第五次会议"},
+            "opens_on": {"type": "string", "format": "date"}, "closes_on": {"type": "string", "format": "date"}}},
+        "Session": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "term": {"type": "integer"}, "number": {"type": "integer"},
+            "name": {"type": "string"}, "short_name": {"type": "string"},
+            "opens_on": {"type": "string", "format": "date"}, "closes_on": {"type": "string", "format": "date"},
+            "proposals": {"type": "object", "properties": {k: {"type": "integer"} for k in KINDS}}}},
+        "SessionList": {"type": "object", "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}}},
         "ProposalList": {"type": "object", "properties": {
             "items": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer"}}},
         "Proposal": {"type": "object", "properties": {
             "number": {"type": "string", "nullable": True}, "state": {"type": "string", "enum": list(STATES)},
             "title": {"type": "string"}, "content": {"type": "string"}, "key_supervision": {"type": "boolean"},
+            "session": {"type": "integer", "nullable": True, "description": "所属届次会议"},
+            "session_name": {"type": "string"},
+            "kind": {"type": "string", "nullable": True, "enum": [*KINDS, None]},
+            "display_number": {"type": "string", "description": "正式编号（如 第24号）；不在届次内的为年度编号"},
+            "origin": {"type": "string", "enum": list(ORIGINS)},
             "allowed_actions": {"type": "array", "items": {"type": "string"}},
             "assignments": {"type": "array", "items": {"type": "object", "properties": {
                 "unit": {"type": "string"}, "role": {"type": "string", "enum": list(ROLES)},
