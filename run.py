@@ -10,6 +10,7 @@
     workflow diagram                         print the workflow diagram (Markdown with Mermaid)
     audit verify [--receipt LINE]            check the chains, the newest anchor and the tables against the log
     audit receipt                            check, then write an anchor and print it as a receipt to keep
+    rules show                               the rules in force (deadlines, switches) and where each value came from
     chat --openid ID [--url URL]             play a WeChat user against a running server's /wechat
     wechat menu                              push the custom menu (提建议 / 我的建议 / 帮助)
     deputies codes [--number N] [--all] [--csv FILE]   one-time binding codes for deputies
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli import _with_db  # noqa: E402
 from cli.accounts import cmd_deputy_codes, cmd_import, cmd_user  # noqa: E402
 from cli.audit import cmd_audit  # noqa: E402
+from cli.rules import cmd_rules  # noqa: E402
 from cli.serve import build_app, cmd_serve  # noqa: E402,F401 (build_app: tests and bench build the app from here)
 from cli.wechat import cmd_chat, cmd_secret, cmd_wechat_menu  # noqa: E402
 from storage.audit_files import KeyFileError  # noqa: E402
@@ -71,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="审计 / audit")
     audit.add_argument("action", choices=["verify", "receipt"])
     audit.add_argument("--receipt", help="核对一行保存的回执 / check a kept receipt line")
+
+    rules = commands.add_parser("rules", help="办理规则 / the rules in force")
+    rules.add_argument("action", choices=["show"])
 
     chat = commands.add_parser("chat", help="在终端里扮演微信用户 / play a WeChat user in the terminal")
     chat.add_argument("--openid", required=True)
@@ -117,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_import(settings, args)
         if args.command == "audit":
             return cmd_audit(settings, args)
+        if args.command == "rules":
+            return cmd_rules(args)
         if args.command == "chat":
             return cmd_chat(settings, args)
         if args.command == "wechat":

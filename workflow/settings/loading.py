@@ -1,4 +1,9 @@
-"""Reading the layers (settings.toml, the JIANYI_SETTINGS file, the environment) into Settings."""
+"""Reading the layers into Settings, and recording where each value came from (`run.py rules show`).
+
+Order, later wins key by key: settings.toml (the shipped defaults), the provincial preset named by
+`[rules] preset` in any layer (workflow/settings/presets/), the file named by env JIANYI_SETTINGS, then
+env JIANYI_<SECTION>_<KEY>.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -6,23 +11,63 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Optional
 
 from .exposure import MIN_SECRET
+from .presets import Preset, find_preset
 from .sections import _SECTION_TYPES, DEFAULT_FILE, Period, Settings, SettingsError
 
 
-def _merge(base: dict[str, dict[str, Any]], extra: Mapping[str, Any], origin: str) -> None:
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    """Where one setting's value came from."""
+
+    kind: str  # "default" | "preset" | "file" | "environment"
+    where: str = ""  # the preset's name, the file's path, the variable's name
+    detail: str = ""  # preset: the regulation and article; default under a preset: why the preset keeps it
+
+    def label(self) -> str:
+        if self.kind == "preset":
+            return f"预设（{self.where}：{self.detail}）"
+        if self.kind == "file":
+            return f"设置文件 {self.where}"
+        if self.kind == "environment":
+            return f"环境变量 {self.where}"
+        return f"默认（{self.where}预设：未找到出处）" if self.where else "默认"
+
+
+DEFAULT = Origin("default")
+
+
+@dataclasses.dataclass(frozen=True)
+class TracedSettings:
+    """The settings, the preset in force (None: the national defaults) and each value's origin."""
+
+    settings: Settings
+    preset: Optional[Preset]
+    origins: Mapping[str, Origin]  # "deadlines.reply" -> Origin; a setting no layer names is DEFAULT
+
+    def origin(self, name: str) -> Origin:
+        return self.origins.get(name, DEFAULT)
+
+
+def _merge(base: dict[str, dict[str, Any]], extra: Mapping[str, Any], origin: str,
+           origins: Optional[dict[str, Origin]] = None, origin_of: Callable[[str, str], Origin] = lambda s, k: DEFAULT,
+           ) -> None:
     for section, values in extra.items():
         if section not in _SECTION_TYPES:
             raise SettingsError(f"{origin}：未知的设置节 [{section}]。 / {origin}: unknown section [{section}].")
         if not isinstance(values, Mapping):
             raise SettingsError(f"{origin}：[{section}] 应是一个设置节。 / {origin}: [{section}] must be a table.")
         base.setdefault(section, {}).update(values)
+        if origins is not None:
+            origins.update({f"{section}.{key}": origin_of(section, key) for key in values})
 
 
-def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """The JIANYI_<SECTION>_<KEY> values by section, and each one's variable name by "section.key"."""
     found: dict[str, dict[str, str]] = {}
+    names: dict[str, str] = {}
     for key, value in environ.items():
         if not key.startswith("JIANYI_") or key == "JIANYI_SETTINGS":
             continue
@@ -30,8 +75,9 @@ def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
         for section in _SECTION_TYPES:
             if rest.startswith(section + "_"):
                 found.setdefault(section, {})[rest[len(section) + 1:]] = value
+                names[f"{section}.{rest[len(section) + 1:]}"] = key
                 break
-    return found
+    return found, names
 
 
 def _coerce(section: str, name: str, kind: Any, value: Any) -> Any:
@@ -126,20 +172,54 @@ def _validate(settings: Settings) -> None:
         raise SettingsError("wechat.encoding_aes_key 应为 43 个字符。 / wechat.encoding_aes_key must be 43 characters.")
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"找不到设置文件 {path}。 / settings file {path} not found.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"设置文件 {path} 格式错误：{exc} / {path} is not valid TOML: {exc}") from None
+
+
+def _named_preset(*layers: Mapping[str, Any]) -> str:
+    """`rules.preset` as the last layer that names it says (a malformed [rules] is reported by _merge)."""
+    name = ""
+    for layer in layers:
+        rules = layer.get("rules")
+        if isinstance(rules, Mapping) and "preset" in rules:
+            name = str(rules["preset"])
+    return name
+
+
+def trace_settings(environ: Mapping[str, str] | None = None, base_file: Path | None = None) -> TracedSettings:
+    """Read the layers (settings.toml, the preset, the JIANYI_SETTINGS file, JIANYI_* variables), noting each
+    value's origin."""
+    environ = os.environ if environ is None else environ
+    base_path = Path(base_file or DEFAULT_FILE)
+    base = _read_toml(base_path)
+    user_path = environ.get("JIANYI_SETTINGS")
+    user = _read_toml(Path(user_path)) if user_path else {}
+    env, env_names = _env_overrides(environ)
+    merged: dict[str, dict[str, Any]] = {}
+    origins: dict[str, Origin] = {}
+    _merge(merged, base, str(base_path), origins)
+    preset = find_preset(_named_preset(base, user, env))
+    if preset is not None:
+        cited = {f.setting: f.citation() for f in preset.figures}
+        _merge(merged, preset.values(), f"预设{preset.name}", origins,
+               lambda s, k: Origin("preset", preset.name, cited[f"{s}.{k}"]))
+        for figure in preset.figures:  # the preset found no source: the national default stays, and says why
+            if not figure.sourced:
+                origins[figure.setting] = Origin("default", preset.name, figure.note)
+    if user_path:
+        _merge(merged, user, str(user_path), origins, lambda s, k: Origin("file", str(user_path)))
+    _merge(merged, env, "environment", origins, lambda s, k: Origin("environment", env_names[f"{s}.{k}"]))
+    return TracedSettings(_build(merged), preset, origins)
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, base_file: Path | None = None
 ) -> Settings:
-    """Read settings.toml, then the JIANYI_SETTINGS file, then JIANYI_* variables."""
-    environ = os.environ if environ is None else environ
-    merged: dict[str, dict[str, Any]] = {}
-    for path in filter(None, [base_file or DEFAULT_FILE, environ.get("JIANYI_SETTINGS")]):
-        path = Path(path)
-        try:
-            with path.open("rb") as handle:
-                _merge(merged, tomllib.load(handle), str(path))
-        except FileNotFoundError:
-            raise SettingsError(f"找不到设置文件 {path}。 / settings file {path} not found.") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"设置文件 {path} 格式错误：{exc} / {path} is not valid TOML: {exc}") from None
-    _merge(merged, _env_overrides(environ), "environment")
-    return _build(merged)
+    """Read settings.toml, the preset it or a later layer names, the JIANYI_SETTINGS file, then JIANYI_* variables."""
+    return trace_settings(environ, base_file).settings

@@ -196,6 +196,13 @@ class NameSettings:
 
 
 @dataclass(frozen=True)
+class RulesSettings:
+    """Which province's rules apply (workflow/settings/presets/, docs/presets.md): "" = the national defaults."""
+
+    preset: str = ""  # 浙江、山东、上海、重庆、河南、北京、福建、四川、湖南 (or the pinyin: zhejiang)
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -210,6 +217,7 @@ class Settings:
     sessions: SessionSettings = SessionSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
     names: NameSettings = NameSettings()
+    rules: RulesSettings = RulesSettings()
 
     def data_path(self, *parts: str) -> Path:
         base = Path(self.server.data_dir)
@@ -243,5 +251,5 @@ _SECTION_TYPES = {
     "wechat": WechatSettings, "deadlines": DeadlineSettings, "workflow": WorkflowSettings,
     "notify": NotifySettings, "dashboard": DashboardSettings, "audit": AuditSettings,
     "calendar": CalendarSettings, "sessions": SessionSettings, "names": NameSettings,
-    "evaluation": EvaluationSettings,
+    "evaluation": EvaluationSettings, "rules": RulesSettings,
 }
