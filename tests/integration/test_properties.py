@@ -122,18 +122,28 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
                    {"category": "Z", "text": "?", "signer": "?"}, {"category": "A"}]),
         "mark_key": ([{"leader": "副县长 赵六", "committee": "财经工委"}], [{}]),
         "close": ([{"reason": "代表任期届满"}], [{}]),
-        "correct_session": ([{"origin": "proposal" if proposal.origin == "motion" else "motion"}],
-                            [{}, {"kind": "大会"}, {"session": "999"}, {"origin": proposal.origin}]),
+        **_corrections(proposal),
         **_after_the_reply(replied, rating, later),
     }
     return table[action]
 
 
+def _corrections(proposal) -> dict:
+    """(valid, wrong) parameter sets of staff's corrections (no session is registered in these runs)."""
+    return {"correct_session": ([{"origin": "proposal" if proposal.origin == "motion" else "motion"}],
+                                [{}, {"kind": "大会"}, {"session": "999"}, {"origin": proposal.origin}])}
+
+
 def _after_the_reply(replied: list[str], rating: list[dict], later) -> dict:
     """(valid, wrong) parameter sets of the actions from the reply on: ratings, follow-up, decisions."""
     return {
-        "evaluate_reply": (rating + [{"rating": "satisfied", "unit": code} for code in replied[:2]],
-                           [{"rating": "unsatisfied"}, {"rating": "很好"}, {"rating": "satisfied", "unit": "NOPE"}]),
+        "evaluate_reply": (rating + [{"rating": "satisfied", "unit": code} for code in replied[:2]]
+                           + [{"attitude": "满意", "rating": "basically_satisfied", "contact_method": "电话",
+                               "opinion": "请按计划施工", "form_date": later(0)}],
+                           [{"rating": "unsatisfied"}, {"rating": "很好"}, {"rating": "satisfied", "unit": "NOPE"},
+                            {"rating": "satisfied", "opinion": "缺办理态度"},
+                            {"attitude": "satisfied", "rating": "satisfied", "form_date": later(1)},
+                            {"attitude": "satisfied", "rating": "satisfied", "contact_method": "飞鸽"}]),
         "report_progress": ([{"text": "已完成一半", "percent": 50}, {"text": "完成", "percent": "100%"}],
                             [{"text": "超额", "percent": 150}, {"text": "x", "percent": "许多"}]),
         "evaluate_implementation": (rating, [{"rating": "unsatisfied", "reason": "  "}]),
