@@ -121,8 +121,7 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
                    {"category": "C", "text": "以后解决", "signer": "刘局长", "promise_date": later(-3)},
                    {"category": "Z", "text": "?", "signer": "?"}, {"category": "A"}]),
         "mark_key": ([{"leader": "副县长 赵六", "committee": "财经工委"}], [{}]),
-        "close": ([{"reason": "代表任期届满"}], [{}]),
-        **_corrections(proposal),
+        "close": ([{"reason": "代表任期届满"}], [{}]), **_corrections(proposal),
         **_after_the_reply(replied, rating, later),
     }
     return table[action]

@@ -138,17 +138,6 @@ def _schemas() -> dict:
             "face_to_face": {"type": "boolean"},
             "origin": {"type": "string", "enum": list(ORIGINS), "default": "proposal",
                        "description": "motion：议案转建议（主席团决定不列入议程、作为建议处理的议案）"}}},
-        "NewSession": {"type": "object", "required": ["term", "number", "name", "opens_on", "closes_on"], "properties": {
-            "term": {"type": "integer", "description": "第几届"}, "number": {"type": "integer", "description": "第几次会议"},
-            "name": {"type": "string", "description": "如 ××县第十八届人民代表大会第五次会议"},
-            "opens_on": {"type": "string", "format": "date"}, "closes_on": {"type": "string", "format": "date"}}},
-        "Session": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "term": {"type": "integer"}, "number": {"type": "integer"},
-            "name": {"type": "string"}, "short_name": {"type": "string"},
-            "opens_on": {"type": "string", "format": "date"}, "closes_on": {"type": "string", "format": "date"},
-            "proposals": {"type": "object", "properties": {k: {"type": "integer"} for k in KINDS}}}},
-        "SessionList": {"type": "object", "properties": {
-            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}}},
         "ProposalList": {"type": "object", "properties": {
             "items": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer"}}},
         "Proposal": {"type": "object", "properties": {
@@ -198,4 +187,22 @@ def _schemas() -> dict:
             **{k: {"type": "integer"} for k in ("satisfied", "basically_satisfied", "unsatisfied", "votes")},
             "satisfaction_rate": {"type": "number", "nullable": True}}},
         **{f"Action_{a.id}": _action_schema(a) for a in ACTIONS.values()},
+        **_session_schemas(),
+    }
+
+
+def _session_schemas() -> dict:
+    """届次会议: what POST/PATCH /api/v1/sessions take and GET returns."""
+    return {
+        "NewSession": {"type": "object", "required": ["term", "number", "name", "opens_on", "closes_on"], "properties": {
+            "term": {"type": "integer", "description": "第几届"}, "number": {"type": "integer", "description": "第几次会议"},
+            "name": {"type": "string", "description": "如 ××县第十八届人民代表大会第五次会议"},
+            "opens_on": {"type": "string", "format": "date"}, "closes_on": {"type": "string", "format": "date"}}},
+        "Session": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "term": {"type": "integer"}, "number": {"type": "integer"},
+            "name": {"type": "string"}, "short_name": {"type": "string"},
+            "opens_on": {"type": "string", "format": "date"}, "closes_on": {"type": "string", "format": "date"},
+            "proposals": {"type": "object", "properties": {k: {"type": "integer"} for k in KINDS}}}},
+        "SessionList": {"type": "object", "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}}},
     }
