@@ -10,6 +10,7 @@
     workflow diagram                         print the workflow diagram (Markdown with Mermaid)
     audit verify [--receipt LINE]            check the chains, the newest anchor and the tables against the log
     audit receipt                            check, then write an anchor and print it as a receipt to keep
+    report session ID [--out FILE]           write the draft of a session's 办理情况报告 (.docx); prints its path
     rules show                               the rules in force (deadlines, switches) and where each value came from
     chat --openid ID [--url URL]             play a WeChat user against a running server's /wechat
     wechat menu                              push the custom menu (提建议 / 我的建议 / 帮助)
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cli import _with_db  # noqa: E402
 from cli.accounts import cmd_deputy_codes, cmd_import, cmd_user  # noqa: E402
 from cli.audit import cmd_audit  # noqa: E402
+from cli.report import cmd_report  # noqa: E402
 from cli.rules import cmd_rules  # noqa: E402
 from cli.serve import build_app, cmd_serve  # noqa: E402,F401 (build_app: tests and bench build the app from here)
 from cli.wechat import cmd_chat, cmd_secret, cmd_wechat_menu  # noqa: E402
@@ -77,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="办理规则 / the rules in force")
     rules.add_argument("action", choices=["show"])
 
+    report = commands.add_parser("report", help="报告草稿 / report drafts")
+    report.add_argument("what", choices=["session"])
+    report.add_argument("id", help="届次会议的编号 / the session's id")
+    report.add_argument("--out", help="写入这个文件（默认 <data_dir>/reports/）")
+
     chat = commands.add_parser("chat", help="在终端里扮演微信用户 / play a WeChat user in the terminal")
     chat.add_argument("--openid", required=True)
     chat.add_argument("--url", help="/wechat 的地址，默认 server.public_url + /wechat")
@@ -124,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_audit(settings, args)
         if args.command == "rules":
             return cmd_rules(args)
+        if args.command == "report":
+            return cmd_report(settings, args)
         if args.command == "chat":
             return cmd_chat(settings, args)
         if args.command == "wechat":

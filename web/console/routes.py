@@ -22,6 +22,7 @@ from web.console import sessions as console_sessions
 from web.console import sheet as console_sheet
 from web.forms import whole_number
 from web.keys import DB, ENGINE, SETTINGS
+from web.reports import routes as session_reports
 from web.session import render, require
 from workflow.domain import words
 from workflow.domain.definition import HANDLING_ROLES, STATES, SUPERSEDED_ASSIGNMENT_STATES
@@ -104,3 +105,4 @@ def setup_routes(app: web.Application) -> None:
     console_audit.setup_routes(app)
     console_calendar.setup_routes(app)
     console_sessions.setup_routes(app)
+    session_reports.setup_routes(app)
