@@ -180,14 +180,21 @@ def _schemas() -> dict:
                                      "properties": {**{k: {"$ref": "#/components/schemas/MeetingScores"}
                                                        for k in ("deputies", "public")},
                                                     "by_mode": {"$ref": "#/components/schemas/MeetingScoresByMode"}}}}},
+        **{f"Action_{a.id}": _action_schema(a) for a in ACTIONS.values()},
+        **_session_schemas(),
+        **_meeting_schemas(),
+    }
+
+
+def _meeting_schemas() -> dict:
+    """集中评议: the room's scores, by voter kind and by mode."""
+    return {
         "MeetingScoresByMode": {"type": "object", "description": "按评分方式：openid 代表（微信识别）、code 群众（评分码）、open 群众（开放扫码）",
                                 "properties": {k: {"$ref": "#/components/schemas/MeetingScores"}
                                                for k in ("openid", "code", "open")}},
         "MeetingScores": {"type": "object", "properties": {
             **{k: {"type": "integer"} for k in ("satisfied", "basically_satisfied", "unsatisfied", "votes")},
             "satisfaction_rate": {"type": "number", "nullable": True}}},
-        **{f"Action_{a.id}": _action_schema(a) for a in ACTIONS.values()},
-        **_session_schemas(),
     }
 
 
