@@ -36,6 +36,7 @@ from cli.serve import build_app, cmd_serve  # noqa: E402,F401 (build_app: tests 
 from cli.wechat import cmd_chat, cmd_secret, cmd_wechat_menu  # noqa: E402
 from storage.audit_files import KeyFileError  # noqa: E402
 from workflow.domain.clock import configure as configure_clock  # noqa: E402
+from workflow.domain.words import configure as configure_words  # noqa: E402
 from workflow.engine.sealing import WrongKey  # noqa: E402
 from workflow.errors import USER_ERRORS  # noqa: E402
 from workflow.settings import SettingsError, load_settings  # noqa: E402
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_clock(settings.server.timezone)  # the one clock: every date is a date in this zone
+        configure_words(settings.names)  # the county's words for its bodies (代表工委, 协办...)
     except SettingsError as exc:
         print(f"设置错误 / settings error: {exc}", file=sys.stderr)
         return 2
