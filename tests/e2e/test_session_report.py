@@ -14,6 +14,7 @@ import docx
 import pytest
 
 from web.reports.session_docx import percent
+from workflow.domain.definition import REPLY_CATEGORIES
 from workflow.domain.tallies import RATE_LABELS, RATES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +99,8 @@ async def test_the_console_draft_names_the_session_and_prints_the_api_figures(st
     text = "\n".join(p.text for p in document.paragraphs)
     assert "三、存在的问题" in text and "【请补充】" in text and "附：统计口径说明" in text
     assert "由李副县长等领导领办" in text
+    # Each lead unit's newest reply by category (the three replied proposals were answered B).
+    assert f"B类（{REPLY_CATEGORIES['B']}）3件" in text and f"A类（{REPLY_CATEGORIES['A']}）0件" in text
     # 县交通运输局 led one proposal: fewer than dashboard.min_proposals (3), listed, not ranked.
     assert "未参加排名的承办单位：县交通运输局（1件）" in text
 

@@ -11,6 +11,7 @@ import io
 from typing import Optional
 
 from web.reports.docx_style import PLACEHOLDER, body, centered, heading, new_document, table, title
+from workflow.domain.definition import REPLY_CATEGORIES
 from workflow.domain.tallies import RATE_LABELS as L
 from workflow.readmodels.session_report import Part, SessionReport
 
@@ -112,6 +113,9 @@ def _handling(doc, report: SessionReport) -> None:
               f"{L['implementation_satisfaction_rate']}{spoken(s.implementation_satisfaction_rate)}。")
     table(doc, ["指标", "数值", "计算"],
           [(rate.label, percent(rate.value), f"{rate.part} / {rate.whole}") for rate in report.rates])
+    if any(report.reply_categories.values()):
+        body(doc, "按各主办单位最新一次答复（含再次答复）的类别：" + "，".join(
+            f"{c}类（{REPLY_CATEGORIES[c]}）{n}件" for c, n in report.reply_categories.items()) + "。")
     heading(doc, "（二）重点督办建议", 2)
     _key_proposals(doc, report)
     heading(doc, "（三）承办单位办理情况", 2)

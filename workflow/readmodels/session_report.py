@@ -9,14 +9,14 @@ proposals by kind and state (received, referred, withdrawn) and the list of key 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import case, func, select
 
 from storage.db import Database
-from storage.models import Proposal
-from workflow.domain.definition import PRE_SUBMISSION_STATES, STATES, SUPERSEDED_ASSIGNMENT_STATES
+from storage.models import Assignment, Proposal, Reply
+from workflow.domain.definition import PRE_SUBMISSION_STATES, REPLY_CATEGORIES, STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.errors import NotFound
 from workflow.domain.sessions import KINDS, ORIGINS, short_name
 from workflow.domain.tallies import DEFINITIONS, NO_FEEDBACK_LABELS, RATE_LABELS, RATES, Stats
@@ -84,6 +84,8 @@ class SessionReport:
     min_proposals: int
     ranking: str  # the rate units are ranked by (a key of RATES)
     definitions: list[tuple[str, str]]  # (figure, its 口径 definition)
+    # 答复类别: each live lead unit's newest reply (a second answer included), by category A-D.
+    reply_categories: dict[str, int] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -136,7 +138,8 @@ async def build(db: Database, settings: Settings, today: dt.date, session_id: in
         key_proposals=await key_proposals(db, names.place, session_id),
         ranked=[line for line in board.units if line.rank is not None],
         below_minimum=[line for line in board.units if line.rank is None],
-        min_proposals=board.min_proposals, ranking=ranking, definitions=definitions())
+        min_proposals=board.min_proposals, ranking=ranking, definitions=definitions(),
+        reply_categories=await newest_reply_categories(db, session_id))
 
 
 def rates_of(stats: Stats) -> list[Rate]:
@@ -181,6 +184,19 @@ async def key_proposals(db: Database, place: str, session_id: int) -> list[KeyPr
         return [KeyProposal(reference=reference_of(place, p), official_number=p.official_number, title=p.title,
                             leader=p.key_leader, committee=p.key_committee, units=_lead_units(p),
                             state=STATES.get(p.state, p.state)) for p in rows]
+
+
+async def newest_reply_categories(db: Database, session_id: int) -> dict[str, int]:
+    """A-D: how many live lead shares of the session's proposals last answered in each category."""
+    query = (select(Reply.assignment_id, Reply.category)
+             .join(Assignment, Assignment.id == Reply.assignment_id)
+             .join(Proposal, Proposal.id == Reply.proposal_id)
+             .where(Proposal.session_id == session_id, Assignment.role == "lead",
+                    Assignment.state.not_in(SUPERSEDED_ASSIGNMENT_STATES))
+             .order_by(Reply.id))
+    async with db.read() as session:
+        newest = {aid: category for aid, category in (await session.execute(query)).all()}
+    return {c: sum(1 for v in newest.values() if v == c) for c in REPLY_CATEGORIES}
 
 
 def _lead_units(p: Proposal) -> str:
