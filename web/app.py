@@ -43,7 +43,8 @@ async def errors_middleware(request: web.Request, handler):
     """Map the engine's error types to HTTP in one place: JSON for programs, a page for people."""
     try:
         refuse_nul(request.path, *request.query.keys(), *request.query.values())
-        if request.method == "POST" and request.content_type in FORM_TYPES:  # read once; handlers get it cached
+        streams = getattr(request.match_info.handler, "streams_upload", False)  # reads its body itself (big files)
+        if request.method == "POST" and request.content_type in FORM_TYPES and not streams:  # read once, cached
             fields = [(k, v) for k, v in (await request.post()).items() if isinstance(v, str)]
             refuse_nul(*(k for k, _ in fields), *(v for _, v in fields))
         return await handler(request)
@@ -77,7 +78,7 @@ def _dumps(value) -> str:
 
 def init_app(settings: Settings, engine: Engine) -> web.Application:
     """The web application: JSON API, unit links, health and metrics."""
-    from web import feedback, links, media, system
+    from web import feedback, letters, links, media, system
     from web.api import notifications as notifications_api
     from web.api import routes as api
     from web.console import routes as console
@@ -101,6 +102,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     console.setup_routes(app)  # staff console, /login, /static
     meetings.setup_routes(app)  # 集中评议: /meetings (staff), /v/<token> (the room's phones)
     dashboard.setup_routes(app)  # supervisors' dashboard, .xlsx exports, public replies
+    letters.setup_routes(app)  # 答复函: printable page and .docx, the sealed PDF, the units' heads
     app.on_startup.append(_install_holiday_calendar)
     return app
 

@@ -26,6 +26,7 @@ from workflow.domain.definition import IMPLEMENTED_CATEGORIES, RATINGS, REPLY_CA
 from workflow.domain.links import LinkInvalid, read_feedback_token
 from workflow.domain.rules import Actor, Context
 from workflow.errors import InvalidInput, NotAllowed, WorkflowError
+from workflow.readmodels import letters
 
 EVALUATIONS = ("evaluate_reply", "evaluate_implementation")
 MAX_UNITS = 20  # no proposal has more lead units; a longer list is not from our page
@@ -89,6 +90,7 @@ async def show(request: web.Request, as_json: bool = False, error: str = "", val
         allowed = [a for a in engine.allowed_actions(proposal, actor) if a in EVALUATIONS]
         detail = proposal_detail(request.app[SETTINGS], proposal, events, allowed)
         asked = questions(request, proposal, allowed)
+        sealed = await letters.sealed_of(session, [r.id for r in proposal.replies])  # 盖章答复函 (web/letters)
     detail.pop("assignments", None)  # unit links are not for deputies
     if as_json or "application/json" in request.headers.get("Accept", ""):
         detail["questions"] = [{"action": q.action, "unit": q.unit, "unit_name": q.unit_name,
@@ -99,7 +101,8 @@ async def show(request: web.Request, as_json: bool = False, error: str = "", val
         return web.json_response(detail, status=status,
                                  dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
     context = {"p": detail, "deputy": actor.name, "questions": asked, "ratings": RATINGS,
-               "done": request.query.get("done") == "1", "error": error, "values": values or {}}
+               "done": request.query.get("done") == "1", "error": error, "values": values or {},
+               "sealed": sealed, "request": request}
     response = aiohttp_jinja2.render_template("feedback.html", request, context, status=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -18,10 +18,20 @@ from web.forms import posted
 from web.json_shapes import assignment_dict, proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
 from workflow.domain.deadlines import due_date
-from workflow.domain.definition import ACTIONS, ASSIGNMENT_STATES, RATINGS, REPLY_CATEGORIES, ROLES, STATES
+from workflow.domain.definition import (
+    ACTIONS,
+    ASSIGNMENT_STATES,
+    EVENT_LABELS,
+    RATINGS,
+    REPLY_CATEGORIES,
+    ROLES,
+    STATES,
+    action_label,
+)
 from workflow.domain.links import check_current, read_token
 from workflow.domain.rules import Actor
 from workflow.errors import USER_ERRORS, InvalidInput
+from workflow.readmodels import letters
 
 CHOICE_LABELS = {**RATINGS, **{k: f"{k} 类：{v}" for k, v in REPLY_CATEGORIES.items()}}
 
@@ -60,23 +70,39 @@ async def _page(request: web.Request, error: str = "", failed: str = "", values:
         mine = assignment_dict(settings, assignment)
         photos = [f"/u/{request.match_info['token']}{media.url_of(ph)}"
                   for ph in await repo.attachments_of(session, proposal.id) if ph.stored_at is not None]
+        heads = await letters.active_heads(session, assignment.unit_id)
+        own = _own_replies(detail, mine)
+        sealed = await letters.sealed_of(session, [r["id"] for r in own])
+    base = f"/u/{request.match_info['token']}/replies"
+    own = [{**r, "letter": f"{base}/{r['id']}/letter", "upload": f"{base}/{r['id']}/sealed",
+            "sealed": _sealed_dict(sealed.get(r["id"]), f"{base}/{r['id']}/sealed.pdf")} for r in own]
     # A JSON POST (see act) is answered in JSON even without an Accept header.
     if "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json":
         body = {"assignment": mine, "proposal": detail, "photos": photos,
+                "heads": [{"name": h.name, "title": h.title} for h in heads],
+                "letters": [{"reply_id": r["id"], "letter": r["letter"], "docx": r["letter"] + ".docx",
+                             "sealed": r["sealed"]} for r in own],
                 "closed_actions": [{"action": a, "label": ACTIONS[a].label, "reason": why} for a, why in refused.items()]}
         return web.json_response(body, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
-    forms = [ACTIONS[a] for a in allowed]
+    forms, done = [ACTIONS[a] for a in allowed], request.query.get("done", "")
     cap = due_date(assignment.assigned_on, settings.deadlines.reply_max).due
     context = {"p": detail, "a": mine, "forms": forms, "photos": photos, "states": STATES, "roles": ROLES,
                "assignment_states": ASSIGNMENT_STATES, "choice_labels": CHOICE_LABELS,
-               "own_replies": _own_replies(detail, mine), "refused": [(ACTIONS[a].label, why) for a, why in refused.items()],
+               "own_replies": own, "heads": heads, "refused": [(ACTIONS[a].label, why) for a, why in refused.items()],
                "hints": {"request_extension": {"due_date": f"最长至交办之日起 {settings.deadlines.reply_max}（{cap:%Y-%m-%d}）。"}},
                "error": error, "failed": failed, "field": field, "values": dict(values or {}),
-               "done": ACTIONS[request.query["done"]].label if request.query.get("done") in ACTIONS else None}
+               "done": action_label(done) if done in ACTIONS or done in EVENT_LABELS else None}
     response = aiohttp_jinja2.render_template("unit_link.html", request, context, status=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _sealed_dict(row, url: str) -> dict | None:
+    """The sealed letter uploaded for a reply (the newest), as the pages show it."""
+    if row is None:
+        return None
+    return {"sha256": row.sha256, "short": row.sha256[:12], "size": row.size, "at": row.uploaded_at, "url": url}
 
 
 def _own_replies(detail: dict, mine: dict) -> list[dict]:
@@ -116,6 +142,10 @@ async def photo(request: web.Request) -> web.StreamResponse:
     async with request.app[DB].read() as session:
         _assignment, proposal = await _load(request, session)
         return await media.send_photo(request, session, proposal.id)
+
+
+# For web/letters (the 答复函 and its sealed upload on this link): one way to open a link, one page.
+load_assignment, render_page, unit_actor = _load, _page, _actor
 
 
 def setup_routes(app: web.Application) -> None:

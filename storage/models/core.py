@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
+from .letters import ReplyLetter
 
 
 class Deputy(Base):
@@ -281,8 +282,8 @@ class Opinion(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class Reply(Base):
-    """答复: a lead unit's answer, category A-D, issued under its head's signature."""
+class Reply(ReplyLetter, Base):
+    """答复: a lead unit's answer, category A-D, issued under its head's signature (its 答复函: ReplyLetter)."""
 
     __tablename__ = "replies"
     __table_args__ = (Index("ix_replies_proposal", "proposal_id"), Index("ix_replies_assignment", "assignment_id"),

@@ -98,6 +98,7 @@ def _paths() -> dict:
             "summary": "生成单位联络员绑定码",
             "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"201": _ok("#/components/schemas/BindingCode"), **errors}}},
+        **_unit_heads_paths(errors),
         "/api/v1/stats": {"get": {"summary": "统计", "parameters": [
             {"name": "year", "in": "query", "schema": {"type": "integer"}},
             {"name": "unit", "in": "query", "schema": {"type": "string"}},
@@ -183,6 +184,7 @@ def _schemas() -> dict:
         **{f"Action_{a.id}": _action_schema(a) for a in ACTIONS.values()},
         **_session_schemas(),
         **_meeting_schemas(),
+        "UnitHead": _unit_head_schema(),
     }
 
 
@@ -213,3 +215,22 @@ def _session_schemas() -> dict:
         "SessionList": {"type": "object", "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Session"}}}},
     }
+
+
+def _unit_heads_paths(errors: dict) -> dict:
+    """单位负责人 (答复函签发人): web/letters/heads.py."""
+    code = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "description": "单位代码"}
+    return {"/api/v1/units/{code}/heads": {
+        "get": {"summary": "单位负责人（答复函签发人）", "parameters": [code],
+                "responses": {"200": {"description": "该单位登记的负责人（含离任的）"}, **errors}},
+        "post": {"summary": "登记单位负责人，或更改职务、标为离任（active: false）", "parameters": [code],
+                 "requestBody": {"required": True, **_json_body("#/components/schemas/UnitHead")},
+                 "responses": {"201": _ok("#/components/schemas/UnitHead", "已登记"),
+                               "200": _ok("#/components/schemas/UnitHead", "已更新或没有变化"), **errors}}}}
+
+
+def _unit_head_schema() -> dict:
+    return {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string", "maxLength": 64, "description": "姓名"},
+        "title": {"type": "string", "maxLength": 64, "description": "职务，如 局长、副局长"},
+        "active": {"type": "boolean", "description": "在任（false：离任，不能再签发）"}}}

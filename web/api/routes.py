@@ -17,6 +17,7 @@ from web.dashboard.scope import session_filters
 from web.forms import ascii_digits, json_object, path_id
 from web.json_shapes import assignment_dict, proposal_detail, proposal_summary
 from web.keys import DB, ENGINE, SETTINGS
+from web.letters import heads as unit_heads_api
 from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
 from workflow.domain.params import web_url
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
@@ -230,3 +231,4 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/units/{key}/binding-code", binding_code)
     r.add_get("/api/v1/stats", stats)
     sessions_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
+    unit_heads_api.setup_api(app, ok, _user, READ_ROLES, WRITE_ROLES, _body)

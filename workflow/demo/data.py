@@ -47,6 +47,10 @@ UNITS = [
 ]
 
 
+# Second registered heads (单位负责人) of some units, besides the head above: replies may be signed by either.
+OTHER_HEADS = {"jyj": "副局长 刘明辉", "zjj": "副局长 彭晓春", "jtj": "副局长 成卫平", "jxz": "副镇长 胡立平"}
+
+
 @dataclass(frozen=True)
 class DemoProposal:
     title: str

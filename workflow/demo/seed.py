@@ -14,9 +14,19 @@ from typing import Optional
 from sqlalchemy import func, select, update
 
 from storage import repositories as repo
-from storage.models import Deputy, Proposal, Unit, UnitLiaison, User
+from storage.models import Deputy, Proposal, Unit, UnitHead, UnitLiaison, User
 from storage.uow import UnitOfWork
-from workflow.demo.data import DELEGATIONS, DEPUTY_NAMES, PROPOSALS, SHOWCASE, TERM, UNITS, WORK_UNITS, DemoProposal
+from workflow.demo.data import (
+    DELEGATIONS,
+    DEPUTY_NAMES,
+    OTHER_HEADS,
+    PROPOSALS,
+    SHOWCASE,
+    TERM,
+    UNITS,
+    WORK_UNITS,
+    DemoProposal,
+)
 from workflow.demo.wechat import STAFF_OPENID, deputy_openid, liaison_openid
 from workflow.domain.definition import PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.links import make_token
@@ -90,6 +100,8 @@ async def _seed_rosters(engine: Engine) -> None:
                                phone=f"1397346{index + 1:04d}", openid=deputy_openid(deputy_number(index))))
         await session.flush()
         session.add_all(UnitLiaison(unit_id=unit.id, openid=liaison_openid(unit.code)) for unit in units)
+        session.add_all(UnitHead(unit_id=unit.id, title=title, name=name) for unit in units  # 签发人 (答复函)
+                        for title, name in (h.split(" ", 1) for h in _heads(unit.code)))
 
 
 async def _seed_accounts(engine: Engine) -> list[tuple[str, str, str]]:
@@ -142,8 +154,14 @@ def _unit_actor(proposal: Proposal, code: str) -> Actor:
     return Actor("unit", code, assignment.unit.name, assignment_id=assignment.id)
 
 
+def _heads(code: str) -> list[str]:
+    """The unit's registered heads, "职务 姓名": its head, and a deputy head for some."""
+    return [next(head for c, _n, _c, _p, head in UNITS if c == code), *([OTHER_HEADS[code]] if code in OTHER_HEADS else [])]
+
+
 def _head(code: str) -> str:
-    return next(head for c, _n, _c, _p, head in UNITS if c == code)
+    """Who signs the story's replies: the head's name, as the unit page's 签发人 list offers it."""
+    return _heads(code)[0].split(" ", 1)[1]
 
 
 # Steps taken by staff (or by staff entering a deputy's paper form: 代录).
@@ -165,11 +183,16 @@ _STAFF_STEPS = {
 
 
 def _reply(engine: Engine, code: str, category: str, text: str) -> tuple[str, dict]:
-    raw = {"category": category, "text": text, "signer": _head(code)}
+    _code, name, contact, phone, _h = next(u for u in UNITS if u[0] == code)
+    _LETTERS[code] = _LETTERS.get(code, 0) + 1  # the unit's letters numbered in the demo's order
+    raw = {"category": category, "text": text, "signer": _head(code), "handler": contact, "handler_phone": phone,
+           "doc_number": f"{name.removeprefix('县')}函〔{engine.clock().year}〕{_LETTERS[code]}号"}
     if category in PROMISING_CATEGORIES:
         raw["promise_date"] = engine.clock() + dt.timedelta(days=150 if category == "B" else 365)
     return "reply", raw
 
+
+_LETTERS: dict[str, int] = {}
 
 # Steps taken through a unit's link; the first argument is the unit's code.
 _UNIT_STEPS = {

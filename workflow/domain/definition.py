@@ -246,6 +246,9 @@ RATING = _p("rating", "评价", "choice", choices=RATINGS)
 UNIT_PICK = _p("unit", "单位代码", "unit", required=False)
 # 代表法 art. 52: a unit that cannot reply in time explains the delay to the deputy before the extension.
 EXPLAINED = _p("explained_to_deputy", "已向代表说明延期原因", "bool")
+# The 答复函's other fields (optional): 文号, 承办人 and the phone the deputy may call (docs/letters.md).
+LETTER_PARAMS = (_p("doc_number", "文号", required=False, max_length=64), _p("handler", "承办人", required=False, max_length=64),
+                 _p("handler_phone", "承办人电话", required=False, max_length=32))
 
 ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("revise", "修改草稿", frozenset({"deputy"}), (
@@ -316,7 +319,7 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("reply", "答复", frozenset({"unit"}), (
         _p("category", "答复类别", "choice", choices=REPLY_CATEGORIES),
         _p("text", "答复内容", "textarea", max_length=50000), _p("signer", "签发人", max_length=64),
-        _p("promise_date", "承诺解决时间（B 类必填）", "date", required=False)),
+        _p("promise_date", "承诺解决时间（B 类必填）", "date", required=False), *LETTER_PARAMS),
         unit_roles=frozenset({"lead"}), assignment_level=True,
         guards=("contact_logged", "co_opinions_in_or_overdue", "promise_date_for_b")),
     Action("evaluate_reply", "评价答复", frozenset({"deputy"}), (
@@ -332,7 +335,7 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("answer_again", "再次答复", frozenset({"unit"}), (
         _p("category", "答复类别", "choice", choices=REPLY_CATEGORIES),
         _p("text", "答复内容", "textarea", max_length=50000), _p("signer", "签发人", max_length=64),
-        _p("promise_date", "承诺解决时间（B 类必填）", "date", required=False)),
+        _p("promise_date", "承诺解决时间（B 类必填）", "date", required=False), *LETTER_PARAMS),
         unit_roles=frozenset({"lead"}), assignment_level=True, guards=("promise_date_for_b",),
         description="跟踪办理中作出正式的再次答复（如 B 类解决后改为 A 类）；A 类答复后请代表评价落实情况。"),
     Action("open_implementation_rating", "征询落实评价", frozenset({"system"}),
@@ -367,7 +370,8 @@ assert {t["trigger"] for t in ASSIGNMENT_TRANSITIONS} - ENGINE_TRIGGERS == {
 
 # Events that are not workflow actions (they change no state).
 EVENT_LABELS = {"create": "起草", "meeting_result": "集中评议结果", "publish_reply": "公开答复",
-                "unpublish_reply": "撤回公开答复", "revoke_link": "作废单位链接并重新生成"}
+                "unpublish_reply": "撤回公开答复", "revoke_link": "作废单位链接并重新生成",
+                "seal_letter": "上传盖章答复函"}
 
 
 def action_label(action_id: str) -> str:

@@ -7,45 +7,55 @@ by the window's end is recorded as 未反馈; 不满意 counts per unit and per 
 """
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Evaluation, ProgressReport, Reply, utcnow
+from storage.models import Evaluation, ProgressReport, Reply, UnitHead, utcnow
+from workflow.domain import words
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import IMPLEMENTED_CATEGORIES, NO_FEEDBACK, PROMISING_CATEGORIES
 from workflow.domain.errors import InvalidInput, NotAllowed
+from workflow.domain.letters import Head, chosen_signer
 from workflow.domain.machine import fire_assignment
 from workflow.domain.rules import Context
 from workflow.engine.registry import deputy_id, effect, entered_by, move_assignments, unit_code
 
 
-def _new_reply(ctx: Context, kind: str) -> Reply:
-    a, now = ctx.assignment, utcnow()
+async def _new_reply(session: AsyncSession, ctx: Context, kind: str) -> tuple[Reply, dict]:
+    """The reply row, and what its event records of the 答复函: the 签发人 is one of the unit's registered
+    heads once it has any (InvalidInput on signer otherwise, nothing recorded), with the head's title."""
+    a, now, p = ctx.assignment, utcnow(), ctx.params
+    heads = (await session.execute(select(UnitHead).where(UnitHead.unit_id == a.unit_id, UnitHead.active.is_(True))
+                                   .order_by(UnitHead.id))).scalars()
+    head = chosen_signer(p["signer"], [Head(h.name, h.title) for h in heads], words.staff_body())
+    signer, title = (head.name, head.title) if head else (p["signer"], "")
     on_time = kind != "answer" or a.reply_due is None or ctx.today <= a.reply_due
+    letter = {"signer": signer, "signer_title": title, "doc_number": p.get("doc_number", ""),
+              "handler": p.get("handler", ""), "handler_phone": p.get("handler_phone", "")}
     reply = Reply(proposal_id=ctx.proposal.id, assignment_id=a.id, round=ctx.proposal.round, kind=kind,
-                  category=ctx.params["category"], text=ctx.params["text"], signer=ctx.params["signer"],
-                  promise_date=ctx.params.get("promise_date"), on_time=on_time, created_at=now,
-                  replied_on=ctx.today)
+                  category=p["category"], text=p["text"], promise_date=p.get("promise_date"), on_time=on_time,
+                  created_at=now, replied_on=ctx.today, **letter)
     ctx.proposal.replies.append(reply)
     if a.first_replied_at is None:
         a.first_replied_at = now
-    return reply
+    return reply, letter
 
 
 @effect("reply")
 async def _reply(session: AsyncSession, ctx: Context) -> dict:
-    reply = _new_reply(ctx, "answer")
-    return {"unit": ctx.assignment.unit.code, "on_time": reply.on_time}
+    reply, letter = await _new_reply(session, ctx, "answer")
+    return {"unit": ctx.assignment.unit.code, "on_time": reply.on_time, **letter}
 
 
 @effect("answer_again")
 async def _answer_again(session: AsyncSession, ctx: Context) -> dict:
     """再次答复 while 落实中 (e.g. B solved: now A). A or D asks the deputy to rate what was done."""
     a = ctx.assignment
-    _new_reply(ctx, "second")
+    _reply_row, letter = await _new_reply(session, ctx, "second")
     a.followup_due = None
     opened = ctx.params["category"] not in PROMISING_CATEGORIES
     a.rating_opened_on = ctx.today if opened else None
-    return {"unit": a.unit.code, "rating_opened": opened}
+    return {"unit": a.unit.code, "rating_opened": opened, **letter}
 
 
 def _reply_to_rate(ctx: Context, waiting: list, what: str):

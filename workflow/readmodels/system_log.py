@@ -20,6 +20,8 @@ ACTION_LABELS = {
     "import_roster": "导入名册",
     "seal_legacy": "用审计密钥封存升级前的事件链",
     "set_holidays": "录入节假日安排",
+    "add_unit_head": "登记单位负责人",
+    "update_unit_head": "更改单位负责人",
 }
 SUBJECT_LABELS = {"deputy": "代表", "unit": "承办单位", "roster": "名册", "chain": "事件日志", "calendar": "节假日年份"}
 ACTOR_LABELS = {"staff": "工作人员", "deputy": "代表", "unit": "承办单位", "cli": "命令行", "system": "系统"}
@@ -32,6 +34,7 @@ DETAIL_LABELS = {
     "unchanged": "未变", "proposals": "建议数", "events": "事件数", "legacy_max_event_id": "最后一个旧事件编号",
     "old_heads_sha256": "旧链尾摘要", "problems_found": "封存前发现的问题",
     "year": "年份", "rest_days": "放假天数", "work_days": "调休上班天数",
+    "title": "职务", "active": "在任",
 }
 PAGE = 100
 
