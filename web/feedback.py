@@ -6,6 +6,10 @@ asks both questions, the reply and what was done, and the deputy may answer both
 inferred from one for the other. What was done (落实情况) of a B or C reply is asked for once the unit
 reports it done, answers again, or its promise date passes. The ratings count from the tap, exactly
 like the bot's `评价` words (the same engine actions).
+
+The reply's questions are the 征询意见表: 办理态度 and 办理结果 (one rating when
+evaluation.separate_attitude is off), whether and how the unit contacted the deputy, an opinion and
+the form's date. `/f/<token>/form` prints the same form on A4 (web/opinion_form.py).
 """
 from __future__ import annotations
 
@@ -18,18 +22,23 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
-from web import media
+from web import media, opinion_form
 from web.forms import posted
 from web.json_shapes import proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
-from workflow.domain.definition import IMPLEMENTED_CATEGORIES, RATINGS, REPLY_CATEGORIES
+from workflow.domain.definition import CONTACT_METHODS, IMPLEMENTED_CATEGORIES, RATINGS, REPLY_CATEGORIES
+from workflow.domain.evaluation_rules import opinion_form_problem
 from workflow.domain.links import LinkInvalid, read_feedback_token
+from workflow.domain.params import clean_params
 from workflow.domain.rules import Actor, Context
 from workflow.errors import InvalidInput, NotAllowed, WorkflowError
 from workflow.readmodels import letters
 
 EVALUATIONS = ("evaluate_reply", "evaluate_implementation")
 MAX_UNITS = 20  # no proposal has more lead units; a longer list is not from our page
+# A reply's 征询意见表, per unit on the page (`<name>_<unit>`); the form's date is one for the page.
+FORM_ANSWERS = ("attitude", "rating", "reason", "implementation_rating", "implementation_reason", "contacted",
+                "contact_method", "opinion")
 
 
 @dataclass
@@ -93,14 +102,18 @@ async def show(request: web.Request, as_json: bool = False, error: str = "", val
         sealed = await letters.sealed_of(session, [r.id for r in proposal.replies])  # 盖章答复函 (web/letters)
     detail.pop("assignments", None)  # unit links are not for deputies
     if as_json or "application/json" in request.headers.get("Accept", ""):
+        separate = engine.settings.evaluation.separate_attitude
         detail["questions"] = [{"action": q.action, "unit": q.unit, "unit_name": q.unit_name,
-                                "category": q.category, "asks_implementation": q.both, "due": q.due}
+                                "category": q.category, "asks_implementation": q.both, "due": q.due,
+                                "asks_attitude": separate and q.action == "evaluate_reply"}
                                for q in asked]
         if error:
             detail["error"] = error
         return web.json_response(detail, status=status,
                                  dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
     context = {"p": detail, "deputy": actor.name, "questions": asked, "ratings": RATINGS,
+               "separate": engine.settings.evaluation.separate_attitude, "methods": CONTACT_METHODS,
+               "today": engine.clock().isoformat(), "form_url": request.path.rstrip("/") + "/form",
                "done": request.query.get("done") == "1", "error": error, "values": values or {},
                "sealed": sealed, "request": request}
     response = aiohttp_jinja2.render_template("feedback.html", request, context, status=status)
@@ -113,42 +126,67 @@ async def page(request: web.Request) -> web.Response:
     return await show(request)
 
 
-def _answers(body: dict, asked: list[Question]) -> list[tuple[Question, dict]]:
-    """The ratings posted, one per unit asked about: a JSON list `ratings`, the form's per-unit fields,
-    or (one unit) a plain `rating`."""
-    by_unit = {q.unit: q for q in asked}
+def _items(body: dict, asked: list[Question]) -> list:
+    """The answers posted, one per unit: a JSON list `ratings`, the form's per-unit fields, or (one unit)
+    plain fields (`rating`, `attitude`, ...)."""
     items = body.get("ratings")
     if items is None:
-        if "rating" in body:  # one question, the short form
-            items = [{"unit": body.get("unit") or (asked[0].unit if len(asked) == 1 else ""), **body}]
+        if "rating" in body or "attitude" in body:  # one question, the short form
+            items = [{**body, "unit": body.get("unit") or (asked[0].unit if len(asked) == 1 else "")}]
         else:
-            items = [{"unit": q.unit, "rating": body.get(f"rating_{q.unit}"), "reason": body.get(f"reason_{q.unit}"),
-                      "implementation_rating": body.get(f"implementation_rating_{q.unit}"),
-                      "implementation_reason": body.get(f"implementation_reason_{q.unit}")} for q in asked]
-            items = [i for i in items if i["rating"] or i["implementation_rating"]]
+            items = [{"unit": q.unit, **{k: body.get(f"{k}_{q.unit}") for k in FORM_ANSWERS}} for q in asked]
+            items = [i for i in items if i["rating"] or i["implementation_rating"] or i["attitude"]]
     if not isinstance(items, list) or len(items) > MAX_UNITS or not all(isinstance(i, dict) for i in items):
         raise InvalidInput("ratings 应为评价的列表，每项写明 unit 和 rating。", field="ratings")
     if not items:
         raise InvalidInput("请至少对一个单位的答复作出评价。", field="rating")
+    return items
+
+
+def _answers(body: dict, asked: list[Question], separate: bool, today) -> list[tuple[Question, dict]]:
+    """The ratings posted, each checked as the engine will check it, so that none is recorded unless all
+    are right; the messages name the unit (分办)."""
+    by_unit = {q.unit: q for q in asked}
     found = []
-    for item in items:
+    for item in _items(body, asked):
         question = by_unit.get(str(item.get("unit") or ""))
         if question is None:
             raise InvalidInput("单位（{}）没有待您评价的答复。".format(item.get("unit") or "未指明"), field="unit")
-        rating = item.get("rating")
-        if question.both and not rating and item.get("implementation_rating"):
-            raise InvalidInput(f"请先评价{question.unit_name}的答复。", field=f"rating_{question.unit}")
-        if rating not in RATINGS:
-            raise InvalidInput(f"请选择对{question.unit_name}的评价：满意、基本满意或不满意。",
-                               field=f"rating_{question.unit}")
-        if rating == "unsatisfied" and not str(item.get("reason") or "").strip():
-            raise InvalidInput(f"对{question.unit_name}选择“不满意”时请写明理由。", field=f"reason_{question.unit}")
-        params = {"unit": question.unit, "rating": rating, "reason": str(item.get("reason") or "")}
-        if question.both and item.get("implementation_rating"):
-            params["implementation_rating"] = item.get("implementation_rating")
-            params["implementation_reason"] = str(item.get("implementation_reason") or "")
-        found.append((question, params))
+        found.append((question, _checked(question, item, body, separate, today)))
     return found
+
+
+def _checked(question: Question, item: dict, body: dict, separate: bool, today) -> dict:
+    name, u = question.unit_name, question.unit
+    rating = item.get("rating")
+    if question.both and not rating and item.get("implementation_rating"):
+        raise InvalidInput(f"请先评价{name}的答复。", field=f"rating_{u}")
+    if rating not in RATINGS:
+        what = "办理结果" if separate and question.action == "evaluate_reply" else "评价"
+        raise InvalidInput(f"请选择对{name}的{what}：满意、基本满意或不满意。", field=f"rating_{u}")
+    if rating == "unsatisfied" and not str(item.get("reason") or "").strip():
+        raise InvalidInput(f"对{name}选择“不满意”时请写明理由。", field=f"reason_{u}")
+    if separate and question.action == "evaluate_reply" and item.get("attitude") not in RATINGS:
+        raise InvalidInput(f"请选择对{name}办理态度的评价：满意、基本满意或不满意。", field=f"attitude_{u}")
+    params = {"unit": u, "rating": rating, "reason": str(item.get("reason") or "")}
+    if question.action != "evaluate_reply":
+        return params
+    if question.both and item.get("implementation_rating"):
+        params["implementation_rating"] = item.get("implementation_rating")
+        params["implementation_reason"] = str(item.get("implementation_reason") or "")
+    for key in ("attitude", "contacted", "contact_method", "opinion"):
+        if item.get(key) not in (None, ""):
+            params[key] = item[key]
+    if str(params.get("contacted")).lower() == "false":  # a method tapped before 没有联系 cannot be untapped
+        params.pop("contact_method", None)
+    params["form_date"] = item.get("form_date") or body.get("form_date") or today.isoformat()
+    try:
+        problem = opinion_form_problem(clean_params("evaluate_reply", params, ()), separate, today)
+    except InvalidInput as exc:
+        raise InvalidInput(f"{name}：{exc}", field=f"{exc.details.get('field', 'rating')}_{u}") from None
+    if problem:
+        raise InvalidInput(f"{name}：{problem}", field=f"{problem.field}_{u}")
+    return params
 
 
 async def rate(request: web.Request) -> web.Response:
@@ -161,7 +199,8 @@ async def rate(request: web.Request) -> web.Response:
     if not asked:
         raise NotAllowed("这件建议目前没有需要您评价的内容（可能已经评价过，或评价期限已届满）。")
     try:
-        answers = _answers(body, asked)  # every answer checked before any is recorded
+        answers = _answers(body, asked, engine.settings.evaluation.separate_attitude,
+                           engine.clock())  # every answer checked before any is recorded
         for question, params in answers:
             await engine.perform(proposal.ref, question.action, actor, params)
     except InvalidInput as exc:
@@ -184,7 +223,17 @@ async def photo(request: web.Request) -> web.StreamResponse:
         return await media.send_photo(request, session, proposal.id)
 
 
+async def printable(request: web.Request) -> web.Response:
+    """GET /f/<token>/form: the 征询意见表 on A4, filled in where already rated."""
+    async with request.app[DB].read() as session:
+        proposal, _actor = await _load(request, session)
+    response = opinion_form.render(request, proposal, back=request.path.rsplit("/", 1)[0])
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/f/{token}", page)
+    app.router.add_get("/f/{token}/form", printable)
     app.router.add_get("/f/{token}/media/{photo}", photo)
     app.router.add_post("/f/{token}", rate)

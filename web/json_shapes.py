@@ -9,6 +9,7 @@ from workflow.domain.definition import (
     ACTIONS,
     ASSIGNMENT_STATES,
     RATING_LABELS,
+    RATINGS,
     REPLY_CATEGORIES,
     REPLY_KINDS,
     ROLES,
@@ -191,7 +192,10 @@ def proposal_detail(settings: Settings, p: Proposal, events: list[Event], allowe
                          "reason": e.reason,
                          "unit": units.get(e.assignment_id), "unit_name": unit_names.get(e.assignment_id),
                          "reply_id": e.reply_id, "entered_by": e.entered_by,
-                         "at": e.created_at} for e in p.evaluations],
+                         # 征询意见表 (reply ratings from migration 0019; None: not asked or not answered)
+                         "attitude": e.attitude, "attitude_label": RATINGS.get(e.attitude or "", ""),
+                         "contacted": e.contacted, "contact_method": e.contact_method, "opinion": e.opinion,
+                         "form_date": e.form_date, "at": e.created_at} for e in p.evaluations],
         "events": [_event_as_seen_by(viewer_assignment, e, event_dict(e, hide_deputies=hide_names))
                    for e in events],
     })

@@ -15,7 +15,6 @@ from .core import (
     ContactLog,
     CoSigner,
     Deputy,
-    Evaluation,
     Event,
     LoginThrottle,
     Meta,
@@ -31,6 +30,7 @@ from .core import (
     User,
 )
 from .demo import DemoWechatMessage
+from .evaluations import Evaluation
 from .extensions import ExtensionRequest
 from .letters import SealedLetter, UnitHead
 from .meetings import Meeting, MeetingItem, MeetingLog, MeetingVote

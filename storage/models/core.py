@@ -164,7 +164,7 @@ class Proposal(Base):
     )
     # Pages load these (full=True); the engine only where a state needs them (repositories.load_replies).
     replies: Mapped[list["Reply"]] = relationship(lazy="raise_on_sql", order_by="Reply.id", cascade="all")
-    evaluations: Mapped[list["Evaluation"]] = relationship(
+    evaluations: Mapped[list["Evaluation"]] = relationship(  # noqa: F821 (models/evaluations.py)
         lazy="raise_on_sql", order_by="Evaluation.id", cascade="all"
     )
 
@@ -300,24 +300,6 @@ class Reply(ReplyLetter, Base):
     kind: Mapped[str] = mapped_column(String(16), default="answer")  # answer | second (再次答复)
     replied_on: Mapped[Optional[dt.date]] = mapped_column(Date)  # the Beijing date: the rating window starts here
     published: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-class Evaluation(Base):
-    """评价: the deputy's rating of a reply or of what was done."""
-
-    __tablename__ = "evaluations"
-    __table_args__ = (Index("ix_evaluations_proposal", "proposal_id"),
-                      Index("ix_evaluations_assignment", "assignment_id", "kind"))
-    id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
-    reply_id: Mapped[Optional[int]] = mapped_column(ForeignKey("replies.id"))
-    assignment_id: Mapped[Optional[int]] = mapped_column(ForeignKey("assignments.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # reply | implementation
-    rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied
-    reason: Mapped[str] = mapped_column(Text, default="")
-    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
-    entered_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 

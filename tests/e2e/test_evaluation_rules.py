@@ -56,7 +56,8 @@ async def test_fenban_page_shows_each_lead_units_reply_and_takes_a_rating_for_ea
     page = await (await client.get(link(settings, pid))).text()
     assert "单位JYJ" in page and "单位CZJ" in page and 'name="rating_JYJ"' in page and 'name="rating_CZJ"' in page
     posted = await client.post(link(settings, pid), data={
-        "rating_JYJ": "unsatisfied", "reason_JYJ": "没有解决", "rating_CZJ": "satisfied"}, allow_redirects=False)
+        "attitude_JYJ": "satisfied", "rating_JYJ": "unsatisfied", "reason_JYJ": "没有解决",
+        "attitude_CZJ": "satisfied", "rating_CZJ": "satisfied"}, allow_redirects=False)
     assert posted.status == 303
     body = await detail(client, auth, number)
     assert body["state"] == "rehandling"
@@ -71,6 +72,7 @@ async def test_fenban_form_with_a_bad_rating_records_nothing_and_shows_the_messa
     await reply(engine, number, units["JYJ"], "D")
     r = await reply(engine, number, units["CZJ"], "D")
     posted = await client.post(link(settings, r.proposal.id), data={"rating_JYJ": "satisfied",
+                                                                    "attitude_JYJ": "satisfied",
                                                                     "rating_CZJ": "unsatisfied"})
     assert posted.status == 400 and "理由" in await posted.text() and 'name="rating_CZJ"' in await posted.text()
     assert (await detail(client, auth, number))["evaluations"] == []
@@ -95,7 +97,7 @@ async def test_a_reply_rated_on_the_reply_only_records_no_implementation_rating(
     r = await reply(engine, number, units["JYJ"], "A")
     page = await (await client.get(link(settings, r.proposal.id))).text()
     assert "您对答复满意吗" in page and "您对落实情况满意吗" in page  # both asked, explicitly
-    await client.post(link(settings, r.proposal.id), data={"rating_JYJ": "satisfied"})
+    await client.post(link(settings, r.proposal.id), data={"attitude_JYJ": "satisfied", "rating_JYJ": "satisfied"})
     body = await detail(client, auth, number)
     assert [e["kind"] for e in body["evaluations"]] == ["reply"]
     assert body["state"] == "implementing"  # waits for the implementation rating, never inferred
@@ -113,7 +115,7 @@ async def test_a_reply_both_questions_answered_at_once_keep_their_own_answers(db
     number, units = await assigned(engine)
     r = await reply(engine, number, units["JYJ"], "A")
     await client.post(link(settings, r.proposal.id), data={
-        "rating_JYJ": "satisfied", "implementation_rating_JYJ": "basically_satisfied"})
+        "attitude_JYJ": "satisfied", "rating_JYJ": "satisfied", "implementation_rating_JYJ": "basically_satisfied"})
     body = await detail(client, auth, number)
     assert [(e["kind"], e["rating"]) for e in body["evaluations"]] == [
         ("reply", "satisfied"), ("implementation", "basically_satisfied")]

@@ -34,7 +34,8 @@ async def test_one_tap_rates_the_reply_and_moves_the_proposal(db, settings, cloc
     text = await page.text()
     assert page.status == 200 and "您对答复满意吗" in text
     assert "<script>alert(1)</script>" not in text and "&lt;script&gt;" in text  # shown as text
-    r = await client.post(link(settings, pid), data={"rating": "satisfied"}, allow_redirects=False)
+    r = await client.post(link(settings, pid), data={"attitude": "satisfied", "rating": "satisfied"},
+                          allow_redirects=False)
     assert r.status == 303
     body = await (await client.get(f"/api/v1/proposals/{number}", headers=auth)).json()
     assert body["state"] == "implementing"
@@ -52,7 +53,8 @@ async def test_unsatisfied_needs_a_reason_and_changes_nothing_without_one(db, se
     assert r.status == 400 and "理由" in (await r.json())["message"]
     after = await (await client.get(f"/api/v1/proposals/{number}", headers=auth)).json()
     assert len(after["events"]) == len(before["events"]) and after["state"] == "replied"
-    r = await client.post(link(settings, pid), json={"rating": "unsatisfied", "reason": "没有解决"})
+    r = await client.post(link(settings, pid), json={"attitude": "basically_satisfied", "rating": "unsatisfied",
+                                                        "reason": "没有解决"})
     assert r.status == 200 and (await r.json())["state"] == "rehandling"
 
 

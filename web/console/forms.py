@@ -32,6 +32,8 @@ CHOICE_LABELS = {**RATINGS, **{k: f"{k} 类：{v}" for k, v in REPLY_CATEGORIES.
 GROUPS = {"staff": "办理", "deputy": "代录：代表的纸质意见", "unit": "代录：承办单位的书面材料"}
 CONFIRM = {"refer": "不作为代表建议处理后，不能再作为代表建议办理，确定吗？", "close": "办结后不能再办理，确定吗？",
            "return_for_revision": "确定退回代表修改吗？"}
+# Yes-or-no questions of a paper form that may be left blank: 是 / 否 / 未填, not a checkbox (unticked is not 否).
+YES_NO = {"contacted": [("", "（未填）"), ("true", "是"), ("false", "否")]}
 # The committee's usual next steps first; the rest in the table's order.
 FIRST = ["accept", "assign", "give_advice", "decide", "reassign", "reject_adjustment", "approve_extension",
          "refuse_extension", "mark_key", "extend_deadline"]
@@ -106,8 +108,13 @@ def _form(spec: Action, ctx: FormContext, values: Mapping[str, Any]) -> ActionFo
     picker_params = [p for p in spec.params if p.kind == "units"]
     picker_at = len(fields)
     for param in spec.params:
+        one_rating = spec.id == "evaluate_reply" and not ctx.settings.evaluation.separate_attitude
+        if one_rating and param.name == "attitude":
+            continue  # one rating of the reply (evaluation.separate_attitude off)
         if param.kind != "units":
             fields.append(_field(spec, param, ctx, values))
+            if one_rating and param.name == "rating":
+                fields[-1].label = "对答复的评价"
         elif param is picker_params[0]:
             picker_at = len(fields)
     picker = _picker(picker_params, ctx, values) if picker_params else None
@@ -135,6 +142,8 @@ def _field(spec: Action, param: Param, ctx: FormContext, values: Mapping[str, An
         return Field(kind="date", value=_value(values, param.name, default), hint=hint, **base)
     if param.kind == "unit":
         return _unit_field(spec, param, ctx, values)
+    if param.kind == "bool" and param.name in YES_NO:
+        return Field(kind="select", options=YES_NO[param.name], value=_value(values, param.name), **base)
     if param.kind == "bool":
         return Field(kind="checkbox", value=_value(values, param.name) == "on", **base)
     kind = param.kind if param.kind in ("textarea", "int") else "text"
@@ -153,6 +162,8 @@ def _date_default(spec: Action, param: Param, ctx: FormContext) -> tuple[str, st
         return "", f"延期后的答复期限最长为交办之日起 {ctx.settings.deadlines.reply_max}。"
     if spec.id == "log_contact" and param.name == "contacted_on":
         return ctx.today.isoformat(), ""
+    if spec.id == "evaluate_reply" and param.name == "form_date":
+        return ctx.today.isoformat(), "代表在纸质征询意见表上填写的日期，不能晚于今天。"
     return "", ""
 
 
@@ -224,6 +235,9 @@ def raw_params(action: str, form: Mapping[str, Any]) -> dict[str, Any]:
         if param.kind == "units":
             raw[param.name] = [v for v in (getall(param.name, []) if getall else form.get(param.name) or [])
                                if isinstance(v, str) and v.strip()]
+        elif param.kind == "bool" and param.name in YES_NO:
+            if form.get(param.name) in ("true", "false"):
+                raw[param.name] = form[param.name] == "true"
         elif param.kind == "bool":
             raw[param.name] = form.get(param.name) == "on"
         elif isinstance(form.get(param.name), str) and form[param.name].strip():

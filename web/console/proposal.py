@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage import repositories as repo
 from storage.models import Deputy, Unit
-from web import media
+from web import media, opinion_form
 from web.console.forms import GROUPS, FormContext, build_forms, raw_params
 from web.forms import path_id
 from web.json_shapes import proposal_detail
@@ -96,7 +96,7 @@ def _shown(key: str, value: Any, names: dict[str, str]) -> str:
     if isinstance(value, list):
         return "、".join(names.get(str(v), str(v)) for v in value)
     text = str(value)
-    if key in ("rating", "implementation_rating"):
+    if key in ("rating", "implementation_rating", "attitude"):
         return RATINGS.get(text, text)
     if key in ("category", "reply_category") and text in REPLY_CATEGORIES:
         return f"{text} 类：{REPLY_CATEGORIES[text]}"
@@ -127,6 +127,16 @@ async def act(request: web.Request) -> web.Response:
     except USER_ERRORS as exc:
         return await _page(request, ref, error=exc.message, failed=action, values=form, status=exc.status)
     return redirect(f"/console/proposals/{result.proposal.ref}?done={action}#top")
+
+
+@require()
+async def opinion_sheet(request: web.Request) -> web.Response:
+    """GET /console/proposals/{ref}/opinion-form: the 征询意见表 to print, blank or as the deputy rated."""
+    async with request.app[DB].read() as session:
+        proposal = await repo.proposal_by_ref(session, request.match_info["ref"])
+    if proposal is None:
+        return refuse(request, 404, f"找不到建议 {request.match_info['ref']}。", title="找不到")
+    return opinion_form.render(request, proposal, back=f"/console/proposals/{proposal.ref}")
 
 
 @require(*ACT_ROLES)
@@ -163,7 +173,7 @@ async def _new_page(request: web.Request, values: Mapping[str, Any] | None = Non
     return render(request, "console/proposal_new.html", {
         "deputies": deputies, "categories": request.app[SETTINGS].workflow.categories,
         "v": {k: values.get(k) for k in ("lead_deputy", "co_signers", "title", "content", "category",
-                                         "confidential", "face_to_face", "submit")},
+                                         "confidential", "face_to_face", "submit", "origin")},
         "error": error}, status=status)
 
 
@@ -191,7 +201,8 @@ async def create(request: web.Request) -> web.Response:
         result = await request.app[ENGINE].create_proposal(
             accounts.actor_for(user_of(request)), lead, text["title"], text["content"],
             text["category"], co_signers, submit=form.get("submit") == "on",
-            confidential=form.get("confidential") == "on", face_to_face=form.get("face_to_face") == "on")
+            confidential=form.get("confidential") == "on", face_to_face=form.get("face_to_face") == "on",
+            origin="motion" if form.get("origin") == "motion" else "proposal")
     except USER_ERRORS as exc:
         return await _new_page(request, form, exc.message, status=exc.status)
     return redirect(f"/console/proposals/{result.proposal.ref}?done=created")
@@ -201,5 +212,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/console/proposals/new", new_form)
     app.router.add_post("/console/proposals/new", create)
     app.router.add_get("/console/proposals/{ref}", show)
+    app.router.add_get("/console/proposals/{ref}/opinion-form", opinion_sheet)
     app.router.add_post("/console/proposals/{ref}/actions", act)
     app.router.add_post(r"/console/assignments/{id:\d+}/revoke-link", revoke_link)

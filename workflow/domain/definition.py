@@ -323,11 +323,19 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
         unit_roles=frozenset({"lead"}), assignment_level=True,
         guards=("contact_logged", "co_opinions_in_or_overdue", "promise_date_for_b")),
     Action("evaluate_reply", "评价答复", frozenset({"deputy"}), (
-        RATING, _p("reason", "理由（不满意时必填）", "textarea", required=False), UNIT_PICK,
+        # The 征询意见表: 办理态度 and 办理结果 (rating) apart when evaluation.separate_attitude, else one rating.
+        _p("attitude", "办理态度", "choice", required=False, choices=RATINGS),
+        _p("rating", "办理结果", "choice", choices=RATINGS),
+        _p("reason", "理由（不满意时必填）", "textarea", required=False), UNIT_PICK,
         _p("implementation_rating", "落实评价（A 类答复，可同时评价）", "choice", required=False, choices=RATINGS),
-        _p("implementation_reason", "落实不满意的理由", "textarea", required=False)),
-        guards=("reason_for_unsatisfied", "reply_awaits_rating", "within_rating_window"),
-        description="逐个主办单位评价答复；A 类答复可同时评价落实情况，不填则落实评价另行征询。"),
+        _p("implementation_reason", "落实不满意的理由", "textarea", required=False),
+        _p("contacted", "承办单位是否与代表联系", "bool", required=False),
+        _p("contact_method", "联系方式", "choice", required=False, choices=CONTACT_METHODS),
+        _p("opinion", "意见和建议", "textarea", required=False, max_length=5000),
+        _p("form_date", "填表日期", "date", required=False)),
+        guards=("reason_for_unsatisfied", "opinion_form_complete", "reply_awaits_rating", "within_rating_window"),
+        description="逐个主办单位评价答复（征询意见表：办理态度、办理结果、是否联系、意见和建议）；"
+                    "A 类答复可同时评价落实情况，不填则落实评价另行征询。"),
     Action("report_progress", "报告落实进展", frozenset({"unit"}), (
         _p("text", "进展情况", "textarea"), _p("percent", "完成百分比", "int")),
         unit_roles=frozenset({"lead"}), assignment_level=True, guards=("percent_in_range",),

@@ -4,7 +4,8 @@ Listed in workflow.domain.rules.GUARDS with the others; kept apart so that each 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from workflow.domain.definition import PROMISE_DATE_CATEGORIES, PROMISING_CATEGORIES
 from workflow.domain.errors import Refusal
@@ -66,6 +67,35 @@ def reason_for_unsatisfied(ctx: Context) -> Optional[str]:
             and not str(ctx.params.get("implementation_reason") or "").strip()):
         return Refusal("对落实情况选择“不满意”时请写明理由。", "implementation_reason")
     return None
+
+
+# The 征询意见表's answers besides the ratings: a rating that carries any of them is a filled-in form.
+OPINION_FORM_FIELDS = ("contacted", "contact_method", "opinion", "form_date")
+
+
+def opinion_form_problem(params: Mapping[str, Any], separate_attitude: bool, today: dt.date) -> Optional[Refusal]:
+    """What is wrong with a filled-in 征询意见表 (cleaned parameters of evaluate_reply), or None.
+
+    With evaluation.separate_attitude on, a form rates 办理态度 as well as 办理结果 (`rating`); the short
+    form of the API (a rating and a reason only) stays valid and records no attitude. Off, an attitude
+    is ignored. A contact method says how the unit contacted the deputy; the form's date is not later
+    than today (Beijing)."""
+    filled = any(params.get(name) not in (None, "") for name in OPINION_FORM_FIELDS)
+    if separate_attitude and filled and not params.get("attitude"):
+        return Refusal("请评价承办单位的办理态度：满意、基本满意或不满意。", "attitude")
+    method = params.get("contact_method")
+    if params.get("contacted") is False and method:
+        return Refusal("选择了承办单位“没有联系”，就不填联系方式。", "contact_method")
+    if params.get("contacted") is True and not method:
+        return Refusal("请选择承办单位与您联系的方式。", "contact_method")
+    form_date = params.get("form_date")
+    if form_date is not None and form_date > today:
+        return Refusal(f"填表日期 {form_date:%Y-%m-%d} 晚于今天，请填写实际填表的日期。", "form_date")
+    return None
+
+
+def opinion_form_complete(ctx: Context) -> Optional[str]:
+    return opinion_form_problem(ctx.params, ctx.separate_attitude, ctx.today)
 
 
 def reply_awaits_rating(ctx: Context) -> Optional[str]:

@@ -28,7 +28,11 @@ PROPOSAL_FIELDS = {"state": "状态", "number": "编号", "title": "标题", "ca
 REPLY_FIELDS = {"assignment_id": "所属交办", "round": "轮次", "category": "类别", "text": "内容", "signer": "签发人",
                 "promise_date": "承诺解决时间", "on_time": "按期", "published": "公开"}
 EVALUATION_FIELDS = {"kind": "种类", "rating": "评价结果", "reason": "理由", "deputy": "评价代表",
-                     "entered_by": "代录人", "reply_id": "所评答复", "assignment_id": "所属交办"}
+                     "entered_by": "代录人", "reply_id": "所评答复", "assignment_id": "所属交办",
+                     "attitude": "办理态度", "contacted": "是否联系", "contact_method": "联系方式",
+                     "opinion": "意见和建议", "form_date": "填表日期"}
+# The 征询意见表's answers a reply's rating event records (from migration 0019; older events have none).
+OPINION_FORM_KEYS = ("attitude", "contacted", "contact_method", "opinion", "form_date")
 ASSIGNMENT_FIELDS = {"unit": "单位", "role": "角色", "state": "状态", "reply_due": "答复期限",
                      "link_version": "链接版本"}
 KIND_LABELS = {"reply": "答复评价", "implementation": "落实评价"}
@@ -138,7 +142,8 @@ def _evaluations(event: Row, p: dict, replies: list[dict], reply_ids: list[int])
         index = _index(reply_ids, p.get("reply_id"))
         if index is not None and index < len(replies):
             rated["assignment_id"] = replies[index]["assignment_id"]
-        found = [{"kind": "reply", "rating": p.get("rating"), **common, **rated}]
+        form = {k: p[k] for k in OPINION_FORM_KEYS if k in p}
+        found = [{"kind": "reply", "rating": p.get("rating"), **common, **rated, **form}]
         if p.get("reply_category") == "A" and p.get("implementation_rating"):
             # The A reply's implementation, rated on the same form. (Payloads before 0016 always carried it.)
             found.append({"kind": "implementation", "rating": p.get("implementation_rating"),

@@ -24,6 +24,7 @@ from workflow.domain.errors import Refusal
 from workflow.domain.evaluation_rules import (
     implementation_awaits_rating,
     leader_for_key_supervision,
+    opinion_form_complete,
     percent_in_range,
     promise_date_for_b,
     reason_for_unsatisfied,
@@ -75,6 +76,7 @@ class Context(withdrawal.WithdrawalConditions):
     withdraw_needs_consent: bool = False  # workflow.withdraw_needs_co_signer_consent
     reassign_fresh_period: bool = True  # workflow.reassign_fresh_period: 改派 starts a new reply period
     numbering: SessionSettings = field(default_factory=SessionSettings)  # [sessions]: official number formats
+    separate_attitude: bool = True  # evaluation.separate_attitude: 办理态度 rated apart from 办理结果
     state: str = ""  # the machine's attribute; copied to and from the proposal by the engine
 
     # ------------------------------------------------------------ helpers
@@ -333,7 +335,7 @@ GUARDS = {fn.__name__: fn for fn in [
     target_unit_is_free, opinion_not_given, contact_logged, co_opinions_in_or_overdue,
     promise_date_for_b, reason_for_unsatisfied, reply_awaits_rating, within_maximum_extension,
     due_date_after_today, contact_not_in_future, implementation_awaits_rating, within_rating_window,
-    percent_in_range, leader_for_key_supervision,
+    percent_in_range, leader_for_key_supervision, opinion_form_complete,
     withdrawal.withdrawal_confirmed, withdrawal.withdrawal_not_requested, withdrawal.awaits_withdrawal_consent,
     keep_as_co_only_for_lead, due_date_within_maximum, delay_explained_to_deputy, no_extension_pending,
     extension_requested,
@@ -343,7 +345,7 @@ GUARDS = {fn.__name__: fn for fn in [
 # them before the input.
 INPUT_GUARDS = frozenset({
     "promise_date_for_b", "reason_for_unsatisfied", "percent_in_range", "leader_for_key_supervision", "within_maximum_extension", "units_are_active",
-    "target_unit_is_free", "due_date_after_today", "contact_not_in_future",
+    "target_unit_is_free", "due_date_after_today", "contact_not_in_future", "opinion_form_complete",
     "withdrawal_confirmed",
     "keep_as_co_only_for_lead", "due_date_within_maximum", "delay_explained_to_deputy",
 })

@@ -259,7 +259,8 @@ class Engine:
                        deadlines=self.settings.deadlines, rehandle_limit=self.settings.workflow.rehandle_limit,
                        withdraw_needs_consent=self.settings.workflow.withdraw_needs_co_signer_consent,
                        reassign_fresh_period=self.settings.workflow.reassign_fresh_period,
-                       numbering=self.settings.sessions)
+                       numbering=self.settings.sessions,
+                       separate_attitude=self.settings.evaluation.separate_attitude)
 
     @staticmethod
     def _as_deputy(actor: Actor, number: str) -> Actor:

@@ -81,9 +81,11 @@ async def _evaluate_reply(session: AsyncSession, ctx: Context) -> dict:
     rating, unit = ctx.params["rating"], _assignment(ctx, reply.assignment_id)
     common = dict(proposal_id=ctx.proposal.id, reply_id=reply.id, assignment_id=reply.assignment_id,
                   deputy_id=deputy_id(ctx), entered_by=entered_by(ctx))
+    form = _opinion_form(ctx)
     ctx.proposal.evaluations.append(Evaluation(kind="reply", rating=rating, reason=ctx.params.get("reason", ""),
-                                               **common))
-    facts = {"unit": unit.unit.code, "reply_category": reply.category, "reply_id": reply.id}
+                                               **form, **common))
+    # The form as stored (an attitude ignored when rated together, the date defaulted) is what the event says.
+    facts = {"unit": unit.unit.code, "reply_category": reply.category, "reply_id": reply.id, **form}
     if reply.category in IMPLEMENTED_CATEGORIES:
         implementation = ctx.params.get("implementation_rating") or None
         facts["implementation_rating"] = implementation
@@ -94,6 +96,16 @@ async def _evaluate_reply(session: AsyncSession, ctx: Context) -> dict:
     if rating == "unsatisfied":
         _count_unsatisfied(ctx, unit, facts)
     return facts
+
+
+def _opinion_form(ctx: Context) -> dict:
+    """The 征询意见表's other answers: 办理态度 (only when rated apart), whether and how the unit contacted
+    the deputy (a method given says it did), the opinion, and the form's date (today when not given)."""
+    method = ctx.params.get("contact_method") or None
+    contacted = ctx.params.get("contacted")
+    return {"attitude": (ctx.params.get("attitude") or None) if ctx.separate_attitude else None,
+            "contacted": True if method else contacted, "contact_method": method,
+            "opinion": ctx.params.get("opinion") or None, "form_date": ctx.params.get("form_date") or ctx.today}
 
 
 def _count_unsatisfied(ctx: Context, assignment, facts: dict) -> None:

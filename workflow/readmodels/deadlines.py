@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 
 from storage.db import Database
 from storage.models import Assignment, Deputy, Proposal, Reply, Unit
-from workflow.domain.cards import Due
+from workflow.domain.cards import AWAITING_ASSIGNMENT, Due, interim_assign_due
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import AWAITING_REPLY_STATES, HANDLED_STATES, HANDLING_ROLES
 from workflow.settings import Settings
@@ -46,6 +46,7 @@ async def open_deadlines(db: Database, settings: Settings, due_by: Optional[dt.d
                 found.append(Due("reply", a.reply_due, **base))
         found += await _rating_and_promise_dues(session, settings, due_by)
         found += await _adjustment_decision_dues(session, due_by)
+        found += await interim_assign_dues(session, due_by)
     return found
 
 
@@ -144,3 +145,19 @@ async def _adjustment_decision_dues(session, due_by: Optional[dt.date]) -> list[
     return [Due("adjustment_decision", r.adjustment_decision_due, r.proposal_id, r.number or "", r.title,
                 assignment_id=r.id, unit=r.code, unit_name=r.name)
             for r in (await session.execute(query)).all()]
+
+
+async def interim_assign_dues(session, due_by: Optional[dt.date] = None) -> list[Due]:
+    """Staff's 受理并交办 of each interim proposal (闭会期间建议) still waiting in submitted or accepted, due
+    deadlines.interim_assign after submission (assign_due, stored by the engine when it was numbered)."""
+    query = (select(Proposal.id, Proposal.number, Proposal.title, Proposal.kind, Proposal.state, Proposal.assign_due)
+             .where(Proposal.kind == "interim", Proposal.state.in_(AWAITING_ASSIGNMENT),
+                    Proposal.assign_due.is_not(None)))
+    if due_by is not None:
+        query = query.where(Proposal.assign_due <= due_by)
+    found = []
+    for r in (await session.execute(query)).all():
+        due = interim_assign_due(r.kind, r.state, r.assign_due)
+        if due is not None:
+            found.append(Due("interim_assign", due, r.id, r.number or "", r.title))
+    return found

@@ -12,6 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Assignment, Proposal
+from workflow.domain.cards import AWAITING_ASSIGNMENT, interim_assign_due
 from workflow.domain.definition import AWAITING_REPLY_STATES, FINAL_STATES, HANDLING_ROLES
 from workflow.readmodels.stats import reply_late_clause
 
@@ -44,6 +45,10 @@ BUCKETS = [
            lambda today: Proposal.state == "consulting"),
     Bucket("accepted", "已立案待交办", "已立案，尚未交办给承办单位。",
            lambda today: Proposal.state == "accepted"),
+    Bucket("interim", "闭会期间建议待交办", "闭会期间提出的建议，应自提交之日起在规定期限内受理并交办；"
+           "到期前黄牌提醒，逾期红牌报督办。按交办期限排列。",
+           lambda today: and_(Proposal.kind == "interim", Proposal.state.in_(AWAITING_ASSIGNMENT),
+                              Proposal.assign_due.is_not(None))),
     Bucket("adjustment", "申请调整", "承办单位申请调整（改派），等待改派或不同意调整。",
            lambda today: _has_assignment(Assignment.state == "adjustment_requested")),
     Bucket("extension", "延期申请", "主办单位申请延期答复（已向代表说明延期原因），等待同意或不同意延期。",
@@ -70,13 +75,19 @@ async def counts(session: AsyncSession, today: dt.date) -> dict[str, int]:
 
 async def proposals_in(session: AsyncSession, key: str, today: dt.date) -> list[Proposal]:
     bucket = BY_KEY[key]
-    query = select(Proposal).where(bucket.where(today)).order_by(Proposal.updated_at.asc(), Proposal.id).limit(LIMIT)
+    first = (Proposal.assign_due.asc(),) if key == "interim" else ()  # the nearest 交办期限 first
+    query = (select(Proposal).where(bucket.where(today))
+             .order_by(*first, Proposal.updated_at.asc(), Proposal.id).limit(LIMIT))
     return list((await session.execute(query)).scalars())
 
 
 def due_of(proposal: Proposal, today: dt.date) -> tuple[str, dt.date | None, bool]:
-    """The nearest open due date of a proposal's units: (what, when, late)."""
+    """The nearest open due date of a proposal: staff's 交办 of an interim one, its units' 签收 and 答复:
+    (what, when, late)."""
     found = []
+    assign_due = interim_assign_due(proposal.kind, proposal.state, proposal.assign_due)
+    if assign_due is not None:
+        found.append(("交办", assign_due))
     for a in proposal.assignments:
         if a.state == "pending" and a.sign_due and a.role in HANDLING_ROLES:
             found.append(("签收", a.sign_due))

@@ -42,6 +42,8 @@ async def rate(engine, number: str, name: str, ref: str, rating: str, reason: st
             raise NotAllowed("评价由领衔代表进行。", allowed=list(allowed))
         raise NotAllowed(f"建议 {p.ref} 目前{STATES[p.state]}，没有待评价的答复或落实情况。", allowed=list(allowed))
     params = {"rating": rating, "reason": reason}
+    if action == "evaluate_reply":  # one word in the chat rates both 办理态度 and 办理结果 (ignored if rated together)
+        params["attitude"] = rating
     if unit:
         params["unit"] = unit
     try:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from storage.db import Database
-from storage.models import Assignment, Meta, OutboxMessage, ReminderSent
+from storage.models import Assignment, Event, Meta, OutboxMessage, Proposal, ReminderSent
 from storage.uow import Conflict, UnitOfWork
-from workflow.domain.cards import DEADLINE_LABELS, card_for, card_recipients, last_yellow_due
+from workflow.domain.cards import AWAITING_ASSIGNMENT, DEADLINE_LABELS, card_for, card_recipients, last_yellow_due
+from workflow.domain.clock import local_date
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import AWAITING_REPLY_STATES
 from workflow.readmodels.deadlines import CALENDAR_KEY, open_deadlines
@@ -87,4 +88,24 @@ async def _recompute(db: Database, settings: Settings, version: str) -> int:
                     a.adjustment_decision_due = due_date(a.adjustment_requested_on, d.adjustment_decision).due
                 changed += before != (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due,
                                       a.adjustment_decision_due)
+            changed += await _recompute_interim_assign(session, settings)
+    return changed
+
+
+async def _recompute_interim_assign(session, settings: Settings) -> int:
+    """Staff's 受理并交办 deadline of the interim proposals still waiting: deadlines.interim_assign from the
+    day of the first submission (the day the engine numbered them and computed it)."""
+    waiting = select(Proposal.id).where(Proposal.kind == "interim", Proposal.state.in_(AWAITING_ASSIGNMENT),
+                                        Proposal.assign_due.is_not(None))
+    rows = (await session.execute(
+        select(Event.proposal_id, Proposal.assign_due, func.min(Event.created_at))
+        .join(Proposal, Proposal.id == Event.proposal_id)
+        .where(Event.action == "submit", Event.proposal_id.in_(waiting))
+        .group_by(Event.proposal_id, Proposal.assign_due))).all()
+    changed = 0
+    for proposal_id, stored, submitted_at in rows:
+        due = due_date(local_date(submitted_at), settings.deadlines.interim_assign).due
+        if due != stored:
+            await session.execute(update(Proposal).where(Proposal.id == proposal_id).values(assign_due=due))
+            changed += 1
     return changed
