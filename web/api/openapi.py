@@ -105,11 +105,28 @@ def _paths() -> dict:
             {"name": "by", "in": "query", "schema": {"type": "string", "enum": ["unit", "category", "year", "key"]}},
             *SESSION_FILTERS],
             "responses": {"200": _ok("#/components/schemas/Stats"), **errors}}},
+        **_session_paths(errors),
+    }
+
+
+def _session_paths(errors: dict) -> dict:
+    """届次会议: register, list, correct them; the 交办会's batch assignment."""
+    return {
         "/api/v1/sessions": {
             "get": {"summary": "届次会议（新的在前，含各类建议件数）",
                     "responses": {"200": _ok("#/components/schemas/SessionList"), **errors}},
             "post": {"summary": "登记届次会议", "requestBody": {"required": True, **_json_body("#/components/schemas/NewSession")},
                      "responses": {"201": _ok("#/components/schemas/Session"), **errors}}},
+        "/api/v1/sessions/{id}/assign": {"post": {
+            "summary": "交办会：一次交办一批已立案的建议（任何一项有误则一件也不交办）",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": {
+                    "type": "object", "required": ["number", "lead_units"], "properties": {
+                        "number": {"type": "string"}, "lead_units": {"type": "array", "items": {"type": "string"}},
+                        "co_units": {"type": "array", "items": {"type": "string"}},
+                        "due_date": {"type": "string", "format": "date"}}}}}}}}},
+            "responses": {"200": {"description": "每件的新状态"}, **errors}}},
         "/api/v1/sessions/{id}": {"patch": {
             "summary": "更正届次会议（已编号的建议不变）",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],

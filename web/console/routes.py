@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 
 from storage.models import Proposal
 from web import session
+from web.console import assignment_meeting as console_assignment_meeting
 from web.console import audit as console_audit
 from web.console import auth as console_auth
 from web.console import calendar as console_calendar
@@ -105,4 +106,5 @@ def setup_routes(app: web.Application) -> None:
     console_audit.setup_routes(app)
     console_calendar.setup_routes(app)
     console_sessions.setup_routes(app)
+    console_assignment_meeting.setup_routes(app)
     session_reports.setup_routes(app)

@@ -30,6 +30,25 @@ def qr_svg(text: str) -> Markup:
     return Markup(svg)
 
 
+def sheet_context(settings, proposal, assignment, today) -> dict:
+    """What one printed 交办单 shows (the sheet page and the 交办会's print of a whole batch)."""
+    link = unit_link(settings, assignment)
+    detail = assignment_dict(settings, assignment, with_link=False)
+    hide_deputy = proposal.confidential and assignment.role != "lead"
+    return {
+        "p": proposal, "a": detail, "role": assignment.role, "link": link, "qr": qr_svg(link),
+        "deputy": "（保密）" if hide_deputy else proposal.lead_deputy.name,
+        # The unit contacts the deputy before replying; a confidential proposal's deputy: the lead unit only.
+        "deputy_contact": None if hide_deputy else deputy_contact(proposal.lead_deputy),
+        # Only confirmed co-signers are 联名代表 (one who never confirmed is not printed).
+        "co_signers": [] if hide_deputy else [c.deputy.name for c in proposal.co_signers
+                                              if c.confirmed_at is not None],
+        "duties": DUTIES.get(assignment.role, []), "printed_on": today,
+        "others": [(a.unit.name, ROLES[a.role]) for a in proposal.assignments
+                   if a.id != assignment.id and a.role in HANDLING_ROLES and a.state not in SUPERSEDED_ASSIGNMENT_STATES],
+    }
+
+
 @require(*ACT_ROLES)
 async def sheet(request: web.Request) -> web.Response:
     """GET /console/assignments/{id}/sheet."""
@@ -42,21 +61,7 @@ async def sheet(request: web.Request) -> web.Response:
         assignment = next(a for a in proposal.assignments if a.id == assignment.id)
         if assignment.state in SUPERSEDED_ASSIGNMENT_STATES:
             return refuse(request, 410, "这件建议已从该单位改派，旧的交办单作废。", title="交办单已作废")
-        link = unit_link(settings, assignment)
-        detail = assignment_dict(settings, assignment, with_link=False)
-        hide_deputy = proposal.confidential and assignment.role != "lead"
-        context = {
-            "p": proposal, "a": detail, "role": assignment.role, "link": link, "qr": qr_svg(link),
-            "deputy": "（保密）" if hide_deputy else proposal.lead_deputy.name,
-            # The unit contacts the deputy before replying; a confidential proposal's deputy: the lead unit only.
-            "deputy_contact": None if hide_deputy else deputy_contact(proposal.lead_deputy),
-            # Only confirmed co-signers are 联名代表 (one who never confirmed is not printed).
-            "co_signers": [] if hide_deputy else [c.deputy.name for c in proposal.co_signers
-                                                  if c.confirmed_at is not None],
-            "duties": DUTIES.get(assignment.role, []), "printed_on": request.app[ENGINE].clock(),
-            "others": [(a.unit.name, ROLES[a.role]) for a in proposal.assignments
-                       if a.id != assignment.id and a.role in HANDLING_ROLES and a.state not in SUPERSEDED_ASSIGNMENT_STATES],
-        }
+        context = sheet_context(settings, proposal, assignment, request.app[ENGINE].clock())
     return render(request, "console/sheet.html", context)
 
 
