@@ -247,3 +247,19 @@ async def test_a_malformed_upload_is_refused_in_chinese_never_a_500(api, clock):
                           ({"Content-Type": "application/pdf"}, PDF)):
         response = await api.client.post(path, data=body, headers=headers)
         assert 400 <= response.status < 500 and CHINESE.search(await response.text()), (headers, body, response.status)
+
+
+async def test_the_deputy_reads_the_letter_from_the_feedback_page_and_a_forged_link_opens_nothing(
+        api, clock, db, settings):
+    number, _lead, _co, reply_id = await _replied(api, clock)
+    deputy = "/f/" + make_feedback_token(settings.server.secret_key, await _proposal_id(db, number), "D001", 30)
+    page = await (await api.client.get(deputy)).text()
+    assert f"{deputy}/replies/{reply_id}/letter" in page
+    letter = await api.client.get(f"{deputy}/replies/{reply_id}/letter")
+    assert letter.status == 200 and "建议的答复" in await letter.text()
+    document = await api.client.get(f"{deputy}/replies/{reply_id}/letter.docx")
+    assert document.status == 200 and document.content_type.startswith("application/vnd.openxmlformats")
+    forged = await api.client.get(f"/f/not-a-token/replies/{reply_id}/letter")
+    assert forged.status in (400, 403, 404) and forged.status != 500
+    other = await api.client.get(f"{deputy}/replies/999999/letter")
+    assert other.status == 404

@@ -95,9 +95,32 @@ async def staff_docx(request: web.Request) -> web.Response:
     return _docx(letter)
 
 
+async def _deputy_letter(request: web.Request) -> Letter:
+    from web import feedback  # the /f/ token's checks (the deputy's own proposal)
+
+    async with request.app[DB].read() as session:
+        proposal, _actor = await feedback._load(request, session)
+        reply = reply_of(proposal, _reply_id(request))
+        if reply is None:
+            raise NotFound(MISSING)
+        return letter_of(request.app[SETTINGS].names, proposal, reply)
+
+
+async def deputy_page(request: web.Request) -> web.Response:
+    """GET /f/<token>/replies/<id>/letter: the deputy reads the reply as the letter the unit signs."""
+    return _html(request, await _deputy_letter(request), back=f"/f/{request.match_info['token']}")
+
+
+async def deputy_docx(request: web.Request) -> web.Response:
+    """GET /f/<token>/replies/<id>/letter.docx."""
+    return _docx(await _deputy_letter(request))
+
+
 def setup_routes(app: web.Application) -> None:
     reply = r"replies/{reply_id:\d+}"
     app.router.add_get(f"/u/{{token}}/{reply}/letter", unit_page)
     app.router.add_get(f"/u/{{token}}/{reply}/letter.docx", unit_docx)
+    app.router.add_get(f"/f/{{token}}/{reply}/letter", deputy_page)
+    app.router.add_get(f"/f/{{token}}/{reply}/letter.docx", deputy_docx)
     app.router.add_get(f"/console/proposals/{{ref}}/{reply}/letter", staff_page)
     app.router.add_get(f"/console/proposals/{{ref}}/{reply}/letter.docx", staff_docx)
