@@ -50,3 +50,17 @@ async def test_the_assignment_sheet_and_the_deputys_message_carry_the_official_n
     async with db.read() as session:
         row = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "proposal_numbered"))).scalar_one()
     assert render_message(row.kind, row.payload).text.startswith(f"【代表建议 {number}｜十八届五次会议闭会第1号】")
+
+
+async def test_the_lists_behind_a_figure_and_the_public_replies_show_the_official_number(staff, api, clock, client):
+    session_id = (await api.post("/api/v1/sessions", {"term": 18, "number": 6, "name": "第六次会议",
+                                                      "opens_on": "2026-12-28", "closes_on": "2027-01-02"})).body["id"]
+    clock.today = dt.date(2026, 12, 29)
+    number = await api.submit()
+    await api.take_to("replied", number)
+    behind = await (await staff.get(f"/dashboard/proposals?figure=assigned&session={session_id}")).text()
+    assert number in behind and "第1号" in behind
+    reply_id = (await api.detail(number))["replies"][0]["id"]
+    assert (await api.post(f"/api/v1/replies/{reply_id}/publish", {})).status == 200
+    public = await (await client.get("/replies")).text()
+    assert number in public and "<small>第1号</small>" in public

@@ -55,6 +55,7 @@ class Line:
     facts: Optional[Facts] = None
     shares: list["Share"] = field(default_factory=list)  # the lead units' answers (tally lists only)
     note: str = ""  # e.g. the deadline of a card
+    official: str = ""  # the session's official number (第24号), if it has one
 
 
 @dataclass
@@ -158,7 +159,7 @@ async def _lines(session: AsyncSession, pids: list[int]) -> list[Line]:
         return []
     rows = (await session.execute(
         select(Proposal.id, Proposal.number, Proposal.title, Proposal.category, Proposal.state,
-               Proposal.key_supervision, Deputy.name)
+               Proposal.key_supervision, Deputy.name, Proposal.official_number)
         .join(Deputy, Deputy.id == Proposal.lead_deputy_id).where(Proposal.id.in_(pids)))).all()
     units: dict[int, list[str]] = {}
     for pid, name in (await session.execute(
@@ -167,7 +168,7 @@ async def _lines(session: AsyncSession, pids: list[int]) -> list[Line]:
             .order_by(Assignment.id))).all():
         units.setdefault(pid, []).append(name)
     found = {row[0]: Line(row[0], row[1] or "", row[2], row[3], row[4], STATES[row[4]], bool(row[5]), row[6],
-                          "、".join(units.get(row[0], []))) for row in rows}
+                          "、".join(units.get(row[0], [])), official=row[7] or "") for row in rows}
     return [found[pid] for pid in pids if pid in found]
 
 

@@ -26,11 +26,12 @@ class PublicReply:
     text: str
     signer: str
     at: dt.datetime
+    official: str = ""  # the session's official number (第24号), if it has one
 
 
 def _public_query(year: Optional[int]):
     query = (select(Reply.id, Proposal.number, Proposal.title, Proposal.year, Deputy.name, Unit.name, Reply.category,
-                    Reply.text, Reply.signer, Reply.created_at)
+                    Reply.text, Reply.signer, Reply.created_at, Proposal.official_number)
              .join(Proposal, Proposal.id == Reply.proposal_id)
              .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
              .join(Assignment, Assignment.id == Reply.assignment_id).join(Unit, Unit.id == Assignment.unit_id)
