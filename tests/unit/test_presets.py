@@ -94,9 +94,9 @@ def test_an_unknown_preset_stops_the_start_with_the_known_ones_listed_in_chinese
 
 def test_an_unsourced_figure_says_so_where_it_comes_from():
     traced = trace_settings(environ={"JIANYI_RULES_PRESET": "山东"})
-    assert traced.settings.deadlines.opinion == Period(1, "months")
-    assert traced.origin("deadlines.opinion").label() == "默认（山东预设：未找到出处）"
-    assert "第六条" in traced.origin("deadlines.adjustment").label()
+    assert traced.settings.deadlines.sign == Period(3, "working_days")
+    assert traced.origin("deadlines.sign").label() == "默认（山东预设：未找到出处）"
+    assert "第十二条" in traced.origin("deadlines.adjustment").label()
     assert traced.origin("deadlines.reminder").label() == "默认"  # not a preset setting at all
 
 
