@@ -22,7 +22,7 @@ from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
 from workflow.domain.params import web_url
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
 from workflow.readmodels import meeting_results
-from workflow.readmodels.stats import stats_for
+from workflow.readmodels.stats import Scope, stats_for
 from workflow.usecases import accounts, binding, rosters
 from workflow.usecases.links import reissue_link
 
@@ -77,12 +77,8 @@ async def list_proposals(request: web.Request) -> web.Response:
                                  request.query.get("unit"), request.query.get("deputy"))
     if year:
         query = query.where(Proposal.year == year)
-    filters = session_filters(request.query)
-    if "session" in filters:
-        query = query.where(Proposal.session_id == filters["session"])
-    for name in ("kind", "origin"):
-        if name in filters:
-            query = query.where(getattr(Proposal, name) == filters[name])
+    # The same 届/次 clauses the tallies use (one spelling of "a session's proposals").
+    query = query.where(*Scope(**session_filters(request.query)).proposal_clauses())
     if state:
         query = query.where(Proposal.state == state)
     if deputy:

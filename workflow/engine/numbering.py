@@ -13,15 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.models import CongressSession
+from workflow.domain.cards import AWAITING_ASSIGNMENT
 from workflow.domain.clock import local_date
 from workflow.domain.deadlines import due_date
 from workflow.domain.errors import InvalidInput
 from workflow.domain.rules import Context
 from workflow.domain.sessions import Span, official_number, place_of
 from workflow.engine.registry import effect
-
-# Staff accept and assign an interim proposal by its assign_due while it waits in these states.
-AWAITING_ASSIGNMENT = ("submitted", "accepted")
 
 
 async def join_session(session: AsyncSession, ctx: Context, day: dt.date) -> dict:
