@@ -6,20 +6,18 @@ same in any state of it. A word's handler runs only for the identities listed wi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Awaitable, Callable, Optional
+from typing import Optional
 
-from storage import bot_store
 from workflow.domain.definition import RATINGS, STATES
 from workflow.domain.errors import InvalidInput
 from workflow.domain.rules import Actor
-from workflow.engine.engine import Engine
 from workflow.readmodels import desk
-from workflow.settings import Settings
 from workflow.usecases import binding, deputy_actions
 
 from . import texts as T
+from .asks import ANYONE, DEPUTY, UNIT, Ask, Command, Handler, Reply  # noqa: F401 (the words' API)
 from .dialogue import Dialogue
+from .opinion_commands import OPINION_COMMANDS
 
 # The custom menu (wechat menu): each key does what its word does.
 MENU = [("提建议", "PROPOSE"), ("我的建议", "MY_PROPOSALS"), ("帮助", "HELP")]
@@ -29,43 +27,7 @@ _RATE = re.compile(r"^(?P<ref>\d{4}-\d{1,6}|d\d{1,12})\s*(?:(?P<unit>[A-Za-z0-9_
                    r"(?P<rating>基本满意|不满意|满意)[\s，,。:：]*(?P<reason>.*)$", re.S)
 
 
-@dataclass
-class Ask:
-    """One message handled by a word: who sent it and what the handler may use."""
-
-    openid: str
-    who: bot_store.Identity
-    engine: Engine
-    settings: Settings
-    dialogue: Dialogue = Dialogue()  # the stored dialogue (a word may keep a pending question in it)
-
-    @property
-    def db(self):
-        return self.engine.db
-
-    @property
-    def actor(self) -> Actor:
-        return Actor("deputy", self.who.key, self.who.name)
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    dialogue: Optional[Dialogue] = None  # a new dialogue to keep (None: leave it as it is)
-    forget_dialogue: bool = False  # the handler removed it (unbinding)
-
-
-Handler = Callable[[Ask, re.Match], Awaitable[Reply]]
-
-ANYONE, DEPUTY, UNIT = frozenset({"", "deputy", "unit"}), frozenset({"deputy"}), frozenset({"unit"})
-
-
-@dataclass(frozen=True)
-class Command:
-    pattern: re.Pattern
-    who: frozenset
-    handler: Handler
-    pure: bool = False  # answers from the text alone (no workflow call)
+# What a word's handler gets and gives: bot/asks.py (shared with the opinion and card words).
 
 
 # ---------------------------------------------------------------- handlers
@@ -213,6 +175,7 @@ COMMANDS: list[Command] = [
             refuse_withdrawal),
     Command(re.compile(rf"^(?:确认|同意)联名(?:\s*(?P<ref>{REF}))?$"), DEPUTY, confirm_cosign),
     Command(re.compile(r"^(?:我的交办|交办)$"), UNIT, unit_assignments),
+    *OPINION_COMMANDS,  # 收集意见, 群众意见, 答复意见, 转办意见, 意见转建议: bot/opinion_commands.py
 ]
 
 

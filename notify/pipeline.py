@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from storage import outbox
 from storage.db import Database
 from storage.uow import Conflict
-from workflow.domain.links import make_feedback_token, make_token
+from workflow.domain.links import make_feedback_token, make_referral_token, make_token
 from workflow.settings import Settings
 
 from .keys import GROUP, RedisKeys
@@ -251,7 +251,13 @@ class Sender:
     async def _outgoing(self, row, target) -> Outgoing:
         server, payload = self.settings.server, row.payload or {}
         url = ""
-        if target.kind == "unit":
+        if target.kind == "unit" and payload.get("referral_id"):  # an opinion referred to the unit (转办)
+            referral = await outbox.referral(self.db, payload["referral_id"])
+            if referral is not None:
+                url = f"{server.public_url.rstrip('/')}/u/{make_referral_token(server.secret_key, referral, server.link_ttl_days)}"
+        elif payload.get("subject") == "opinion":
+            url = f"{server.public_url.rstrip('/')}{payload['path']}" if payload.get("path") else ""
+        elif target.kind == "unit":
             assignment = await outbox.unit_assignment(self.db, payload.get("proposal_id"), target.key,
                                                       payload.get("assignment_id"))
             if assignment is not None:

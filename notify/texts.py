@@ -55,6 +55,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "evaluation_reminder": ("您的建议待评价（{deadline} {due}）。", "打开链接即可一键评价；逾期未评价的记为“未反馈”。"),
     "dead_letter": ("有 {count} 条通知多次发送失败，已转入死信队列。", "请在后台查看并重新发送。"),
     "chat_reply": ("{text}", ""),
+    # 群众意见 (代表联络站): to the deputy, the unit it is referred to, staff, and the citizen (in WeChat).
+    "opinion_received": ("收到一条群众意见。", "请回复“群众意见”查看，可答复、转办或形成建议。"),
+    "opinion_answered": ("您反映的意见已有答复。", "请打开链接查看，并评价是否满意。"),
+    "opinion_referred": ("转交贵单位办理一条群众意见，请在 {due} 前答复。", "请打开链接查看并答复；不属于本单位职责的可说明理由退回。"),
+    "opinion_referred_citizen": ("您反映的意见已转交{unit_name}办理。", "办理后会告诉您结果。"),
+    "opinion_unit_answered": ("{unit_name}已答复转办的群众意见。", "请回复“群众意见”查看。"),
+    "opinion_sent_back": ("{unit_name}退回了转办的群众意见。理由：{reason}", "请另行答复、转办或告知群众。"),
+    "opinion_in_proposal": ("您反映的意见已由代表形成代表建议。", "建议答复后会告诉您。"),
+    "opinion_proposal_answered": ("您的意见所形成的代表建议 {proposal} 已由承办单位答复。", "请打开链接查看，并评价是否满意。"),
+    "opinion_out_of_remit": ("您反映的事项不属于代表联络站受理范围（{reason}）。", "{where}"),
+    "opinion_rated": ("群众对意见的办理作出评价：{rating}。", ""),
 }
 
 
@@ -98,6 +109,11 @@ def render(kind: str, payload: dict, url: str = "", extra: dict | None = None) -
     if kind == "chat_reply":  # the bot's answer sent later: payload {"text": ...} (storage/bot_store.py chat_reply)
         happened = str(payload.get("text") or happened)
         return Rendered(happened, _clip(happened), (), url)
+    if payload.get("subject") == "opinion":  # a citizen's opinion: its receipt number, never a name
+        head = f"【群众意见 回执号 {payload.get('receipt', '')}】"
+        lines = [head, happened] + ([next_step] if next_step else []) + ([f'<a href="{url}">点击查看详情</a>'] if url else [])
+        return Rendered("\n".join(lines), _clip(happened), (_clip(payload.get("receipt", "")), _clip(happened),
+                                                            _clip(next_step)), url)
     number, title = payload.get("number") or "草稿", payload.get("title") or ""
     official = f"｜{payload['official']}" if payload.get("official") else ""
     lines = [f"【代表建议 {number}{official}】{title}", happened]

@@ -16,7 +16,17 @@ from typing import Optional, Sequence
 from sqlalchemy import and_, or_, select, update
 
 from storage.db import Database
-from storage.models import HANDED_ON_STATES, Assignment, Deputy, OutboxMessage, Unit, UnitLiaison, User, utcnow
+from storage.models import (
+    HANDED_ON_STATES,
+    Assignment,
+    Deputy,
+    OpinionReferral,
+    OutboxMessage,
+    Unit,
+    UnitLiaison,
+    User,
+    utcnow,
+)
 from storage.uow import UnitOfWork
 
 # Accounts that receive notifications addressed to ("staff", "*"): the roles that act (workflow's
@@ -105,6 +115,12 @@ async def unit_assignment(db: Database, proposal_id: int, unit_code: str,
         query = query.order_by((Assignment.id == assignment_id).desc())
     async with db.read() as session:
         return (await session.execute(query.order_by(Assignment.id.desc()).limit(1))).scalars().first()
+
+
+async def referral(db: Database, referral_id: int) -> Optional[OpinionReferral]:
+    """The opinion referral a unit's notification links to (转办)."""
+    async with db.read() as session:
+        return await session.get(OpinionReferral, referral_id)
 
 
 async def finish(db: Database, outcomes: dict[int, tuple[str, str, str]]) -> None:

@@ -84,6 +84,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     from web.console import routes as console
     from web.dashboard import routes as dashboard
     from web.meetings import routes as meetings
+    from web.opinions import public as public_opinions
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
     app.on_response_prepare.append(_frame_headers)
@@ -102,6 +103,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     console.setup_routes(app)  # staff console, /login, /static
     meetings.setup_routes(app)  # 集中评议: /meetings (staff), /v/<token> (the room's phones)
     dashboard.setup_routes(app)  # supervisors' dashboard, .xlsx exports, public replies
+    public_opinions.setup_routes(app)  # 群众意见: /o/<代表码|联络站码> and the receipt pages
     letters.setup_routes(app)  # 答复函: printable page and .docx, the sealed PDF, the units' heads
     app.on_startup.append(_install_holiday_calendar)
     return app

@@ -17,6 +17,7 @@ from web import media
 from web.forms import posted
 from web.json_shapes import assignment_dict, proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
+from web.opinions import referral
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     ACTIONS,
@@ -28,7 +29,7 @@ from workflow.domain.definition import (
     STATES,
     action_label,
 )
-from workflow.domain.links import check_current, read_token
+from workflow.domain.links import check_current, is_referral_token, read_token
 from workflow.domain.rules import Actor
 from workflow.errors import USER_ERRORS, InvalidInput
 from workflow.readmodels import letters
@@ -52,6 +53,8 @@ def _actor(assignment) -> Actor:
 
 
 async def show(request: web.Request) -> web.Response:
+    if is_referral_token(request.match_info["token"]):  # an opinion referred to the unit (转办)
+        return await referral.show(request)
     return await _page(request)
 
 
@@ -114,6 +117,8 @@ def _own_replies(detail: dict, mine: dict) -> list[dict]:
 
 
 async def act(request: web.Request) -> web.Response:
+    if is_referral_token(request.match_info["token"]):
+        return await referral.act(request)
     body, is_json = await posted(request)
     action = body.pop("action", None)
     if not isinstance(action, str) or not action:

@@ -33,10 +33,25 @@ from .demo import DemoWechatMessage
 from .evaluations import Evaluation
 from .extensions import ExtensionRequest
 from .letters import SealedLetter, UnitHead
+from .liaison import (
+    CitizenOpinion,
+    DeputyCard,
+    DutyDay,
+    OpinionPhoto,
+    OpinionReferral,
+    ProposalOpinion,
+    PublicThrottle,
+    ReceptionDay,
+    RecordEvent,
+    Station,
+    StationDeputy,
+)
 from .meetings import Meeting, MeetingItem, MeetingLog, MeetingVote
 from .receipts import ActionReceipt
 from .sessions import CongressSession, SessionCounter
 
 __all__ = [
     "HANDED_ON_STATES", "LoginThrottle", "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog", "DemoWechatMessage", "ActionReceipt", "SystemEvent", "SYSTEM_HEAD", "HolidayDay", "ExtensionRequest", "CongressSession", "SessionCounter", "UnitHead", "SealedLetter",
+    "Station", "StationDeputy", "DutyDay", "ReceptionDay", "DeputyCard", "CitizenOpinion", "OpinionPhoto",
+    "OpinionReferral", "ProposalOpinion", "RecordEvent", "PublicThrottle",
 ]

@@ -52,9 +52,19 @@ def openapi_document(settings: Settings) -> dict:
         "info": {"title": "代表建议办理 API", "version": "1", "description": "所有错误都返回中文 message 和固定的 error 代码。"},
         "servers": [{"url": settings.server.public_url.rstrip("/")}],
         "security": [{"bearer": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **_record_paths()},
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": _schemas()},
     }
+
+
+def _record_paths() -> dict:
+    """The paths of the modules that describe themselves (liaison stations, opinions and their figures)."""
+    from web.api import opinions
+
+    found: dict = {}
+    for module in (opinions,):
+        found.update(module.OPENAPI_PATHS)
+    return found
 
 
 def _paths() -> dict:

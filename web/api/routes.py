@@ -11,6 +11,8 @@ from sqlalchemy.orm import selectinload
 from storage import repositories as repo
 from storage.models import Assignment, Deputy, Proposal, Unit, User
 from web import media
+from web.api import opinion_stats
+from web.api import opinions as opinions_api
 from web.api import sessions as sessions_api
 from web.api.openapi import openapi_document
 from web.dashboard.scope import session_filters
@@ -227,4 +229,6 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/units/{key}/binding-code", binding_code)
     r.add_get("/api/v1/stats", stats)
     sessions_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
+    opinion_stats.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
+    opinions_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     unit_heads_api.setup_api(app, ok, _user, READ_ROLES, WRITE_ROLES, _body)

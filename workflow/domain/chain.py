@@ -1,8 +1,8 @@
 """The event logs' hash chains: each event's hash is an HMAC-SHA256, under a key kept outside the
 database, of its content and the previous event's hash.
 
-Two kinds of chain: one per proposal (table `events`) and one system chain of administrative actions
-(table `system_events`). Pure: how an event is hashed and how a chain is checked. The one writer is
+Three kinds of chain: one per proposal (table `events`), one per other record such as a citizen's
+opinion (table `record_events`), and one system chain of administrative actions (table `system_events`). Pure: how an event is hashed and how a chain is checked. The one writer is
 workflow/engine/chain.py; `run.py audit verify` reads the chains through workflow/usecases/audit.py.
 Without the key an intruder who edits an event cannot compute a hash that verifies, however much of
 the chain after it they recompute. `legacy_event_hash` is the unkeyed rule of events written before
@@ -68,6 +68,19 @@ def system_event_hash(event: Event, key: bytes) -> str:
     return _mac(key, b"system", _encode(body))
 
 
+def record_event_hash(event: Event, key: bytes) -> str:
+    """The keyed hash of one event of a record that is not a proposal (an opinion: table `record_events`)."""
+    body = {
+        "subject_kind": event.subject_kind, "subject_id": event.subject_id, "seq": event.seq,
+        "action": event.action, "actor_kind": event.actor_kind, "actor_id": event.actor_id,
+        "actor_name": event.actor_name, "on_behalf_kind": event.on_behalf_kind or "",
+        "on_behalf_id": event.on_behalf_id or "", "from_state": event.from_state or "", "to_state": event.to_state,
+        "payload": _canonical(event.payload or {}),
+        "created_at": event.created_at.isoformat(timespec="microseconds"), "prev_hash": event.prev_hash or "",
+    }
+    return _mac(key, b"record", _encode(body))
+
+
 def key_id(key: bytes) -> str:
     """A name for the key that reveals nothing of it (kept in `meta` to tell a wrong key at once)."""
     return _mac(key, b"key-id", b"jianyi audit key")[:16]
@@ -98,7 +111,7 @@ class AuditProblem:
     event_id: Optional[int]
     seq: Optional[int]
     message: str
-    # proposal (its chain) | table (its rows against its chain) | anchored (its chain against the newest
+    # proposal (its chain) | record (an opinion's chain) | table (its rows against its chain) | anchored (its chain against the newest
     # anchor) | system (the system chain) | anchor (the anchor log) | database (whole tables)
     scope: str = "proposal"
     number: str = ""
@@ -106,6 +119,9 @@ class AuditProblem:
     def __str__(self) -> str:
         if self.scope == "anchor":
             return f"回执：{self.message}"
+        if self.scope == "record":
+            where = f"事件 #{self.event_id}（第 {self.seq} 条）" if self.event_id else "事件链末尾"
+            return f"{self.number} {where}：{self.message}"
         if self.scope == "database":
             return f"数据库：{self.message}"
         if self.scope == "system":
@@ -121,7 +137,7 @@ class AuditProblem:
 
     @property
     def order(self) -> tuple:
-        scopes = {"system": 0, "proposal": 1, "anchored": 1, "table": 1, "database": 2, "anchor": 3}
+        scopes = {"system": 0, "proposal": 1, "anchored": 1, "table": 1, "record": 2, "database": 2, "anchor": 3}
         return scopes[self.scope], self.proposal_id or 0, self.scope != "proposal", self.seq or 0
 
 
@@ -140,6 +156,18 @@ def verify_system_chain(head_hash: str, head_count: Optional[int], events: Itera
     """Problems found in the system chain."""
     return check_chain(events, head_hash, head_count, lambda e: system_event_hash(e, key),
                        lambda event_id, seq, message: AuditProblem(None, event_id, seq, message, scope="system"))
+
+
+def verify_record_chain(subject_kind: str, subject_id: int, head_hash: str, head_count: Optional[int],
+                        events: Iterable[Event], key: bytes) -> list[AuditProblem]:
+    """Problems found in one record's chain (an opinion's)."""
+    label = RECORD_LABELS.get(subject_kind, subject_kind)
+    return check_chain(events, head_hash, head_count, lambda e: record_event_hash(e, key),
+                       lambda event_id, seq, message: AuditProblem(None, event_id, seq, message, scope="record",
+                                                                   number=f"{label} id={subject_id}"))
+
+
+RECORD_LABELS = {"opinion": "群众意见"}
 
 
 def check_chain(events: Iterable[Event], head_hash: str, head_count: Optional[int],

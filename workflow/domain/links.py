@@ -114,3 +114,32 @@ def read_feedback_token(secret: str, token: str, now: dt.datetime | None = None)
     if claim.expires < (now or dt.datetime.now(dt.timezone.utc)).timestamp():
         raise LinkExpired("链接已过期，请在公众号中发送“进度 建议编号”查看。")
     return claim
+
+
+# ---------------------------------------------------------------- an opinion's referral (转办) to a unit
+# The same signed-link mechanism as an assignment's: "o<referral id>.<link version>.<expiry>.<signature>",
+# opened at /u/<token> like every unit link, signed for another purpose so one kind never opens the other.
+def make_referral_token(secret: str, referral: Assignment, ttl_days: int) -> str:
+    issued = referral.link_issued_at or referral.created_at
+    expires = int((issued + dt.timedelta(days=ttl_days)).replace(tzinfo=dt.timezone.utc).timestamp())
+    body = f"o{referral.id}.{referral.link_version}.{expires}"
+    return f"{body}.{_signature(secret, 'opinion-referral:' + body)}"
+
+
+def is_referral_token(token: str) -> bool:
+    return (token or "").startswith("o")
+
+
+def read_referral_token(secret: str, token: str, now: dt.datetime | None = None) -> LinkClaim:
+    parts = (token or "").split(".")
+    if (len(parts) != 4 or not parts[0].startswith("o") or not parts[0][1:].isdigit()
+            or not all(p.isdigit() for p in parts[1:3]) or len(token) > 200):
+        raise LinkInvalid("链接无效：请使用人大工作人员发给您的完整链接。")
+    body = ".".join(parts[:3])
+    if not hmac.compare_digest(_signature(secret, "opinion-referral:" + body).encode(),
+                               parts[3].encode("utf-8", "surrogatepass")):
+        raise LinkInvalid("链接无效或已被改动：请使用人大工作人员发给您的完整链接。")
+    claim = LinkClaim(int(parts[0][1:]), int(parts[1]), int(parts[2]))
+    if claim.expires < (now or dt.datetime.now(dt.timezone.utc)).timestamp():
+        raise LinkExpired("链接已过期，请联系人大工作人员重新发送。")
+    return claim

@@ -88,3 +88,24 @@ def fire_proposal(ctx: Context, trigger: str) -> tuple[str, str]:
         PROPOSAL_MACHINE.remove_model(ctx)
     ctx.proposal.state = ctx.state
     return before, ctx.state
+
+
+# ---------------------------------------------------------------- records with machines of their own
+def fire_record(machine: Machine, record, trigger: str) -> tuple[str, str]:
+    """Run `trigger` on a record's `state` (a citizen's opinion, an opinion's referral) with its table's
+    machine (workflow/domain/opinions.py); returns (from, to). MachineError if the table has no row."""
+    model = _StateOnly(record.state)
+    before = model.state
+    machine.add_model(model, initial=before)
+    try:
+        if not model.trigger(trigger):
+            raise MachineError(f"{trigger} did not run from {before}")
+    finally:
+        machine.remove_model(model)
+    record.state = model.state
+    return before, model.state
+
+
+class _StateOnly:
+    def __init__(self, state: str):
+        self.state = state

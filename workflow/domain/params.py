@@ -99,8 +99,13 @@ def web_url(url: str) -> str:
 
 def clean_params(action: str, raw: Mapping[str, Any], categories: tuple[str, ...]) -> dict[str, Any]:
     """The action's parameters, checked and converted; InvalidInput names the first wrong one."""
+    return clean_values(ACTIONS[action].params, raw, categories)
+
+
+def clean_values(params: tuple[Param, ...], raw: Mapping[str, Any], categories: tuple[str, ...]) -> dict[str, Any]:
+    """`params` read from `raw` (any action's list: a proposal's, an opinion's)."""
     cleaned: dict[str, Any] = {}
-    for param in ACTIONS[action].params:
+    for param in params:
         value = raw.get(param.name)
         empty = value is None or (isinstance(value, (str, list, tuple)) and not (
             value.strip() if isinstance(value, str) else value))

@@ -1,5 +1,6 @@
 """The one writer of the event logs: every event of every proposal, and every system event, is
-appended here, to its keyed hash chain.
+appended here, to its keyed hash chain (and every event of the other records, such as citizens'
+opinions, to theirs).
 
 Events are chained per proposal (a proposal's writers are already serialised by its row lock and
 version, so chaining costs no extra lock); the proposal row keeps the newest hash and the count, so
@@ -16,8 +17,8 @@ from typing import Any, Mapping, Optional
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import SYSTEM_HEAD, Event, Meta, Proposal, SystemEvent, utcnow
-from workflow.domain.chain import event_hash, masked_openid, openid_ref, system_event_hash
+from storage.models import SYSTEM_HEAD, Event, Meta, Proposal, RecordEvent, SystemEvent, utcnow
+from workflow.domain.chain import event_hash, masked_openid, openid_ref, record_event_hash, system_event_hash
 from workflow.domain.rules import Actor
 
 
@@ -49,6 +50,22 @@ def append_event(session: AsyncSession, proposal: Proposal, action: str, actor: 
     proposal.last_event_hash = event.hash
     proposal.event_count = event.seq
     proposal.updated_at = event.created_at
+    return event
+
+
+def append_record_event(session: AsyncSession, subject_kind: str, record: Any, action: str, actor: Actor,
+                        payload: dict[str, Any], from_state: str, to_state: str) -> RecordEvent:
+    """Add the next event of a record's own chain (`record` keeps event_count and last_event_hash, and its
+    version check serialises its writers as a proposal's does)."""
+    event = RecordEvent(
+        subject_kind=subject_kind, subject_id=record.id, seq=(record.event_count or 0) + 1, action=action,
+        actor_kind=actor.kind, actor_id=actor.id, actor_name=actor.name, on_behalf_kind=actor.on_behalf_kind,
+        on_behalf_id=actor.on_behalf_id, from_state=from_state, to_state=to_state, payload=json_safe(payload),
+        created_at=utcnow(), prev_hash=record.last_event_hash or "",
+    )
+    event.hash = record_event_hash(event, session_key(session))
+    session.add(event)
+    record.last_event_hash, record.event_count, record.updated_at = event.hash, event.seq, event.created_at
     return event
 
 

@@ -40,7 +40,7 @@ from workflow.domain.machine import assignment_action_possible, fire_assignment,
 from workflow.domain.params import clean_params
 from workflow.domain.projection import text_digest
 from workflow.domain.rules import GUARDS, INPUT_GUARDS, Actor, Context
-from workflow.engine import effects, once
+from workflow.engine import carried, effects, once
 from workflow.engine.chain import append_event
 from workflow.engine.keys import chain_key_for
 from workflow.engine.outputs import assignment_facts, outbox_rows
@@ -120,32 +120,39 @@ class Engine:
         async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
             if (done := await once.earlier(session, key)) is not None:
                 return _earlier_result(done)
-            deputy = await repo.deputy_by_number(session, lead_deputy)
-            if deputy is None or not deputy.active:
-                raise InvalidInput(f"代表证号 {lead_deputy} 不在代表名册中。", field="lead_deputy")
-            numbers = [n for n in dict.fromkeys(co_signers) if n != lead_deputy]
-            found = await repo.deputies_by_numbers(session, numbers)
-            missing = [n for n in numbers if n not in found or not found[n].active]
-            if missing:
-                raise InvalidInput(f"联名代表 {'、'.join(missing)} 不在代表名册中。", field="co_signers")
-            # Staff enter a paper proposal with its signatures; co-signers in the bot confirm themselves.
-            confirmed = utcnow() if actor.kind in ("staff", "system") else None
-            proposal = Proposal(
-                year=self.clock().year, title=fields.get("title", ""), content=fields.get("content", ""),
-                category=fields.get("category", ""), lead_deputy=deputy, state="draft", **flags,
-                co_signers=[CoSigner(deputy=found[n], confirmed_at=confirmed) for n in numbers],
-                assignments=[], consultations=[], replies=[], evaluations=[],
-            )
-            session.add(proposal)
-            await session.flush()
-            ctx = self._context(proposal, "create", self._as_deputy(actor, deputy.number), {})
-            payload = {"title": proposal.title, "co_signers": numbers, "lead": f"{deputy.name}代表",
-                       "category": proposal.category, "content_sha256": text_digest(proposal.content),
-                       **flags}
-            result = await self._record(session, ctx, "", "draft", payload)
-            if submit:
-                result = await self._apply(session, proposal, "submit", actor, {"on_behalf_of": lead_deputy})
-            return self._receipted(session, key, result)
+            return self._receipted(session, key, await self.create_in(session, actor, lead_deputy, fields,
+                                                                      co_signers, submit, flags))
+
+    async def create_in(self, session: AsyncSession, actor: Actor, lead_deputy: str, fields: dict,
+                        co_signers: Sequence[str] = (), submit: bool = False, flags: dict | None = None) -> ActionResult:
+        """A new draft inside the caller's transaction (意见转建议 writes the opinions' events beside it)."""
+        flags = {"confidential": False, "face_to_face": False, "origin": "proposal", **(flags or {})}
+        deputy = await repo.deputy_by_number(session, lead_deputy)
+        if deputy is None or not deputy.active:
+            raise InvalidInput(f"代表证号 {lead_deputy} 不在代表名册中。", field="lead_deputy")
+        numbers = [n for n in dict.fromkeys(co_signers) if n != lead_deputy]
+        found = await repo.deputies_by_numbers(session, numbers)
+        missing = [n for n in numbers if n not in found or not found[n].active]
+        if missing:
+            raise InvalidInput(f"联名代表 {'、'.join(missing)} 不在代表名册中。", field="co_signers")
+        # Staff enter a paper proposal with its signatures; co-signers in the bot confirm themselves.
+        confirmed = utcnow() if actor.kind in ("staff", "system") else None
+        proposal = Proposal(
+            year=self.clock().year, title=fields.get("title", ""), content=fields.get("content", ""),
+            category=fields.get("category", ""), lead_deputy=deputy, state="draft", **flags,
+            co_signers=[CoSigner(deputy=found[n], confirmed_at=confirmed) for n in numbers],
+            assignments=[], consultations=[], replies=[], evaluations=[],
+        )
+        session.add(proposal)
+        await session.flush()
+        ctx = self._context(proposal, "create", self._as_deputy(actor, deputy.number), {})
+        payload = {"title": proposal.title, "co_signers": numbers, "lead": f"{deputy.name}代表",
+                   "category": proposal.category, "content_sha256": text_digest(proposal.content),
+                   **flags}
+        result = await self._record(session, ctx, "", "draft", payload)
+        if submit:
+            result = await self._apply(session, proposal, "submit", actor, {"on_behalf_of": lead_deputy})
+        return result
 
     async def _twin_result(self, key: Optional[str], conflict: Conflict) -> ActionResult:
         """A twin run of the same `once` write committed first: its result stands (else the conflict)."""
@@ -241,7 +248,10 @@ class Engine:
         if to_state != from_state:
             effects.on_enter(ctx, to_state, payload)
         payload.update(assignment_facts(proposal, before))
-        return await self._record(session, ctx, from_state, to_state, payload)
+        result = await self._record(session, ctx, from_state, to_state, payload)
+        if action in carried.TELLING_ACTIONS:  # citizens whose opinions it carries hear of the reply
+            await carried.tell_citizens(session, self.settings, ctx.today, proposal, result.event)
+        return result
 
     async def _record(self, session: AsyncSession, ctx: Context, from_state: str, to_state: str,
                       payload: dict) -> ActionResult:

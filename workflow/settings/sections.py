@@ -203,6 +203,20 @@ class RulesSettings:
 
 
 @dataclass(frozen=True)
+class OpinionSettings:
+    """群众意见 (代表联络站): the referral's due date and what the public entry /o/<code> accepts."""
+
+    # 转办: the unit or township answers within this period (no statute fixes one: docs/rules.md).
+    referral_due: Period = Period(1, "months")
+    # The public page: at most this many opinions from one address per window, and per code per hour.
+    posts_per_address: int = 5
+    address_window_seconds: int = 600
+    posts_per_code_hour: int = 120
+    # A citizen's rating (or check) posts on the receipt page: per address per window too.
+    ratings_per_address: int = 20
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -218,6 +232,7 @@ class Settings:
     evaluation: EvaluationSettings = EvaluationSettings()
     names: NameSettings = NameSettings()
     rules: RulesSettings = RulesSettings()
+    opinions: OpinionSettings = OpinionSettings()
 
     def data_path(self, *parts: str) -> Path:
         base = Path(self.server.data_dir)
@@ -251,5 +266,5 @@ _SECTION_TYPES = {
     "wechat": WechatSettings, "deadlines": DeadlineSettings, "workflow": WorkflowSettings,
     "notify": NotifySettings, "dashboard": DashboardSettings, "audit": AuditSettings,
     "calendar": CalendarSettings, "sessions": SessionSettings, "names": NameSettings,
-    "evaluation": EvaluationSettings, "rules": RulesSettings,
+    "evaluation": EvaluationSettings, "rules": RulesSettings, "opinions": OpinionSettings,
 }

@@ -34,10 +34,11 @@ from storage.models import (
     SystemEvent,
     Unit,
 )
+from storage.models.liaison import CitizenOpinion, RecordEvent
 from workflow.domain import anchors as anchor_rules
 from workflow.domain import projection
 from workflow.domain.anchors import Anchor, Head
-from workflow.domain.chain import AuditProblem, key_id, verify_chain, verify_system_chain
+from workflow.domain.chain import AuditProblem, key_id, verify_chain, verify_record_chain, verify_system_chain
 from workflow.engine.sealing import KEY_ID, WrongKey
 from workflow.usecases.anchoring import anchored_heads, newest_anchor, system_head
 
@@ -50,6 +51,7 @@ class AuditReport:
     proposals: int = 0
     events: int = 0
     system_events: int = 0
+    records: int = 0  # other records with a chain of their own (citizens' opinions)
     anchor: Optional[Anchor] = None
 
     @property
@@ -98,6 +100,7 @@ async def verify_all(db: Database, anchor_dir: Optional[Path] = None) -> AuditRe
             heads = _anchor(report, anchor_dir, key)
         boundary = await _system_chain(session, report, key, heads)
         await _proposals(session, report, key, heads, boundary)
+        await _records(session, report, key)
         await _numbers(session, report)
     report.problems.sort(key=lambda p: p.order)
     return report
@@ -217,6 +220,47 @@ def _check_proposal(report: AuditReport, key: bytes, proposal, head: Optional[He
     for problem in problems:
         problem.number = proposal.number or ""
     report.problems += problems
+
+
+# Records with a chain of their own in `record_events`: kind -> model (with event_count, last_event_hash).
+RECORD_MODELS = {"opinion": CitizenOpinion}
+
+
+async def _records(session: AsyncSession, report: AuditReport, key: bytes) -> None:
+    """Each record's chain (a citizen's opinion...), in batches; events of a record that is gone are named."""
+    events = RecordEvent.__table__
+    for kind, model in RECORD_MODELS.items():
+        last = 0
+        while True:
+            batch = (await session.execute(select(model.id, model.event_count, model.last_event_hash)
+                                           .where(model.id > last).order_by(model.id).limit(BATCH))).all()
+            if not batch:
+                break
+            low, high = last + 1, batch[-1].id
+            chains: dict[int, list] = {}
+            rows = await session.execute(select(events).where(events.c.subject_kind == kind, events.c.subject_id >= low,
+                                                              events.c.subject_id <= high)
+                                         .order_by(events.c.subject_id, events.c.seq, events.c.id))
+            for row in rows.all():
+                chains.setdefault(row.subject_id, []).append(row)
+            for record in batch:
+                chain = chains.pop(record.id, [])
+                report.records += 1
+                report.events += len(chain)
+                report.problems += verify_record_chain(kind, record.id, record.last_event_hash, record.event_count,
+                                                       chain, key)
+                if not chain:
+                    report.problems.append(AuditProblem(None, None, None, "这条记录没有任何事件：不是经由系统写入的。",
+                                                        scope="record", number=f"{kind} id={record.id}"))
+            for subject_id in chains:
+                report.problems.append(AuditProblem(None, None, None, "事件所属的记录不存在（记录被删除）。",
+                                                    scope="record", number=f"{kind} id={subject_id}"))
+            last = high
+        orphans = (await session.execute(select(events.c.subject_id).where(
+            events.c.subject_kind == kind, events.c.subject_id > last).distinct())).scalars().all()
+        for subject_id in orphans:
+            report.problems.append(AuditProblem(None, None, None, "事件所属的记录不存在（记录被删除）。",
+                                                scope="record", number=f"{kind} id={subject_id}"))
 
 
 async def _numbers(session: AsyncSession, report: AuditReport) -> None:
