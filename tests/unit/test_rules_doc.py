@@ -15,7 +15,8 @@ RULES_DOC = ROOT / "docs" / "rules.md"
 # A section with one of these names that appears later (e.g. [calendar]) is covered without editing this test.
 RULE_SECTIONS = ("deadlines", "workflow", "calendar", "evaluation", "tallies", "screening")
 # Single domain rules that live in otherwise technical sections.
-RULE_SETTINGS = ("server.timezone", "dashboard.min_proposals")
+RULE_SETTINGS = ("server.timezone", "dashboard.min_proposals", "opinions.referral_due", "opinions.posts_per_address",
+                 "opinions.address_window_seconds", "opinions.posts_per_code_hour", "opinions.ratings_per_address")
 
 
 def _documented_names() -> set[str]:

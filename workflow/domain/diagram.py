@@ -50,6 +50,33 @@ def mermaid_assignment() -> str:
     return "\n".join(lines)
 
 
+def mermaid_opinion() -> str:
+    """群众意见's machine (workflow/domain/opinions.py), drawn the same way."""
+    from workflow.domain.opinions import OPINION_ACTIONS, OPINION_FINAL_STATES, OPINION_STATES, OPINION_TRANSITIONS
+
+    lines = ["stateDiagram-v2"]
+    lines += [f"    {state}: {state} {label}" for state, label in OPINION_STATES.items()]
+    lines.append("    [*] --> received")
+    for row in OPINION_TRANSITIONS:
+        if row["dest"] is None:
+            continue
+        for source in row["source"] if isinstance(row["source"], list) else [row["source"]]:
+            lines.append(f"    {source} --> {row['dest']}: {OPINION_ACTIONS[row['trigger']].label}")
+    lines += [f"    {state} --> [*]" for state in OPINION_STATES if state in OPINION_FINAL_STATES]
+    return "\n".join(lines)
+
+
+def _opinion_rows() -> list[str]:
+    from workflow.domain.opinions import OPINION_ACTIONS
+
+    who = {"deputy": "代表", "staff": "工作人员", "unit": "承办单位", "system": "系统", "citizen": "群众"}
+    rows = ["| 操作 action | 名称 | 谁来办 | 参数 |", "|---|---|---|---|"]
+    for action in OPINION_ACTIONS.values():
+        params = "、".join(f"`{p.name}`{'' if p.required else '（可选）'}" for p in action.params) or "—"
+        rows.append(f"| `{action.id}` | {action.label} | {'、'.join(who[a] for a in sorted(action.actors))} | {params} |")
+    return rows
+
+
 def markdown() -> str:
     """docs/workflow.md: both diagrams and the actions table."""
     rows = ["| 操作 action | 名称 | 谁来办 | 参数 |", "|---|---|---|---|"]
@@ -64,4 +91,6 @@ def markdown() -> str:
         "## 建议的状态 / Proposal states", "", "```mermaid", mermaid_proposal(), "```", "",
         "## 交办（每个承办单位一份）的状态 / Assignment states", "", "```mermaid", mermaid_assignment(), "```", "",
         "## 操作 / Actions", "", *rows, "",
+        "## 群众意见的状态 / Citizens' opinions (workflow/domain/opinions.py)", "",
+        "```mermaid", mermaid_opinion(), "```", "", *_opinion_rows(), "",
     ])
