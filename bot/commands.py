@@ -187,3 +187,8 @@ def find(text: str, who: str) -> Optional[tuple[Command, re.Match]]:
         if match and who in command.who:
             return command, match
     return None
+
+
+from bot.card_commands import CARD_COMMANDS  # noqa: E402
+
+COMMANDS[:0] = CARD_COMMANDS

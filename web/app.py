@@ -78,7 +78,7 @@ def _dumps(value) -> str:
 
 def init_app(settings: Settings, engine: Engine) -> web.Application:
     """The web application: JSON API, unit links, health and metrics."""
-    from web import feedback, letters, links, media, system
+    from web import cards, feedback, letters, links, media, system
     from web.api import notifications as notifications_api
     from web.api import routes as api
     from web.console import routes as console
@@ -105,6 +105,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     dashboard.setup_routes(app)  # supervisors' dashboard, .xlsx exports, public replies
     public_opinions.setup_routes(app)  # 群众意见: /o/<代表码|联络站码> and the receipt pages
     letters.setup_routes(app)  # 答复函: printable page and .docx, the sealed PDF, the units' heads
+    cards.setup_routes(app)  # 亮身份: the deputy's public card /d/<number>, the printable plates
     app.on_startup.append(_install_holiday_calendar)
     return app
 
