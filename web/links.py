@@ -143,7 +143,9 @@ async def act(request: web.Request) -> web.Response:
 
 
 async def photo(request: web.Request) -> web.StreamResponse:
-    """An evidence photo of the proposal this link's assignment belongs to."""
+    """An evidence photo of the proposal this link's assignment belongs to (or of the opinion referred)."""
+    if is_referral_token(request.match_info["token"]):
+        return await referral.photo(request)
     async with request.app[DB].read() as session:
         _assignment, proposal = await _load(request, session)
         return await media.send_photo(request, session, proposal.id)

@@ -183,3 +183,33 @@ async def test_an_out_of_remit_opinion_is_closed_with_where_to_go_and_the_api_an
     assert refused.status == 409 and (await refused.json())["allowed_actions"] == []
     unknown = await client.post("/api/v1/opinions/NOSUCH0000/actions", headers=auth, json={"action": "answer"})
     assert unknown.status == 404
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+
+
+async def test_photos_reach_staff_and_the_referred_unit_but_never_the_public_page(town, auth):
+    import aiohttp
+
+    client, wechat, code = town
+    form = aiohttp.FormData()
+    form.add_field("text", "桥栏杆断了，见照片。")
+    form.add_field("photo", JPEG, filename="a.jpg", content_type="image/jpeg")
+    response = await client.post(f"/o/{code}", data=form, allow_redirects=False,
+                                 headers={"X-Forwarded-For": "198.51.100.30"})
+    assert response.status == 303, await response.text()
+    receipt = response.headers["Location"].split("/")[3].split("?")[0]
+    public = await _public(client, code, receipt)
+    assert public["photos"] == 1 and "/media/" not in str(public)
+    await wechat.text("o_zhang", f"转办意见 {receipt} JTJ")
+    link = (await (await client.get(f"/api/v1/opinions/{receipt}", headers=auth)).json())["referrals"][0]["link"]
+    shown = await (await client.get(link, headers={"Accept": "application/json"})).json()
+    picture = await client.get(shown["photos"][0])
+    assert picture.status == 200 and picture.headers["Content-Type"] == "image/jpeg" and await picture.read() == JPEG
+
+    fake = aiohttp.FormData()
+    fake.add_field("text", "另一条")
+    fake.add_field("photo", b"<script>alert(1)</script>", filename="x.jpg", content_type="image/jpeg")
+    refused = await client.post(f"/o/{code}", data=fake, allow_redirects=False,
+                                headers={"X-Forwarded-For": "198.51.100.31"})
+    assert refused.status == 400 and "JPG 或 PNG" in await refused.text()

@@ -28,6 +28,7 @@ from web.forms import posted
 from web.keys import DB, ENGINE, SETTINGS
 from web.meetings.vote import sign
 from web.meetings.wechat_oauth import OAuthFailed, authorize_url, openid_for_code
+from web.opinions import photos
 from web.session import client_address
 from workflow.domain.definition import RATINGS
 from workflow.domain.opinions import OPINION_STATES
@@ -142,7 +143,9 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return await _form_page(request, code, who, CODE_BUSY, values, status=429)
     fields = {**values, "code": code, "channel": "qr", "hide_from_units": values["hide_from_units"] == "1"}
     try:
-        result = await OpinionEngine(request.app[ENGINE]).receive(CITIZEN, fields, openid=_openid(request) or None)
+        pictures = await photos.received(request) if request.content_type == "multipart/form-data" else []
+        result = await OpinionEngine(request.app[ENGINE]).receive(CITIZEN, fields, openid=_openid(request) or None,
+                                                                  photos=pictures)
     except USER_ERRORS as exc:
         return await _form_page(request, code, who, exc.message, values, exc.details.get("field", ""), exc.status)
     request.app[_RECENT][(address, values["text"].strip())] = result.opinion.receipt

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import CitizenOpinion, OpinionReferral
 from web.forms import posted
 from web.keys import DB, ENGINE, SETTINGS
+from web.opinions import photos
 from workflow.domain.links import LinkExpired, LinkInvalid, read_referral_token
 from workflow.domain.opinions import OPINION_ACTIONS, REFERRAL_STATES
 from workflow.domain.rules import Actor
@@ -45,14 +46,17 @@ async def show(request: web.Request, error: str = "", failed: str = "", status: 
         referral, opinion = await _load(request, session)
         view = views.opinion_dict(opinion, "unit")
         allowed = allowed_actions(opinion, opinion.station, _actor(referral))
+        photo_ids = [p.id for p in opinion.photos]
     mine = {"id": referral.id, "unit": referral.unit.code, "unit_name": referral.unit.name, "state": referral.state,
             "state_label": REFERRAL_STATES.get(referral.state, referral.state), "referred_on": referral.referred_on,
             "due": referral.due, "note": referral.note, "answer": referral.answer, "answered_on": referral.answered_on}
     view.pop("referrals", None)  # other units' handling is not this unit's business
     if "application/json" in request.headers.get("Accept", "") or request.content_type == "application/json":
-        body = {"referral": mine, "opinion": view, "allowed_actions": allowed}
+        token = request.match_info["token"]
+        body = {"referral": mine, "opinion": view, "allowed_actions": allowed,
+                "photos": [f"/u/{token}/media/{i}" for i in photo_ids]}
         return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
-    context = {"r": mine, "o": view, "forms": [OPINION_ACTIONS[a] for a in allowed], "error": error,
+    context = {"r": mine, "o": view, "photo_ids": photo_ids, "forms": [OPINION_ACTIONS[a] for a in allowed], "error": error,
                "failed": failed, "done": request.query.get("done", "")}
     response = aiohttp_jinja2.render_template("opinions/referral.html", request, context, status=status)
     response.headers["Cache-Control"] = "no-store"
@@ -77,3 +81,10 @@ async def act(request: web.Request) -> web.StreamResponse:
     if wants_json:
         return await show(request)
     raise web.HTTPSeeOther(f"{request.path}?done={action}")
+
+
+async def photo(request: web.Request) -> web.StreamResponse:
+    """GET /u/o<...>/media/<photo id>: a photo of the opinion this link refers."""
+    async with request.app[DB].read() as session:
+        _referral, opinion = await _load(request, session)
+    return await photos.send(request, opinion.id)
