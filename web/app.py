@@ -84,6 +84,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     from web.console import routes as console
     from web.dashboard import routes as dashboard
     from web.meetings import routes as meetings
+    from web.opinions import photos as opinion_photos
     from web.opinions import public as public_opinions
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
@@ -104,6 +105,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     meetings.setup_routes(app)  # 集中评议: /meetings (staff), /v/<token> (the room's phones)
     dashboard.setup_routes(app)  # supervisors' dashboard, .xlsx exports, public replies
     public_opinions.setup_routes(app)  # 群众意见: /o/<代表码|联络站码> and the receipt pages
+    opinion_photos.setup_routes(app)  # their photos, for staff (units see them on their link)
     letters.setup_routes(app)  # 答复函: printable page and .docx, the sealed PDF, the units' heads
     cards.setup_routes(app)  # 亮身份: the deputy's public card /d/<number>, the printable plates
     app.on_startup.append(_install_holiday_calendar)
