@@ -18,8 +18,8 @@ from typing import Any, Mapping, Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CitizenOpinion, Deputy, DeputyCard, ProposalOpinion, Station, StationDeputy
-from storage.uow import UnitOfWork
+from storage.models import CitizenOpinion, Deputy, DeputyCard, ProposalOpinion, Station, StationDeputy, utcnow
+from storage.uow import Conflict, UnitOfWork
 from workflow.domain.errors import InvalidInput, NotAllowed, NotFound
 from workflow.domain.opinions import CHANNELS, ENTERED_BY
 from workflow.domain.params import clean_params
@@ -40,15 +40,32 @@ def new_code(length: int = 8) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
-async def card_code(session: AsyncSession, deputy: Deputy) -> str:
-    """The deputy's 代表码, the card made with the defaults (personal phone hidden) if there is none yet."""
+async def public_code(session: AsyncSession) -> str:
+    """A code no deputy card and no station uses yet (both open /o/<code>): the one maker of 代表码 and 联络站码."""
+    for _ in range(20):
+        code = new_code()
+        taken = (await session.execute(select(DeputyCard.deputy_id).where(DeputyCard.code == code))).first()
+        taken = taken or (await session.execute(select(Station.id).where(Station.code == code))).first()
+        if not taken:
+            return code
+    raise Conflict("生成二维码编号失败，请稍后再试。", reason="duplicate")  # 26^8 codes: not reached in practice
+
+
+async def ensure_card(session: AsyncSession, deputy: Deputy) -> DeputyCard:
+    """The deputy's card (亮身份), made with the defaults (personal phone hidden) when there is none yet."""
     card = await session.get(DeputyCard, deputy.id)
     if card is None:
-        card = DeputyCard(deputy_id=deputy.id, code=new_code(), photo="", relay_phone="", show_phone=False,
-                          show_work_unit=True, show_record=True, show_duty=True, published=True)
+        card = DeputyCard(deputy_id=deputy.id, code=await public_code(session), photo="", relay_phone="",
+                          show_phone=False, show_work_unit=True, show_record=True, show_duty=True, published=True,
+                          updated_at=utcnow())
         session.add(card)
         await session.flush()
-    return card.code
+    return card
+
+
+async def card_code(session: AsyncSession, deputy: Deputy) -> str:
+    """The deputy's 代表码 (the card made if there is none yet)."""
+    return (await ensure_card(session, deputy)).code
 
 
 async def resolve_code(session: AsyncSession, code: str) -> tuple[Optional[Deputy], Optional[Station]]:

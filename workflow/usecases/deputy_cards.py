@@ -8,49 +8,23 @@ record shown, the deputy's own phone hidden until the deputy asks for it.
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any, Mapping
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Deputy, DeputyCard, Station, utcnow
+from storage.models import Deputy, DeputyCard, utcnow
 from storage.uow import Conflict, UnitOfWork
 from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.rules import Actor
 from workflow.engine.chain import append_system_event
+from workflow.engine.opinions import ensure_card  # noqa: F401 (the one maker of cards and their codes)
 
-CODE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: read aloud and typed on a phone
-CODE_LENGTH = 8
 FLAGS = {"show_phone": "显示个人电话", "show_work_unit": "显示工作单位", "show_record": "显示履职情况",
          "show_duty": "显示值班安排", "published": "公开名片"}
 RELAY_MAX = 20
 _RELAY = re.compile(r"^[0-9\- ]*$")
-
-
-async def _new_code(session: AsyncSession) -> str:
-    """A 代表码 no card and no station uses (both open /o/<code>)."""
-    for _ in range(20):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        taken = (await session.execute(select(DeputyCard.deputy_id).where(DeputyCard.code == code))).first()
-        taken = taken or (await session.execute(select(Station.id).where(Station.code == code))).first()
-        if not taken:
-            return code
-    raise Conflict("生成代表码失败，请稍后再试。", reason="duplicate")  # 26^8 codes: not reached in practice
-
-
-async def ensure_card(session: AsyncSession, deputy: Deputy) -> DeputyCard:
-    """The deputy's card, made with the defaults (personal phone hidden) when there is none yet."""
-    card = await session.get(DeputyCard, deputy.id)
-    if card is None:
-        card = DeputyCard(deputy_id=deputy.id, code=await _new_code(session), photo="", relay_phone="",
-                          show_phone=False, show_work_unit=True, show_record=True, show_duty=True, published=True,
-                          updated_at=utcnow())
-        session.add(card)
-        await session.flush()
-    return card
 
 
 async def ensure_cards(db: Database) -> int:
