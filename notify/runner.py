@@ -19,6 +19,7 @@ from workflow.domain import clock as beijing
 from workflow.domain.deadlines import current as current_rules
 from workflow.settings import Settings
 from workflow.usecases.calendar import refresh_and_recompute
+from workflow.usecases.opinion_reminders import issue_referral_reminders
 from workflow.usecases.rating_windows import act_on_passed_windows
 from workflow.usecases.reminders import issue_reminders
 
@@ -44,7 +45,8 @@ class Scheduler:
         acted = await act_on_passed_windows(self.db, self.settings, self.clock)
         if acted:
             log.info("评价期限届满或承诺解决时间已到：处理了 %s 件建议。", acted)
-        return await issue_reminders(self.db, self.settings, self.clock())
+        issued = await issue_reminders(self.db, self.settings, self.clock())
+        return issued + await issue_referral_reminders(self.db, self.settings, self.clock())
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

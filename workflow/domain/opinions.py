@@ -29,6 +29,7 @@ OPINION_STATES: dict[str, str] = {
 OPINION_FINAL_STATES = frozenset({"closed", "out_of_remit"})
 # Waiting for someone to act on it (the deputy, staff or the unit it was referred to): open.
 OPINION_OPEN_STATES = ("received", "referred", "in_proposal")
+REFERRAL_DEADLINE = "转办群众意见的反馈期限"  # the card's words (yellow before the due date, red after)
 ROUTES = {"answer": "当场或事后答复", "refer": "转交办理", "to_proposal": "形成代表建议", "out_of_remit": "不属于受理范围"}
 
 # 1 + N: the station, and its points (the seed county's three kinds, and others).

@@ -62,7 +62,7 @@ async def carrying_proposal(session: AsyncSession, opinion: CitizenOpinion) -> O
         return None
     replies = (await session.execute(select(Reply.category, Reply.published, Reply.id).where(
         Reply.proposal_id == proposal.id).order_by(Reply.id))).all()
-    return {"number": proposal.number or "", "title": proposal.title, "state": proposal.state,
+    return {"number": proposal.number or "", "title": proposal.title, "year": proposal.year, "state": proposal.state,
             "state_label": STATES[proposal.state], "confidential": proposal.confidential,
             "replies": [{"category": r.category, "category_label": REPLY_CATEGORIES.get(r.category, ""),
                          "published_id": r.id if r.published and not proposal.confidential else None}
