@@ -42,6 +42,9 @@ from workflow.usecases import binding
 ACCOUNT = "gh_simulator00"
 # The keys of the custom menu as pushed by `run.py wechat menu` (what WeChat sends on a click).
 MENU = [("提建议", "PROPOSE"), ("我的建议", "MY_PROPOSALS"), ("帮助", "HELP")]
+# Quick words a deputy sends by one click (label, text): collecting a citizen's opinion, and the ones waiting.
+DEPUTY_WORDS = [("收集意见", "收集意见 东门社区路口的路灯坏了一个多月，晚上出行不安全\n群众：刘阿姨\n渠道：走访"),
+                ("群众意见", "群众意见")]
 SAMPLE_PICTURE = "https://mmbiz.qpic.cn/simulator/sample.jpg"
 _OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LINK = re.compile(r'<a href="(https?://[^"<>\s]+)">([^<]*)</a>|(https?://[^\s<>"]+)')
@@ -126,7 +129,7 @@ async def page(request: web.Request) -> web.Response:
         deputies = (await session.execute(
             select(Deputy.number, Deputy.name, Deputy.delegation).where(Deputy.active).order_by(Deputy.number)
             .limit(500))).all()
-    context = {"deputies": deputies, "users": await _demo_users(request), "menu": MENU,
+    context = {"deputies": deputies, "users": await _demo_users(request), "menu": MENU, "words": DEPUTY_WORDS,
                "safe_mode": bool(request.app[SETTINGS].wechat.encoding_aes_key)}
     return aiohttp_jinja2.render_template("simulator.html", request, context)
 

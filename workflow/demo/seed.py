@@ -27,6 +27,7 @@ from workflow.demo.data import (
     WORK_UNITS,
     DemoProposal,
 )
+from workflow.demo.liaison import liaison_lines, seed_liaison
 from workflow.demo.wechat import STAFF_OPENID, deputy_openid, liaison_openid
 from workflow.domain.definition import PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.links import make_token
@@ -53,6 +54,7 @@ async def seed_demo(engine: Engine) -> Optional[str]:
         result = await _play(engine, demo)
         if demo.title == SHOWCASE[0]:
             showcase = result
+    await seed_liaison(engine)  # 代表联络站 "1+N" and citizens' opinions on every route
     await _seed_meeting(engine)
     return await _message(engine, accounts, showcase)
 
@@ -228,4 +230,5 @@ async def _message(engine: Engine, accounts: list[tuple[str, str, str]], showcas
         lines.append(f"承办单位链接示例（{assignment.unit.name}办理建议 {proposal.number}《{proposal.title}》，"
                      f"现在可以答复）：")
         lines.append(f"{base}/u/{token}")
+    lines += await liaison_lines(engine, base)
     return "\n".join(lines)
