@@ -20,6 +20,7 @@ from workflow.domain.cosigners import candidate_label, resolve_co_signers, split
 from workflow.domain.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
 from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import desk, letters, meeting_results
+from workflow.readmodels.opinions import carried_by
 from workflow.usecases import accounts
 from workflow.usecases.links import reissue_link
 
@@ -34,7 +35,8 @@ EXTRA_LABELS = {"reply_due": "答复期限", "sign_due": "签收期限", "unit":
                 "settled_request": "同时答复了单位的延期申请",
                 "signer_title": "签发人职务", "sha256": "文件 SHA-256", "size": "字节数", "filename": "文件名"}
 HIDDEN_KEYS = {"deputy", "on_behalf_of"}
-DONE_LABELS = {"link": "已作废旧链接并生成新链接，请把新链接发给承办单位。", "created": "建议已录入。"}
+DONE_LABELS = {"link": "已作废旧链接并生成新链接，请把新链接发给承办单位。", "created": "建议已录入。",
+               "opinions": "已由群众意见形成建议草稿，请代表修改后提交。"}
 
 
 # ------------------------------------------------------------------ the proposal page
@@ -54,13 +56,15 @@ async def _page(request: web.Request, ref: str, error: str = "", failed: str = "
         names = _names(proposal)
         meeting_scores = await meeting_results.proposal_scores(session, proposal.id)
         sealed = await letters.sealed_of(session, [r.id for r in proposal.replies])  # 盖章答复函
+        carried = await carried_by(session, proposal.id)  # 所载群众意见
         forms = build_forms(allowed, FormContext(proposal, settings, engine.clock(), roster, values or {}), failed)
     done = request.query.get("done", "")
     return render(request, "console/proposal.html", {
         "p": detail, "forms": forms, "groups": GROUPS, "timeline": [_event_line(e, names) for e in detail["events"]],
         "photos": [{"url": media.url_of(ph), "status": media.status_of(ph), "sha256": ph.sha256} for ph in photos], "error": error, "failed": failed, "states": STATES,
         "done": ACTIONS[done].label if done in ACTIONS else DONE_LABELS.get(done, ""),
-        "can_act": can_act(user), "meeting_scores": meeting_scores, "sealed": sealed}, status=status)
+        "can_act": can_act(user), "meeting_scores": meeting_scores, "sealed": sealed,
+        "carried": carried}, status=status)
 
 
 def _names(proposal) -> dict[str, str]:

@@ -17,6 +17,7 @@ from web.console import assignment_meeting as console_assignment_meeting
 from web.console import audit as console_audit
 from web.console import auth as console_auth
 from web.console import calendar as console_calendar
+from web.console import opinions as console_opinions
 from web.console import proposal as console_proposal
 from web.console import rosters as console_rosters
 from web.console import sessions as console_sessions
@@ -106,5 +107,6 @@ def setup_routes(app: web.Application) -> None:
     console_audit.setup_routes(app)
     console_calendar.setup_routes(app)
     console_sessions.setup_routes(app)
+    console_opinions.setup_routes(app)
     console_assignment_meeting.setup_routes(app)
     session_reports.setup_routes(app)
