@@ -14,6 +14,7 @@ from web import media
 from web.api import opinion_stats
 from web.api import opinions as opinions_api
 from web.api import sessions as sessions_api
+from web.api import stations as stations_api
 from web.api.openapi import openapi_document
 from web.dashboard.scope import session_filters
 from web.forms import ascii_digits, json_object, path_id
@@ -231,4 +232,5 @@ def setup_routes(app: web.Application) -> None:
     sessions_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     opinion_stats.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     opinions_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
+    stations_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     unit_heads_api.setup_api(app, ok, _user, READ_ROLES, WRITE_ROLES, _body)

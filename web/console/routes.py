@@ -22,6 +22,7 @@ from web.console import proposal as console_proposal
 from web.console import rosters as console_rosters
 from web.console import sessions as console_sessions
 from web.console import sheet as console_sheet
+from web.console import stations as console_stations
 from web.forms import whole_number
 from web.keys import DB, ENGINE, SETTINGS
 from web.reports import routes as session_reports
@@ -108,5 +109,6 @@ def setup_routes(app: web.Application) -> None:
     console_calendar.setup_routes(app)
     console_sessions.setup_routes(app)
     console_opinions.setup_routes(app)
+    console_stations.setup_routes(app)
     console_assignment_meeting.setup_routes(app)
     session_reports.setup_routes(app)
