@@ -22,8 +22,11 @@ ACTION_LABELS = {
     "set_holidays": "录入节假日安排",
     "add_unit_head": "登记单位负责人",
     "update_unit_head": "更改单位负责人",
+    "add_station": "登记联络站", "add_point": "添加联系点", "update_station": "修改联络站",
+    "set_station_deputies": "设置进站代表", "add_duty_days": "排值班", "remove_duty_day": "删除值班",
+    "record_reception": "记录接待日", "add_session": "登记届次会议", "update_session": "更正届次会议", "update_deputy_card": "修改代表名片",
 }
-SUBJECT_LABELS = {"deputy": "代表", "unit": "承办单位", "roster": "名册", "chain": "事件日志", "calendar": "节假日年份"}
+SUBJECT_LABELS = {"station": "联络站", "deputy": "代表", "unit": "承办单位", "roster": "名册", "chain": "事件日志", "calendar": "节假日年份"}
 ACTOR_LABELS = {"staff": "工作人员", "deputy": "代表", "unit": "承办单位", "cli": "命令行", "system": "系统"}
 ROSTER_LABELS = {"deputies": "代表名册", "units": "承办单位名册"}
 DETAIL_LABELS = {
@@ -35,6 +38,8 @@ DETAIL_LABELS = {
     "old_heads_sha256": "旧链尾摘要", "problems_found": "封存前发现的问题",
     "year": "年份", "rest_days": "放假天数", "work_days": "调休上班天数",
     "title": "职务", "active": "在任",
+    "station_kind": "类型", "in_use": "使用中", "deputies": "代表", "items": "条数", "day": "日期", "people": "接待人数",
+    "reception": "接待日编号",
 }
 PAGE = 100
 
