@@ -47,6 +47,7 @@ from .liaison import (
     StationDeputy,
 )
 from .meetings import Meeting, MeetingItem, MeetingLog, MeetingVote
+from .projects import Project, ProjectInspection, ProjectPhoto, ProjectProgress, ProjectVote, ProjectWindow
 from .receipts import ActionReceipt
 from .sessions import CongressSession, SessionCounter
 
@@ -54,4 +55,5 @@ __all__ = [
     "HANDED_ON_STATES", "LoginThrottle", "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog", "DemoWechatMessage", "ActionReceipt", "SystemEvent", "SYSTEM_HEAD", "HolidayDay", "ExtensionRequest", "CongressSession", "SessionCounter", "UnitHead", "SealedLetter",
     "Station", "StationDeputy", "DutyDay", "ReceptionDay", "DeputyCard", "CitizenOpinion", "OpinionPhoto",
     "OpinionReferral", "ProposalOpinion", "RecordEvent", "PublicThrottle",
+    "Project", "ProjectVote", "ProjectProgress", "ProjectPhoto", "ProjectInspection", "ProjectWindow",
 ]

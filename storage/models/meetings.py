@@ -29,16 +29,21 @@ class Meeting(Base):
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_by_name: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Migration 0021: a 测评 round of livelihood projects (mid_year | year_end) instead of a 集中评议 ("").
+    round_kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
 
 class MeetingItem(Base):
     """One key proposal on a meeting's agenda, with its leading official's report and its voting window."""
 
     __tablename__ = "meeting_items"
-    __table_args__ = (UniqueConstraint("meeting_id", "proposal_id"), Index("ix_meeting_items_proposal", "proposal_id"))
+    __table_args__ = (UniqueConstraint("meeting_id", "proposal_id"), UniqueConstraint("meeting_id", "project_id"),
+                      Index("ix_meeting_items_proposal", "proposal_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    # An item is a key proposal (集中评议) or a livelihood project (测评, migration 0021): one of the two.
+    proposal_id: Mapped[Optional[int]] = mapped_column(ForeignKey("proposals.id"))
+    project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("projects.id"))
     position: Mapped[int] = mapped_column(Integer, default=0)
     leader: Mapped[str] = mapped_column(String(64), default="")
     report: Mapped[str] = mapped_column(Text, default="")
@@ -58,6 +63,8 @@ class MeetingBallot(Base):
     batch: Mapped[int] = mapped_column(Integer)  # 第几批: the codes printed together
     serial: Mapped[int] = mapped_column(Integer)  # the slip's number, printed on it (1, 2, ... per meeting)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256 of the code
+    # Who scores with it (migration 0021): the public, or 常委会组成人员 (member) at a 测评 round.
+    kind: Mapped[str] = mapped_column(String(8), default="public", server_default="public")
     created_by_name: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     voided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
@@ -78,13 +85,13 @@ class MeetingVote(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("meeting_items.id"))
     voter: Mapped[str] = mapped_column(String(64))  # sha256 of the phone's voter cookie
     openid_hash: Mapped[Optional[str]] = mapped_column(String(64))  # sha256 of the WeChat openid, when known
-    kind: Mapped[str] = mapped_column(String(8))  # deputy | public
+    kind: Mapped[str] = mapped_column(String(8))  # deputy | public | member (常委会组成人员, 测评 rounds)
     mode: Mapped[str] = mapped_column(String(8), default="open", server_default="open")  # openid | code | open
     ballot_id: Mapped[Optional[int]] = mapped_column(ForeignKey("meeting_ballots.id"))
     address_hash: Mapped[Optional[str]] = mapped_column(String(64))  # open mode: HMAC of the client address
     address_slot: Mapped[Optional[int]] = mapped_column(Integer)
     deputy_id: Mapped[Optional[int]] = mapped_column(ForeignKey("deputies.id"))
-    rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied
+    rating: Mapped[str] = mapped_column(String(24))  # satisfied | basically_satisfied | unsatisfied (| abstain: 测评)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 

@@ -59,10 +59,10 @@ def openapi_document(settings: Settings) -> dict:
 
 def _record_paths() -> dict:
     """The paths of the modules that describe themselves (liaison stations, opinions and their figures)."""
-    from web.api import opinion_stats, opinions, stations
+    from web.api import opinion_stats, opinions, projects, stations
 
     found: dict = {}
-    for module in (stations, opinions, opinion_stats):
+    for module in (stations, opinions, opinion_stats, projects):
         found.update(module.OPENAPI_PATHS)
     return found
 

@@ -13,6 +13,7 @@ from storage.models import Assignment, Deputy, Proposal, Unit, User
 from web import media
 from web.api import opinion_stats
 from web.api import opinions as opinions_api
+from web.api import projects as projects_api
 from web.api import sessions as sessions_api
 from web.api import stations as stations_api
 from web.api.openapi import openapi_document
@@ -232,5 +233,6 @@ def setup_routes(app: web.Application) -> None:
     sessions_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     opinion_stats.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     opinions_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
+    projects_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     stations_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     unit_heads_api.setup_api(app, ok, _user, READ_ROLES, WRITE_ROLES, _body)

@@ -167,7 +167,7 @@ def verify_record_chain(subject_kind: str, subject_id: int, head_hash: str, head
                                                                    number=f"{label} id={subject_id}"))
 
 
-RECORD_LABELS = {"opinion": "群众意见"}
+RECORD_LABELS = {"opinion": "群众意见", "project": "民生实事项目"}
 
 
 def check_chain(events: Iterable[Event], head_hash: str, head_count: Optional[int],

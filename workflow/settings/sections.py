@@ -217,6 +217,25 @@ class OpinionSettings:
 
 
 @dataclass(frozen=True)
+class ProjectSettings:
+    """民生实事项目票决: the vote's rule and count, and how often the responsible unit reports progress."""
+
+    # 地方组织法 art. 25: resolutions pass with more than half of all deputies (docs/rules.md); or top_n / majority_top_n.
+    vote_rule: str = "majority_of_all"
+    tally_mode: str = "approval"  # approval (赞成、反对、弃权) | ranking (排序计分)
+    seats: int = 0  # 应选项目数 for the top-N rules (0: given with each vote)
+    progress_every: Period = Period(1, "months")  # the unit reports progress at least this often
+    posts_per_address: int = 5  # the public solicitation page, per address per window (as opinions.*)
+
+    def __post_init__(self) -> None:
+        from workflow.domain.projects import TALLY_MODES, VOTE_RULES
+
+        if self.vote_rule not in VOTE_RULES or self.tally_mode not in TALLY_MODES or not 0 <= self.seats <= 1000:
+            raise SettingsError(f"设置 projects.vote_rule 只能是 {'、'.join(VOTE_RULES)}，tally_mode 只能是 "
+                                f"{'、'.join(TALLY_MODES)}。 / projects.vote_rule or tally_mode is not known.")
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = ServerSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -233,6 +252,7 @@ class Settings:
     names: NameSettings = NameSettings()
     rules: RulesSettings = RulesSettings()
     opinions: OpinionSettings = OpinionSettings()
+    projects: ProjectSettings = ProjectSettings()
 
     def data_path(self, *parts: str) -> Path:
         base = Path(self.server.data_dir)
@@ -266,5 +286,5 @@ _SECTION_TYPES = {
     "wechat": WechatSettings, "deadlines": DeadlineSettings, "workflow": WorkflowSettings,
     "notify": NotifySettings, "dashboard": DashboardSettings, "audit": AuditSettings,
     "calendar": CalendarSettings, "sessions": SessionSettings, "names": NameSettings,
-    "evaluation": EvaluationSettings, "rules": RulesSettings, "opinions": OpinionSettings,
+    "evaluation": EvaluationSettings, "rules": RulesSettings, "opinions": OpinionSettings, "projects": ProjectSettings,
 }

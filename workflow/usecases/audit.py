@@ -35,6 +35,7 @@ from storage.models import (
     Unit,
 )
 from storage.models.liaison import CitizenOpinion, RecordEvent
+from storage.models.projects import Project
 from workflow.domain import anchors as anchor_rules
 from workflow.domain import projection
 from workflow.domain.anchors import Anchor, Head
@@ -223,7 +224,7 @@ def _check_proposal(report: AuditReport, key: bytes, proposal, head: Optional[He
 
 
 # Records with a chain of their own in `record_events`: kind -> model (with event_count, last_event_hash).
-RECORD_MODELS = {"opinion": CitizenOpinion}
+RECORD_MODELS = {"opinion": CitizenOpinion, "project": Project}
 
 
 async def _records(session: AsyncSession, report: AuditReport, key: bytes) -> None:
