@@ -20,11 +20,14 @@ from workflow.domain.errors import InvalidInput, NotAllowed, NotFound
 from workflow.domain.machine import fire_record
 from workflow.domain.params import clean_values
 from workflow.domain.projects import (
+    EVALUATION_CHOICES,
     PROJECT_ACTIONS,
     PROJECT_FINAL_STATES,
     PROJECT_MACHINE,
     PROJECT_STATES,
+    ROUND_KINDS,
     SOURCES,
+    VOTER_KINDS,
     CandidateTally,
     VoteCount,
     action_possible,
@@ -187,6 +190,28 @@ class ProjectEngine:
                 payload={"subject": SUBJECT, "project_id": project.id, "number": project.number,
                          "title": project.title[:20], "action": action, "state": after, "facts": event.payload}))
         return ProjectResult(project, event, before, after)
+
+    async def record_evaluation(self, ref: Any, meeting_id: int, round_kind: str,
+                                counts: Mapping[str, Mapping[str, int]]) -> ProjectResult:
+        """A 测评 round's result for one project: {"deputy"|"member"|"public": {"satisfied": n, "basically_satisfied":
+        n, "unsatisfied": n, "abstain": n}}, kept on the project (each voter kind apart) and on its chain. A
+        year-end round of a completed project moves it to 已测评; a round during implementation leaves it there."""
+        cleaned = {kind: {choice: int((counts.get(kind) or {}).get(choice, 0)) for choice in EVALUATION_CHOICES}
+                   for kind in VOTER_KINDS}
+        if round_kind not in ROUND_KINDS:
+            raise InvalidInput(f"测评轮次只能是：{'、'.join(ROUND_KINDS)}。", field="round_kind")
+        async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
+            project = await locked(session, ref)
+            why = refusal(project, "record_evaluation", SYSTEM)
+            if why:
+                raise NotAllowed(why)
+            project.evaluations = {**(project.evaluations or {}),
+                                   str(meeting_id): {"round": round_kind, "meeting": meeting_id, **cleaned}}
+            payload = {"meeting": meeting_id, "round": round_kind, **cleaned}
+            if project.state == "completed" and round_kind != "year_end":
+                return await self._record(session, project, "record_evaluation", SYSTEM, payload,
+                                          from_state=project.state)
+            return await self._record(session, project, "record_evaluation", SYSTEM, payload)
 
     # ------------------------------------------------------------------ the vote
     async def record_vote(self, actor: Actor, raw: Mapping[str, Any]) -> tuple[ProjectVote, list[ProjectResult]]:
