@@ -9,6 +9,7 @@ from workflow.domain.projects import PROJECT_ACTIONS, PROJECT_STATES, SOURCES, T
 from workflow.engine.projects import ProjectEngine, allowed_actions
 from workflow.errors import InvalidInput, NotFound
 from workflow.readmodels import projects as views
+from workflow.readmodels.project_figures import figures
 from workflow.usecases import accounts
 
 REF = r"{ref:MS[0-9]{4}-[0-9]{1,4}|[0-9]{1,9}}"
@@ -68,6 +69,13 @@ def setup_routes(app: web.Application, ok, user_of, read_roles, write_roles, bod
                                                                                   await body_of(request))
         return ok(views.vote_dict(recorded), 201)
 
+    async def stats(request: web.Request) -> web.Response:
+        await user_of(request, read_roles)
+        year = _query_int(request, "year", 1990, 2200) or request.app[ENGINE].clock().year
+        async with request.app[DB].read() as session:
+            return ok(await figures(session, year))
+
+    app.router.add_get("/api/v1/projects/stats", stats)
     app.router.add_get("/api/v1/projects", list_projects)
     app.router.add_post("/api/v1/projects", create)
     app.router.add_post("/api/v1/projects/votes", vote)
@@ -105,6 +113,9 @@ OPENAPI_PATHS = {
                 "year": {"type": "integer"}}}}}},
             "responses": {"201": {"description": "项目"}, "400": {"description": "输入有误"}}},
     },
+    "/api/v1/projects/stats": {"get": {"summary": "民生实事项目统计：征集、候选、票决通过、完成、按期完成、各轮测评（按测评人类别）",
+                                       "parameters": [{"name": "year", "in": "query", "schema": {"type": "integer"}}],
+                                       "responses": {"200": {"description": "统计"}, "400": {"description": "参数有误"}}}},
     "/api/v1/projects/votes": {"post": {
         "summary": "录入票决结果（只录入各候选项目的票数，不录入选票）", "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"type": "object", "required": ["total_deputies", "present", "ballots_cast",

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from web.dashboard import exports, opinions, replies
+from web.dashboard import exports, opinions, projects, replies
 from web.dashboard.charts import Bar, Series, bar_chart, line_chart
 from web.dashboard.scope import linker, scope_label, scope_of, scope_params
 from web.forms import whole_number
@@ -97,3 +97,4 @@ def setup_routes(app: web.Application) -> None:
     exports.setup_routes(app)
     replies.setup_routes(app)
     opinions.setup_routes(app)
+    projects.setup_routes(app)  # 民生实事项目: figures and the ledger
