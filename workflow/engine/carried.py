@@ -20,7 +20,7 @@ SYSTEM = Actor("system", "engine", "系统")
 async def tell_citizens(session: AsyncSession, settings: Settings, today, proposal: Proposal, event: Event) -> None:
     query = (select(CitizenOpinion).join(ProposalOpinion, ProposalOpinion.opinion_id == CitizenOpinion.id)
              .where(ProposalOpinion.proposal_id == proposal.id, CitizenOpinion.state == "in_proposal")
-             .order_by(CitizenOpinion.id).with_for_update())
+             .order_by(CitizenOpinion.id).with_for_update(of=CitizenOpinion))
     opinions = (await session.execute(query)).unique().scalars().all()
     category = str((event.payload or {}).get("category") or "")
     for opinion in opinions:

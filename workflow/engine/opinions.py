@@ -231,7 +231,7 @@ def _content(opinions: list[CitizenOpinion]) -> str:
 
 async def _locked(session: AsyncSession, ref: Any) -> CitizenOpinion:
     text = str(ref or "").strip().upper()
-    query = select(CitizenOpinion).with_for_update()
+    query = select(CitizenOpinion).with_for_update(of=CitizenOpinion)  # not the outer-joined station, deputy
     if text.isdigit() and len(text) < 10:
         query = query.where(CitizenOpinion.id == int(text))
     elif text and len(text) <= 16:

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, Project, ProjectInspection, ProjectProgress, ProjectVote, RecordEvent, Unit
+from storage.models import (
+    OutboxMessage,
+    Project,
+    ProjectInspection,
+    ProjectPhoto,
+    ProjectProgress,
+    ProjectVote,
+    RecordEvent,
+    Unit,
+)
+from storage.models.base import utcnow
 from storage.uow import UnitOfWork
+from workflow.domain.deadlines import due_date
 from workflow.domain.errors import InvalidInput, NotAllowed, NotFound
 from workflow.domain.machine import fire_record
 from workflow.domain.params import clean_values
@@ -103,7 +114,9 @@ class ProjectEngine:
             return await self._record(session, project, "suggest", actor, payload, from_state="")
 
     # ------------------------------------------------------------------ act
-    async def perform(self, ref: str, action: str, actor: Actor, raw: Mapping[str, Any] | None = None) -> ProjectResult:
+    async def perform(self, ref: str, action: str, actor: Actor, raw: Mapping[str, Any] | None = None,
+                      photos: Sequence[Mapping[str, Any]] = ()) -> ProjectResult:
+        """One action; `photos` ({"sha256", "content_type", "size"}, already in storage) go with a progress report."""
         async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
             project = await locked(session, ref)
             why = refusal(project, action, actor)
@@ -111,6 +124,8 @@ class ProjectEngine:
                 raise NotAllowed(why, allowed=allowed_actions(project, actor))
             params = clean_values(PROJECT_ACTIONS[action].params, dict(raw or {}), ())
             payload = await self._effect(session, project, action, actor, params)
+            for photo in photos if action == "report_progress" else ():
+                session.add(ProjectPhoto(project_id=project.id, progress_id=payload["progress"], **photo))
             return await self._record(session, project, action, actor, {**params, **payload})
 
     async def _effect(self, session: AsyncSession, project: Project, action: str, actor: Actor, params: dict) -> dict:
@@ -134,15 +149,19 @@ class ProjectEngine:
         if action == "start":
             if project.unit is None:
                 raise NotAllowed("请先指定责任单位。")
-            project.progress_due = params.get("due_date")
-            return {}
+            project.progress_due = params.get("due_date") or due_date(today, self.settings.projects.progress_every).due
+            project.link_issued_at = utcnow()  # the unit's link (workflow/domain/links.py) runs from today
+            return {"progress_due": project.progress_due}
         if action == "report_progress":
             if not 0 <= params["percent"] <= 100:
                 raise InvalidInput("完成百分比应在 0 到 100 之间。", field="percent")
-            session.add(ProjectProgress(project_id=project.id, percent=params["percent"], text=params["text"],
-                                        reported_on=today))
+            progress = ProjectProgress(project_id=project.id, percent=params["percent"], text=params["text"],
+                                       reported_on=today)
+            session.add(progress)
+            await session.flush()
             project.progress_percent = params["percent"]
-            return {"reported_on": today}
+            project.progress_due = due_date(today, self.settings.projects.progress_every).due
+            return {"reported_on": today, "progress": progress.id, "next_due": project.progress_due}
         if action == "record_inspection":
             if params["day"] > today:
                 raise InvalidInput("视察日期不能晚于今天。", field="day")
@@ -222,7 +241,7 @@ class ProjectEngine:
         figures, year, held_on = _figures(raw, self.engine.clock())
         async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
             found = (await session.execute(select(Project).where(Project.number.in_([r for r, _ in figures]))
-                                           .with_for_update())).unique().scalars().all()
+                                           .with_for_update(of=Project))).unique().scalars().all()
             projects = {p.number: p for p in found}
             wrong = [r for r, _ in figures if r not in projects or projects[r].state != "candidate"
                      or projects[r].year != year]
@@ -314,7 +333,7 @@ async def locked(session: AsyncSession, ref: Any) -> Project:
     text = str(ref or "").strip().upper()
     if not text or len(text) > 16:
         raise NotFound("找不到这个项目。")
-    query = select(Project).with_for_update()
+    query = select(Project).with_for_update(of=Project)  # not the outer-joined unit
     query = query.where(Project.id == int(text)) if text.isdigit() else query.where(Project.number == text)
     project = (await session.execute(query)).unique().scalar_one_or_none()
     if project is None:
