@@ -28,6 +28,7 @@ from workflow.demo.data import (
     DemoProposal,
 )
 from workflow.demo.liaison import liaison_lines, seed_liaison
+from workflow.demo.projects import seed_projects
 from workflow.demo.wechat import STAFF_OPENID, deputy_openid, liaison_openid
 from workflow.domain.definition import PROMISING_CATEGORIES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.links import make_token
@@ -55,6 +56,7 @@ async def seed_demo(engine: Engine) -> Optional[str]:
         if demo.title == SHOWCASE[0]:
             showcase = result
     await seed_liaison(engine)  # 代表联络站 "1+N" and citizens' opinions on every route
+    await seed_projects(engine)  # 民生实事项目: seven voted this year, at different stages
     await _seed_meeting(engine)
     return await _message(engine, accounts, showcase)
 
