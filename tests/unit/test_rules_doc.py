@@ -16,7 +16,9 @@ RULES_DOC = ROOT / "docs" / "rules.md"
 RULE_SECTIONS = ("deadlines", "workflow", "calendar", "evaluation", "tallies", "screening")
 # Single domain rules that live in otherwise technical sections.
 RULE_SETTINGS = ("server.timezone", "dashboard.min_proposals", "opinions.referral_due", "opinions.posts_per_address",
-                 "opinions.address_window_seconds", "opinions.posts_per_code_hour", "opinions.ratings_per_address")
+                 "opinions.address_window_seconds", "opinions.posts_per_code_hour", "opinions.ratings_per_address",
+                 "projects.vote_rule", "projects.tally_mode", "projects.seats", "projects.progress_every",
+                 "projects.posts_per_address")
 
 
 def _documented_names() -> set[str]:
