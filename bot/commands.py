@@ -18,6 +18,7 @@ from . import texts as T
 from .asks import ANYONE, DEPUTY, UNIT, Ask, Command, Handler, Reply  # noqa: F401 (the words' API)
 from .dialogue import Dialogue
 from .opinion_commands import OPINION_COMMANDS
+from .project_commands import PROJECT_COMMANDS
 
 # The custom menu (wechat menu): each key does what its word does.
 MENU = [("提建议", "PROPOSE"), ("我的建议", "MY_PROPOSALS"), ("帮助", "HELP")]
@@ -176,6 +177,7 @@ COMMANDS: list[Command] = [
     Command(re.compile(rf"^(?:确认|同意)联名(?:\s*(?P<ref>{REF}))?$"), DEPUTY, confirm_cosign),
     Command(re.compile(r"^(?:我的交办|交办)$"), UNIT, unit_assignments),
     *OPINION_COMMANDS,  # 收集意见, 群众意见, 答复意见, 转办意见, 意见转建议: bot/opinion_commands.py
+    *PROJECT_COMMANDS,  # 民生实事建议: bot/project_commands.py
 ]
 
 

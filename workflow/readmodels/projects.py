@@ -2,12 +2,13 @@
 phone are shown to staff only, never in the public list."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Project, ProjectInspection, ProjectProgress, ProjectVote, RecordEvent
+from storage.models import Project, ProjectInspection, ProjectProgress, ProjectVote, ProjectWindow, RecordEvent
 from workflow.domain.projects import PROJECT_EVENT_LABELS, PROJECT_STATES, SOURCES, VOTE_RULES, evaluation_rates
 
 PAGE = 50
@@ -77,3 +78,39 @@ async def listing(session: AsyncSession, *, year: Optional[int] = None, state: s
     rows = (await session.execute(query.order_by(Project.year.desc(), Project.seq).offset((page - 1) * PAGE)
                                   .limit(PAGE))).unique().scalars().all()
     return list(rows), total
+
+
+# ---------------------------------------------------------------- 征集期 and the public list
+PUBLIC_STATES = ("voted_in", "implementing", "completed", "evaluated")  # what /ms/projects shows
+
+
+async def open_window(session: AsyncSession, today: dt.date) -> Optional[ProjectWindow]:
+    """The 征集期 open on `today` (Beijing date), if any."""
+    query = (select(ProjectWindow).where(ProjectWindow.opens_on <= today, ProjectWindow.closes_on >= today)
+             .order_by(ProjectWindow.opens_on.desc()).limit(1))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def next_window(session: AsyncSession, today: dt.date) -> Optional[ProjectWindow]:
+    """The next 征集期 that opens after `today`, if one is planned."""
+    query = select(ProjectWindow).where(ProjectWindow.opens_on > today).order_by(ProjectWindow.opens_on).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def windows(session: AsyncSession, limit: int = 20) -> list[ProjectWindow]:
+    query = select(ProjectWindow).order_by(ProjectWindow.opens_on.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+async def public_list(session: AsyncSession, year: int) -> list[dict[str, Any]]:
+    """A year's voted projects as the public sees them (never who suggested them), each with its latest
+    progress report's text."""
+    rows = (await session.execute(select(Project).where(Project.year == year, Project.state.in_(PUBLIC_STATES))
+                                  .order_by(Project.seq))).unique().scalars().all()
+    latest: dict[int, ProjectProgress] = {}
+    if rows:
+        reports = await session.execute(select(ProjectProgress).where(
+            ProjectProgress.project_id.in_([p.id for p in rows])).order_by(ProjectProgress.id))
+        latest = {r.project_id: r for r in reports.scalars()}
+    return [{**project_dict(p, "public"), "latest_progress": latest[p.id].text if p.id in latest else "",
+             "latest_progress_on": latest[p.id].reported_on if p.id in latest else None} for p in rows]
