@@ -100,7 +100,7 @@ class ProjectEngine:
         source = str(raw.get("source") or {"deputy": "deputy", "citizen": "public"}.get(actor.kind, "department"))
         if source not in SOURCES:
             raise InvalidInput(f"来源只能是：{'、'.join(SOURCES)}。", field="source")
-        year = int(raw.get("year") or self.engine.clock().year)
+        year = _int(raw, "year", 2000, 2200) if raw.get("year") not in (None, "") else self.engine.clock().year
         async with UnitOfWork(self.db, CONFLICT, BUSY) as session:
             seq = ((await session.execute(select(func.max(Project.seq)).where(Project.year == year))).scalar() or 0) + 1
             project = Project(year=year, seq=seq, number=f"MS{year}-{seq:02d}", title=title, content=content,

@@ -18,7 +18,7 @@ async def figures(session: AsyncSession, year: int) -> dict:
         RecordEvent.subject_id.in_(select(Project.id).where(Project.year == year)))
     seen: dict[int, set[str]] = {}
     for subject_id, action in (await session.execute(marks)).all():
-        seen.setdefault(subject_id, set()).add(action)
+        seen[subject_id] = seen.get(subject_id, set()) | {action}
     rows = (await session.execute(select(Project.id, Project.completed_on, Project.planned_completion,
                                          Project.evaluations).where(Project.year == year))).all()
     facts = [ProjectFacts(promoted="promote" in seen.get(r.id, ()), voted_in="vote_in" in seen.get(r.id, ()),

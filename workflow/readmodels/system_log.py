@@ -25,8 +25,9 @@ ACTION_LABELS = {
     "add_station": "登记联络站", "add_point": "添加联系点", "update_station": "修改联络站",
     "set_station_deputies": "设置进站代表", "add_duty_days": "排值班", "remove_duty_day": "删除值班",
     "record_reception": "记录接待日", "add_session": "登记届次会议", "update_session": "更正届次会议", "update_deputy_card": "修改代表名片",
+    "add_project_window": "开放民生实事征集期",
 }
-SUBJECT_LABELS = {"station": "联络站", "deputy": "代表", "unit": "承办单位", "roster": "名册", "chain": "事件日志", "calendar": "节假日年份"}
+SUBJECT_LABELS = {"project_window": "民生实事征集期", "station": "联络站", "deputy": "代表", "unit": "承办单位", "roster": "名册", "chain": "事件日志", "calendar": "节假日年份"}
 ACTOR_LABELS = {"staff": "工作人员", "deputy": "代表", "unit": "承办单位", "cli": "命令行", "system": "系统"}
 ROSTER_LABELS = {"deputies": "代表名册", "units": "承办单位名册"}
 DETAIL_LABELS = {
