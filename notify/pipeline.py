@@ -26,8 +26,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storage import outbox
 from storage.db import Database
+from storage.models import Project
 from storage.uow import Conflict
-from workflow.domain.links import make_feedback_token, make_referral_token, make_token
+from workflow.domain.links import make_feedback_token, make_project_token, make_referral_token, make_token
 from workflow.settings import Settings
 
 from .keys import GROUP, RedisKeys
@@ -257,6 +258,13 @@ class Sender:
                 url = f"{server.public_url.rstrip('/')}/u/{make_referral_token(server.secret_key, referral, server.link_ttl_days)}"
         elif payload.get("subject") == "opinion":
             url = f"{server.public_url.rstrip('/')}{payload['path']}" if payload.get("path") else ""
+        elif payload.get("subject") == "project":  # a livelihood project: the responsible unit's own link
+            project = None
+            if target.kind == "unit" and isinstance(payload.get("project_id"), int):
+                async with self.db.read() as session:
+                    project = await session.get(Project, payload["project_id"])
+            if project is not None:
+                url = f"{server.public_url.rstrip('/')}/u/{make_project_token(server.secret_key, project, server.link_ttl_days)}"
         elif target.kind == "unit":
             assignment = await outbox.unit_assignment(self.db, payload.get("proposal_id"), target.key,
                                                       payload.get("assignment_id"))

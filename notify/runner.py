@@ -20,6 +20,7 @@ from workflow.domain.deadlines import current as current_rules
 from workflow.settings import Settings
 from workflow.usecases.calendar import refresh_and_recompute
 from workflow.usecases.opinion_reminders import issue_referral_reminders
+from workflow.usecases.project_reminders import issue_project_reminders
 from workflow.usecases.rating_windows import act_on_passed_windows
 from workflow.usecases.reminders import issue_reminders
 
@@ -46,6 +47,7 @@ class Scheduler:
         if acted:
             log.info("评价期限届满或承诺解决时间已到：处理了 %s 件建议。", acted)
         issued = await issue_reminders(self.db, self.settings, self.clock())
+        issued += await issue_project_reminders(self.db, self.settings, self.clock())
         return issued + await issue_referral_reminders(self.db, self.settings, self.clock())
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -66,6 +66,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "opinion_proposal_answered": ("您的意见所形成的代表建议 {proposal} 已由承办单位答复。", "请打开链接查看，并评价是否满意。"),
     "opinion_out_of_remit": ("您反映的事项不属于代表联络站受理范围（{reason}）。", "{where}"),
     "opinion_rated": ("群众对意见的办理作出评价：{rating}。", ""),
+    # 民生实事项目: to the responsible unit (its link) and staff.
+    "project_voted_in": ("人民代表大会票决通过了这个民生实事项目，由贵单位负责实施。", "开始实施后请通过链接按期报告实施进展。"),
+    "project_started": ("民生实事项目已开始实施，请贵单位在 {progress_due} 前报告第一次实施进展。",
+                        "请打开链接报告进展（完成百分比、进展情况、照片）；完成后在链接中报告完成。"),
+    "project_progress": ("责任单位报告了实施进展：已完成 {percent}%。", "下次报告期限 {next_due}，可在后台查看进展和照片。"),
+    "project_completed": ("民生实事项目已完成。", "请在后台查看完成情况，年底组织测评。"),
 }
 
 
@@ -114,6 +120,11 @@ def render(kind: str, payload: dict, url: str = "", extra: dict | None = None) -
         lines = [head, happened] + ([next_step] if next_step else []) + ([f'<a href="{url}">点击查看详情</a>'] if url else [])
         return Rendered("\n".join(lines), _clip(happened), (_clip(payload.get("receipt", "")), _clip(happened),
                                                             _clip(next_step)), url)
+    if payload.get("subject") == "project":  # a livelihood project (民生实事): its number and name
+        head = f"【民生实事 {payload.get('number', '')}】{payload.get('title') or ''}"
+        lines = [head, happened] + ([next_step] if next_step else []) + ([f'<a href="{url}">点击查看详情</a>'] if url else [])
+        return Rendered("\n".join(lines), _clip(happened), (_clip(payload.get("number", "")),
+                                                            _clip(payload.get("title") or ""), _clip(next_step)), url)
     number, title = payload.get("number") or "草稿", payload.get("title") or ""
     official = f"｜{payload['official']}" if payload.get("official") else ""
     lines = [f"【代表建议 {number}{official}】{title}", happened]

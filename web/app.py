@@ -86,6 +86,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     from web.meetings import routes as meetings
     from web.opinions import photos as opinion_photos
     from web.opinions import public as public_opinions
+    from web.projects import vote_result as project_votes
 
     app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
     app.on_response_prepare.append(_frame_headers)
@@ -108,6 +109,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     opinion_photos.setup_routes(app)  # their photos, for staff (units see them on their link)
     letters.setup_routes(app)  # 答复函: printable page and .docx, the sealed PDF, the units' heads
     cards.setup_routes(app)  # 亮身份: the deputy's public card /d/<number>, the printable plates
+    project_votes.setup_routes(app)  # 民生实事项目票决: the published result /ms/votes/<id>
     app.on_startup.append(_install_holiday_calendar)
     return app
 

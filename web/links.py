@@ -18,6 +18,7 @@ from web.forms import posted
 from web.json_shapes import assignment_dict, proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
 from web.opinions import referral
+from web.projects import unit_link as project_link
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import (
     ACTIONS,
@@ -29,7 +30,7 @@ from workflow.domain.definition import (
     STATES,
     action_label,
 )
-from workflow.domain.links import check_current, is_referral_token, read_token
+from workflow.domain.links import check_current, is_project_token, is_referral_token, read_token
 from workflow.domain.rules import Actor
 from workflow.errors import USER_ERRORS, InvalidInput
 from workflow.readmodels import letters
@@ -55,6 +56,8 @@ def _actor(assignment) -> Actor:
 async def show(request: web.Request) -> web.Response:
     if is_referral_token(request.match_info["token"]):  # an opinion referred to the unit (转办)
         return await referral.show(request)
+    if is_project_token(request.match_info["token"]):  # a livelihood project the unit implements (民生实事)
+        return await project_link.show(request)
     return await _page(request)
 
 
@@ -119,6 +122,8 @@ def _own_replies(detail: dict, mine: dict) -> list[dict]:
 async def act(request: web.Request) -> web.Response:
     if is_referral_token(request.match_info["token"]):
         return await referral.act(request)
+    if is_project_token(request.match_info["token"]):
+        return await project_link.act(request)
     body, is_json = await posted(request)
     action = body.pop("action", None)
     if not isinstance(action, str) or not action:
@@ -146,6 +151,8 @@ async def photo(request: web.Request) -> web.StreamResponse:
     """An evidence photo of the proposal this link's assignment belongs to (or of the opinion referred)."""
     if is_referral_token(request.match_info["token"]):
         return await referral.photo(request)
+    if is_project_token(request.match_info["token"]):
+        return await project_link.photo(request)
     async with request.app[DB].read() as session:
         _assignment, proposal = await _load(request, session)
         return await media.send_photo(request, session, proposal.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from web.keys import DB, ENGINE
+from workflow.domain.links import make_project_token
 from workflow.domain.projects import PROJECT_ACTIONS, PROJECT_STATES, SOURCES, TALLY_MODES, VOTE_RULES
 from workflow.engine.projects import ProjectEngine, allowed_actions
 from workflow.errors import InvalidInput, NotFound
@@ -51,6 +52,9 @@ def setup_routes(app: web.Application, ok, user_of, read_roles, write_roles, bod
                 raise NotFound(f"找不到项目 {ref}。")
             body = {**views.project_dict(project), **await views.details(session, project),
                     "allowed_actions": allowed_actions(project, accounts.actor_for(user))}
+            if project.unit is not None:  # the responsible unit's own page (web/projects/unit_link.py)
+                server = request.app[settings_key].server
+                body["link"] = f"/u/{make_project_token(server.secret_key, project, server.link_ttl_days)}"
         return ok(body, status)
 
     async def act(request: web.Request) -> web.Response:

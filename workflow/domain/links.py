@@ -1,4 +1,5 @@
-"""Signed links, as pure functions: the unit link (/u/<token>) and the deputy's feedback link (/f/<token>).
+"""Signed links, as pure functions: the unit link (/u/<token>: an assignment, an opinion referral "o…", a
+livelihood project "p…") and the deputy's feedback link (/f/<token>).
 
 token = "<assignment id>.<link version>.<expiry, unix seconds>.<signature>"; HMAC-SHA256 with the
 server's secret key, scoped to one assignment, expiring; raising the assignment's link version
@@ -137,6 +138,35 @@ def read_referral_token(secret: str, token: str, now: dt.datetime | None = None)
         raise LinkInvalid("链接无效：请使用人大工作人员发给您的完整链接。")
     body = ".".join(parts[:3])
     if not hmac.compare_digest(_signature(secret, "opinion-referral:" + body).encode(),
+                               parts[3].encode("utf-8", "surrogatepass")):
+        raise LinkInvalid("链接无效或已被改动：请使用人大工作人员发给您的完整链接。")
+    claim = LinkClaim(int(parts[0][1:]), int(parts[1]), int(parts[2]))
+    if claim.expires < (now or dt.datetime.now(dt.timezone.utc)).timestamp():
+        raise LinkExpired("链接已过期，请联系人大工作人员重新发送。")
+    return claim
+
+
+# ---------------------------------------------------------------- a livelihood project's responsible unit (民生实事)
+# "p<project id>.<link version>.<expiry>.<signature>", opened at /u/<token> like every unit link, signed for
+# its own purpose so it never opens an assignment or a referral (nor they a project).
+def make_project_token(secret: str, project: Assignment, ttl_days: int) -> str:
+    issued = project.link_issued_at or project.created_at
+    expires = int((issued + dt.timedelta(days=ttl_days)).replace(tzinfo=dt.timezone.utc).timestamp())
+    body = f"p{project.id}.{project.link_version}.{expires}"
+    return f"{body}.{_signature(secret, 'project-link:' + body)}"
+
+
+def is_project_token(token: str) -> bool:
+    return (token or "").startswith("p")
+
+
+def read_project_token(secret: str, token: str, now: dt.datetime | None = None) -> LinkClaim:
+    parts = (token or "").split(".")
+    if (len(parts) != 4 or not parts[0].startswith("p") or not parts[0][1:].isdigit()
+            or not all(p.isdigit() for p in parts[1:3]) or len(token) > 200):
+        raise LinkInvalid("链接无效：请使用人大工作人员发给您的完整链接。")
+    body = ".".join(parts[:3])
+    if not hmac.compare_digest(_signature(secret, "project-link:" + body).encode(),
                                parts[3].encode("utf-8", "surrogatepass")):
         raise LinkInvalid("链接无效或已被改动：请使用人大工作人员发给您的完整链接。")
     claim = LinkClaim(int(parts[0][1:]), int(parts[1]), int(parts[2]))
