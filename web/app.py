@@ -78,7 +78,7 @@ def _dumps(value) -> str:
 
 def init_app(settings: Settings, engine: Engine) -> web.Application:
     """The web application: JSON API, unit links, health and metrics."""
-    from web import cards, feedback, letters, links, media, system
+    from web import cards, feedback, letters, links, media, projects, system
     from web.api import notifications as notifications_api
     from web.api import routes as api
     from web.console import routes as console
@@ -110,6 +110,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     letters.setup_routes(app)  # 答复函: printable page and .docx, the sealed PDF, the units' heads
     cards.setup_routes(app)  # 亮身份: the deputy's public card /d/<number>, the printable plates
     project_votes.setup_routes(app)  # 民生实事项目票决: the published result /ms/votes/<id>
+    projects.setup_routes(app)  # 民生实事: the public solicitation page /ms and the voted projects /ms/projects
     app.on_startup.append(_install_holiday_calendar)
     return app
 

@@ -19,6 +19,7 @@ from web.console import auth as console_auth
 from web.console import calendar as console_calendar
 from web.console import opinions as console_opinions
 from web.console import project_vote as console_project_vote
+from web.console import projects as console_projects
 from web.console import proposal as console_proposal
 from web.console import rosters as console_rosters
 from web.console import sessions as console_sessions
@@ -112,5 +113,6 @@ def setup_routes(app: web.Application) -> None:
     console_opinions.setup_routes(app)
     console_stations.setup_routes(app)
     console_project_vote.setup_routes(app)  # 票决: the ballot, the count's entry and result (before projects' {number})
+    console_projects.setup_routes(app)
     console_assignment_meeting.setup_routes(app)
     session_reports.setup_routes(app)
