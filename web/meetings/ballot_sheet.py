@@ -10,7 +10,9 @@ from __future__ import annotations
 import segno
 from markupsafe import Markup
 
-from workflow.domain.ballots import SLIPS_PER_PAGE, format_code
+from workflow.domain.ballots import BALLOT_KINDS, SLIPS_PER_PAGE, format_code
+from workflow.domain.definition import RATINGS
+from workflow.domain.projects import EVALUATION_CHOICES
 from workflow.usecases.meeting_ballots import PrintedBatch
 
 
@@ -25,5 +27,8 @@ def sheet_context(printed: PrintedBatch, public_url: str) -> dict:
     slips = [{"serial": serial, "code": format_code(code), "qr": slip_qr(f"{page_url}?c={code}")}
              for serial, code in printed.slips]
     pages = [slips[i:i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)]
+    choices = EVALUATION_CHOICES if printed.round_kind else RATINGS  # a 测评 round's have 弃权 too
     return {"printed": printed, "pages": pages, "page_url": page_url,
-            "first": printed.slips[0][0], "last": printed.slips[-1][0], "count": len(printed.slips)}
+            "first": printed.slips[0][0], "last": printed.slips[-1][0], "count": len(printed.slips),
+            "kind_label": BALLOT_KINDS.get(printed.kind, "群众"), "choices": " / ".join(choices.values()),
+            "item_word": "测评项目" if printed.round_kind else "评议事项"}

@@ -7,6 +7,9 @@ page's URL and form (no cookie needed), and each code scores each item once. Whe
 accepts the open mode, a phone without a code scores by its long random voter cookie, at most the
 meeting's limit per item from one network address (the app's `client_address`). The rules are
 workflow/domain/ballots.py; anything a stranger sends is bounded and answered in Chinese, never a 500.
+
+At a 测评 round (workflow/domain/evaluation_rounds.py) the choices are 满意 / 基本满意 / 不满意 / 弃权 and a
+slip of a "member" batch scores as 常委会组成人员, also when a bound deputy opens it in WeChat.
 """
 from __future__ import annotations
 
@@ -26,7 +29,6 @@ from web.keys import DB, SETTINGS
 from web.meetings.wechat_oauth import OAuthFailed, authorize_url, openid_for_code
 from web.session import client_address
 from workflow.domain import ballots
-from workflow.domain.definition import RATINGS
 from workflow.domain.meetings import Voter
 from workflow.errors import USER_ERRORS, InvalidInput, NotFound
 from workflow.readmodels import meetings as meeting_views
@@ -137,22 +139,26 @@ async def _render(request: web.Request, token: str, cookie: str, code: str = "",
     voter = _voter(request, cookie, code)
     view = await meeting_views.meeting_view(db, token=token)
     deputy = await meeting_views.deputy_name(db, voter.openid)
-    ballot = await meeting_views.ballot_on_page(db, view.id, voter.ballot) if code and not deputy else None
-    if code and not deputy and (ballot is None or ballot.voided) and not error:
+    ballot = await meeting_views.ballot_on_page(db, view.id, voter.ballot) if code else None
+    member = view.is_round and ballot is not None and ballot.kind == "member"
+    by_slip = bool(code) and (member or not deputy)  # a deputy in WeChat scores by openid, bar a member's slip
+    ballot = ballot if by_slip else None
+    if by_slip and (ballot is None or ballot.voided) and not error:
         try:
             ballots.check_ballot(ballot is not None, ballot is not None and ballot.voided)
         except USER_ERRORS as exc:
             error, status = exc.message, exc.status
     usable = ballot is not None and not ballot.voided
-    if deputy or not code:
+    if not by_slip:
         voted = await meeting_views.votes_of(db, token, voter) if cookie or voter.openid else {}
     else:
         voted = await meeting_views.votes_of(db, token, voter, ballot_id=ballot.id) if ballot else {}
     context = {
-        "m": view, "voted": voted, "deputy": deputy, "ratings": RATINGS, "error": error,
+        "m": view, "voted": voted, "deputy": "" if member else deputy, "ratings": view.choices, "error": error,
         "check": _sign(request, "vote", cookie), "done": request.query.get("done", ""), "token": token,
         "current": view.open_item.id if view.open_item else "", "code": code if usable else "",
         "slip": ballot.serial if usable else None, "code_max": ballots.RAW_MAX,
+        "slip_kind": ballots.BALLOT_KINDS[ballot.kind] if usable and view.is_round else "",
         "may_vote": bool(deputy) or usable or view.accepts_open,
     }
     response = aiohttp_jinja2.render_template("meetings/vote.html", request, context, status=status)

@@ -36,6 +36,8 @@ OPEN_LIMIT_DEFAULT = 5
 OPEN_LIMIT_MAX = 500
 VOTE_MODES = {"openid": "代表（微信识别）", "code": "群众（评分码）", "open": "群众（开放扫码）"}
 SERIALS_MAX = 200  # characters of a "编号" list typed by staff
+# Who a batch of codes is for: the public, or (at a 测评 round only) 常委会组成人员, counted apart.
+BALLOT_KINDS = {"public": "群众", "member": "常委会组成人员"}
 
 _SEPARATORS = re.compile(r"[\s\-_.·—]+")
 
@@ -102,6 +104,16 @@ def check_count(count: Optional[int], existing: int) -> int:
     if existing + count > MEETING_MAX:
         raise InvalidInput(f"一次会议最多 {MEETING_MAX} 张评分票，已生成 {existing} 张。", field="count")
     return count
+
+
+def check_ballot_kind(kind: Optional[str], round_kind: str) -> str:
+    """A batch's kind: the public's, or 常委会组成人员's, which only a 测评 round has."""
+    kind = kind or "public"
+    if kind not in BALLOT_KINDS:
+        raise InvalidInput("请选择评分票类别：群众或常委会组成人员。", field="kind")
+    if kind == "member" and not round_kind:
+        raise InvalidInput("常委会组成人员评分票只用于民生实事项目测评；集中评议只发群众评分票。", field="kind")
+    return kind
 
 
 def parse_serials(text: Optional[str], highest: int) -> set[int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 from workflow.domain.ballots import VOTE_MODES
 from workflow.domain.definition import RATINGS
@@ -88,10 +88,12 @@ def check_may_close(state: str) -> None:
 
 
 # ------------------------------------------------------------------ votes
-def check_vote(state: str, rating: str, already_voted: bool) -> None:
-    """A score counts only while its item is open, with a known rating, once per phone and per WeChat user."""
-    if rating not in RATINGS:
-        raise InvalidInput("请选择 满意、基本满意 或 不满意。", field="rating")
+def check_vote(state: str, rating: str, already_voted: bool, choices: Mapping[str, str] = RATINGS) -> None:
+    """A score counts only while its item is open, with a known rating, once per phone and per WeChat user.
+    `choices`: RATINGS at a 集中评议, EVALUATION_CHOICES (弃权 too) at a 测评 round."""
+    if rating not in choices:
+        labels = list(choices.values())
+        raise InvalidInput(f"请选择 {'、'.join(labels[:-1])} 或 {labels[-1]}。", field="rating")
     if state == "waiting":
         raise NotAllowed("这一项还没有开始评议，请等主持人宣布开始后再评分。")
     if state != "open":

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from storage.db import Database
 from storage.models import MeetingVote
 from storage.models.meetings import MeetingBallot
+from workflow.domain.ballots import BALLOT_KINDS
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,15 @@ class BatchView:
     voided: int
     created_by_name: str
     created_at: dt.datetime
+    kind: str = "public"  # public | member (常委会组成人员, a 测评 round's)
 
     @property
     def usable(self) -> int:
         return self.printed - self.voided
+
+    @property
+    def kind_label(self) -> str:
+        return BALLOT_KINDS.get(self.kind, self.kind)
 
 
 async def batches(db: Database, meeting_id: int) -> list[BatchView]:
@@ -37,7 +43,8 @@ async def batches(db: Database, meeting_id: int) -> list[BatchView]:
             .distinct().subquery())
     query = (select(MeetingBallot.batch, func.min(MeetingBallot.serial), func.max(MeetingBallot.serial),
                     func.count(), func.count(used.c.ballot_id), func.count(MeetingBallot.voided_at),
-                    func.min(MeetingBallot.created_by_name), func.min(MeetingBallot.created_at))
+                    func.min(MeetingBallot.created_by_name), func.min(MeetingBallot.created_at),
+                    func.min(MeetingBallot.kind))
              .outerjoin(used, used.c.ballot_id == MeetingBallot.id)
              .where(MeetingBallot.meeting_id == meeting_id)
              .group_by(MeetingBallot.batch).order_by(MeetingBallot.batch))

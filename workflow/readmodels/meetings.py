@@ -1,5 +1,6 @@
 """What the meeting pages show: the list of meetings, one meeting with its agenda and counts, the item
 open for voting, the proposals that may be put on the agenda, a phone's (or a ballot code's) own scores.
+A 测评 round's items are livelihood projects (workflow/readmodels/evaluation_rounds.py gives their parts).
 Read only; the meeting's actions are workflow/usecases/meetings.py."""
 from __future__ import annotations
 
@@ -15,13 +16,17 @@ from storage.models import Deputy, Meeting, MeetingItem, MeetingLog, MeetingVote
 from storage.models.meetings import MeetingBallot
 from workflow.domain import meetings as rules
 from workflow.domain.ballots import PUBLIC_MODES, VOTE_MODES
-from workflow.domain.definition import SUPERSEDED_ASSIGNMENT_STATES
+from workflow.domain.definition import RATINGS, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.errors import NotFound
+from workflow.domain.evaluation_rounds import GROUP_KEYS, MEETING_KINDS, Tally
 from workflow.domain.meetings import Voter
+from workflow.domain.projects import EVALUATION_CHOICES, ROUND_KINDS
+from workflow.readmodels.evaluation_rounds import project_on_agenda, tallies_of_items
 
 LOG_LABELS = {"create": "创建会议", "add_item": "列入议程", "remove_item": "移出议程", "move_item": "调整顺序",
               "report": "录入领办领导汇报", "open": "开始评议", "close": "结束评议",
-              "public_mode": "设置群众评分方式", "ballots": "生成评分票", "void_ballots": "作废评分票"}
+              "public_mode": "设置群众评分方式", "ballots": "生成评分票", "void_ballots": "作废评分票",
+              "recorded": "测评结果记入项目", "record_failed": "测评结果未能记入项目"}
 
 
 @dataclass
@@ -39,15 +44,22 @@ class ItemView:
     opened_at: Optional[dt.datetime] = None
     closed_at: Optional[dt.datetime] = None
     modes: dict[str, rules.Counts] = field(default_factory=dict)  # openid | code | open
+    kind: str = "proposal"  # proposal (集中评议) | project (测评)
+    tallies: dict[str, Tally] = field(default_factory=dict)  # a project's: deputy | member | public
+    recorded: bool = False  # a closed project item: its counts are kept on the project
 
     @property
     def state_label(self) -> str:
         return rules.ITEM_STATES[self.state]
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "position": self.position, "state": self.state, "state_label": self.state_label,
-                "number": self.number, "title": self.title, "leader": self.leader, "units": self.units,
-                "deputies": self.counts["deputy"].as_dict(), "public": self.counts["public"].as_dict(),
+        body = {"id": self.id, "position": self.position, "state": self.state, "state_label": self.state_label,
+                "kind": self.kind, "number": self.number, "title": self.title, "leader": self.leader,
+                "units": self.units}
+        if self.kind == "project":
+            return {**body, **{GROUP_KEYS[k]: t.as_dict() for k, t in self.tallies.items()},
+                    "recorded": self.recorded}
+        return {**body, "deputies": self.counts["deputy"].as_dict(), "public": self.counts["public"].as_dict(),
                 "by_mode": {mode: c.as_dict() for mode, c in self.modes.items()}}
 
 
@@ -62,6 +74,20 @@ class MeetingView:
     log: list[tuple[dt.datetime, str, str, str]] = field(default_factory=list)  # (at, who, what, detail)
     public_mode: str = "codes"
     open_limit: int = 0
+    round_kind: str = ""  # "" (集中评议) | mid_year | year_end (测评)
+
+    @property
+    def is_round(self) -> bool:
+        return self.round_kind in ROUND_KINDS
+
+    @property
+    def kind_label(self) -> str:
+        return MEETING_KINDS.get(self.round_kind, self.round_kind)
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """What a voter chooses: 满意 / 基本满意 / 不满意, and 弃权 at a 测评 round."""
+        return EVALUATION_CHOICES if self.is_round else RATINGS
 
     @property
     def public_mode_label(self) -> str:
@@ -97,10 +123,20 @@ async def meeting_view(db: Database, meeting_id: Optional[int] = None, token: Op
                                             .order_by(MeetingItem.position, MeetingItem.id))).scalars())
         counts = await counts_of_items(session, [i.id for i in items])
         modes = await counts_of_items(session, [i.id for i in items], by_mode=True)
-        views = [await _item_view(session, item, counts[item.id], modes[item.id]) for item in items]
+        tallies = await tallies_of_items(session, [i.id for i in items if i.project_id is not None])
+        views = [await _project_item_view(session, item, counts[item.id], tallies[item.id]) if item.id in tallies
+                 else await _item_view(session, item, counts[item.id], modes[item.id]) for item in items]
         log = await _log_lines(session, meeting.id, {i.id: i.title for i in views}) if with_log else []
     return MeetingView(meeting.id, meeting.title, meeting.held_on, meeting.vote_token, meeting.created_by_name,
-                       views, log, meeting.public_mode, meeting.open_limit)
+                       views, log, meeting.public_mode, meeting.open_limit, meeting.round_kind)
+
+
+async def _project_item_view(session: AsyncSession, item: MeetingItem, counts: dict[str, rules.Counts],
+                             tallies: dict[str, Tally]) -> ItemView:
+    project = await project_on_agenda(session, item, tallies)
+    return ItemView(item.id, item.position, item.state, project.number, project.number, project.title,
+                    item.leader, item.report, project.units, counts, item.opened_at, item.closed_at,
+                    kind="project", tallies=tallies, recorded=project.recorded)
 
 
 async def _item_view(session: AsyncSession, item: MeetingItem, counts: dict[str, rules.Counts],
@@ -136,7 +172,11 @@ async def _log_lines(session: AsyncSession, meeting_id: int, titles: dict[int, s
 def _log_detail(row: MeetingLog, titles: dict[int, str]) -> str:
     detail = row.detail or {}
     if row.action == "ballots":
-        return f"第 {detail.get('batch')} 批，编号 {detail.get('first')}–{detail.get('last')}"
+        kind = "（常委会组成人员）" if detail.get("kind") == "member" else ""
+        return f"第 {detail.get('batch')} 批{kind}，编号 {detail.get('first')}–{detail.get('last')}"
+    if row.action in ("recorded", "record_failed"):
+        title = titles.get(row.item_id, "")
+        return f"{title}（{detail.get('project', '')}）" + (f"：{detail['problem']}" if detail.get("problem") else "")
     if row.action == "void_ballots":
         which = f"第 {detail['batch']} 批" if "batch" in detail else f"编号 {detail.get('serials', '')}"
         return f"{which}，作废 {detail.get('voided', 0)} 张"
@@ -158,7 +198,8 @@ async def open_item_id(db: Database, token: str) -> Optional[int]:
 
 async def candidates(db: Database, meeting_id: int) -> list[Proposal]:
     """Key-supervision proposals not yet on this meeting's agenda (never a confidential one), newest year first."""
-    taken = select(MeetingItem.proposal_id).where(MeetingItem.meeting_id == meeting_id)
+    taken = select(MeetingItem.proposal_id).where(MeetingItem.meeting_id == meeting_id,
+                                                  MeetingItem.proposal_id.is_not(None))
     query = (select(Proposal).where(Proposal.key_supervision.is_(True), Proposal.confidential.is_(False),
                                     Proposal.id.not_in(taken))
              .order_by(Proposal.year.desc(), Proposal.number))
@@ -196,12 +237,13 @@ class BallotOnPage:
     id: int
     serial: int
     voided: bool
+    kind: str = "public"  # public | member (常委会组成人员, a 测评 round's)
 
 
 async def ballot_on_page(db: Database, meeting_id: int, code_key: str) -> Optional[BallotOnPage]:
     async with db.read() as session:
         ballot = await ballot_of(session, meeting_id, code_key)
-        return BallotOnPage(ballot.id, ballot.serial, ballot.voided_at is not None) if ballot else None
+        return BallotOnPage(ballot.id, ballot.serial, ballot.voided_at is not None, ballot.kind) if ballot else None
 
 
 async def ballot_used(session: AsyncSession, item_id: int, ballot_id: int) -> bool:

@@ -1,6 +1,7 @@
 """评分票 (ballot codes) of a 集中评议 meeting, and how the public may score there.
 
     printed = await print_ballots(db, actor, meeting_id, 50, secret)   # the codes, in clear, this once
+    printed = await print_ballots(db, actor, round_id, 30, secret, kind="member")  # 常委会组成人员, 测评 only
     await void_ballots(db, actor, meeting_id, "21-30")                  # a sheet of slips was lost
     await set_public_mode(db, actor, meeting_id, "codes_open", 5)       # also the open QR, 5 per address
 
@@ -24,7 +25,7 @@ from storage.uow import Conflict, UnitOfWork
 from workflow.domain import ballots as rules
 from workflow.domain.errors import InvalidInput, NotFound
 from workflow.domain.rules import Actor
-from workflow.usecases.meetings import require_acting, write_log
+from workflow.usecases.meeting_log import require_acting, write_log
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class PrintedBatch:
     vote_token: str
     batch: int
     slips: list[tuple[int, str]]
+    kind: str = "public"  # public | member (常委会组成人员)
+    round_kind: str = ""  # "" (集中评议) | mid_year | year_end (测评)
 
 
 async def _meeting(session: AsyncSession, meeting_id: int, lock: bool = False) -> Meeting:
@@ -47,12 +50,15 @@ async def _meeting(session: AsyncSession, meeting_id: int, lock: bool = False) -
     return meeting
 
 
-async def print_ballots(db: Database, actor: Actor, meeting_id: int, count: Optional[int], secret: str) -> PrintedBatch:
-    """New one-time codes for the meeting, numbered after the last ones; the database keeps their hashes."""
+async def print_ballots(db: Database, actor: Actor, meeting_id: int, count: Optional[int], secret: str,
+                        kind: Optional[str] = "public") -> PrintedBatch:
+    """New one-time codes for the meeting, numbered after the last ones; the database keeps their hashes.
+    `kind` "member": codes for 常委会组成人员, scoring apart from the public (a 测评 round only)."""
     require_acting(actor)
     try:
         async with UnitOfWork(db) as session:
             meeting = await _meeting(session, meeting_id, lock=True)  # one printing at a time numbers the slips
+            kind = rules.check_ballot_kind(kind, meeting.round_kind)
             last_serial, last_batch = (await session.execute(
                 select(func.coalesce(func.max(MeetingBallot.serial), 0), func.coalesce(func.max(MeetingBallot.batch), 0))
                 .where(MeetingBallot.meeting_id == meeting.id))).one()
@@ -66,11 +72,12 @@ async def print_ballots(db: Database, actor: Actor, meeting_id: int, count: Opti
             slips = [(last_serial + n, code) for n, code in enumerate(codes, 1)]
             session.add_all([MeetingBallot(meeting_id=meeting.id, batch=batch, serial=serial,
                                            code_hash=rules.code_key(secret, code), created_by_name=name,
-                                           created_at=now, voided_by_name="") for serial, code in slips])
-            write_log(session, actor, meeting.id, "ballots", batch=batch, first=slips[0][0], last=slips[-1][0])
+                                           created_at=now, voided_by_name="", kind=kind) for serial, code in slips])
+            write_log(session, actor, meeting.id, "ballots", batch=batch, first=slips[0][0], last=slips[-1][0],
+                      kind=kind)
             await session.flush()
             return PrintedBatch(meeting.id, meeting.title, meeting.held_on.isoformat(), meeting.vote_token,
-                                batch, slips)
+                                batch, slips, kind, meeting.round_kind)
     except Conflict:
         raise Conflict("别人刚刚也生成了评分票，请再点一次“生成评分票”。") from None
 
