@@ -50,28 +50,36 @@ def mermaid_assignment() -> str:
     return "\n".join(lines)
 
 
-def mermaid_opinion() -> str:
-    """群众意见's machine (workflow/domain/opinions.py), drawn the same way."""
-    from workflow.domain.opinions import OPINION_ACTIONS, OPINION_FINAL_STATES, OPINION_STATES, OPINION_TRANSITIONS
-
+def _record_machine(states: dict, transitions: list, actions: dict, finals, first: str) -> str:
+    """A record's machine (群众意见, 民生实事项目), drawn the same way."""
     lines = ["stateDiagram-v2"]
-    lines += [f"    {state}: {state} {label}" for state, label in OPINION_STATES.items()]
-    lines.append("    [*] --> received")
-    for row in OPINION_TRANSITIONS:
+    lines += [f"    {state}: {state} {label}" for state, label in states.items()]
+    lines.append(f"    [*] --> {first}")
+    for row in transitions:
         if row["dest"] is None:
             continue
         for source in row["source"] if isinstance(row["source"], list) else [row["source"]]:
-            lines.append(f"    {source} --> {row['dest']}: {OPINION_ACTIONS[row['trigger']].label}")
-    lines += [f"    {state} --> [*]" for state in OPINION_STATES if state in OPINION_FINAL_STATES]
+            lines.append(f"    {source} --> {row['dest']}: {actions[row['trigger']].label}")
+    lines += [f"    {state} --> [*]" for state in states if state in finals]
     return "\n".join(lines)
 
 
-def _opinion_rows() -> list[str]:
-    from workflow.domain.opinions import OPINION_ACTIONS
+def mermaid_opinion() -> str:
+    from workflow.domain.opinions import OPINION_ACTIONS, OPINION_FINAL_STATES, OPINION_STATES, OPINION_TRANSITIONS
 
+    return _record_machine(OPINION_STATES, OPINION_TRANSITIONS, OPINION_ACTIONS, OPINION_FINAL_STATES, "received")
+
+
+def mermaid_project() -> str:
+    from workflow.domain.projects import PROJECT_ACTIONS, PROJECT_FINAL_STATES, PROJECT_STATES, PROJECT_TRANSITIONS
+
+    return _record_machine(PROJECT_STATES, PROJECT_TRANSITIONS, PROJECT_ACTIONS, PROJECT_FINAL_STATES, "solicited")
+
+
+def _record_rows(actions: dict) -> list[str]:
     who = {"deputy": "代表", "staff": "工作人员", "unit": "承办单位", "system": "系统", "citizen": "群众"}
     rows = ["| 操作 action | 名称 | 谁来办 | 参数 |", "|---|---|---|---|"]
-    for action in OPINION_ACTIONS.values():
+    for action in actions.values():
         params = "、".join(f"`{p.name}`{'' if p.required else '（可选）'}" for p in action.params) or "—"
         rows.append(f"| `{action.id}` | {action.label} | {'、'.join(who[a] for a in sorted(action.actors))} | {params} |")
     return rows
@@ -92,5 +100,19 @@ def markdown() -> str:
         "## 交办（每个承办单位一份）的状态 / Assignment states", "", "```mermaid", mermaid_assignment(), "```", "",
         "## 操作 / Actions", "", *rows, "",
         "## 群众意见的状态 / Citizens' opinions (workflow/domain/opinions.py)", "",
-        "```mermaid", mermaid_opinion(), "```", "", *_opinion_rows(), "",
+        "```mermaid", mermaid_opinion(), "```", "", *_record_rows(_opinion_actions()), "",
+        "## 民生实事项目的状态 / Livelihood projects (workflow/domain/projects.py)", "",
+        "```mermaid", mermaid_project(), "```", "", *_record_rows(_project_actions()), "",
     ])
+
+
+def _opinion_actions() -> dict:
+    from workflow.domain.opinions import OPINION_ACTIONS
+
+    return OPINION_ACTIONS
+
+
+def _project_actions() -> dict:
+    from workflow.domain.projects import PROJECT_ACTIONS
+
+    return PROJECT_ACTIONS
