@@ -61,7 +61,14 @@ def _record_paths() -> dict:
     """The paths of the modules that describe themselves (liaison stations, opinions and their figures)."""
     from web.api import opinion_stats, opinions, projects, stations
 
-    found: dict = {}
+    found: dict = {"/api/v1/proposals/similar": {"get": {
+        "summary": "类似建议：按标题和内容的相似度排序（0..1）", "parameters": [
+            {"name": "text", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 20000}},
+            {"name": "year", "in": "query", "schema": {"type": "integer"}},
+            {"name": "exclude", "in": "query", "schema": {"type": "string"}, "description": "不列出的建议编号"},
+            {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "items: number, title, year, state, score"},
+                      "400": {"description": "缺少 text"}}}}}
     for module in (stations, opinions, opinion_stats, projects):
         found.update(module.OPENAPI_PATHS)
     return found

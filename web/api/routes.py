@@ -26,6 +26,7 @@ from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
 from workflow.domain.params import web_url
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
 from workflow.readmodels import meeting_results
+from workflow.readmodels.similar import similar
 from workflow.readmodels.stats import Scope, stats_for
 from workflow.usecases import accounts, binding, rosters
 from workflow.usecases.links import reissue_link
@@ -197,6 +198,20 @@ async def binding_code(request: web.Request) -> web.Response:
     return ok({"code": code, "expires_at": expires}, 201)
 
 
+# ------------------------------------------------------------------ similar proposals
+async def similar_proposals(request: web.Request) -> web.Response:
+    """GET /api/v1/proposals/similar?text=...[&year=][&exclude=<number>]: best first, scores 0..1."""
+    await _user(request, READ_ROLES)
+    text = request.query.get("text", "")
+    if not text.strip() or len(text) > 20000:
+        raise InvalidInput("请提供 text（建议的标题和内容，最多 20000 字）。", field="text")
+    year = _int(request, "year", None, 1990, 2200)
+    async with request.app[DB].read() as session:
+        found = await similar(session, text, years=(year,) if year else None,
+                              exclude=request.query.get("exclude", "")[:16], limit=_int(request, "limit", 10, 1, 50))
+    return ok({"items": [s.as_dict() for s in found]})
+
+
 # ------------------------------------------------------------------ stats and description
 async def stats(request: web.Request) -> web.Response:
     await _user(request, READ_ROLES)
@@ -220,6 +235,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/api/v1/openapi.json", openapi)
     r.add_get("/api/v1/proposals", list_proposals)
     r.add_post("/api/v1/proposals", create_proposal)
+    r.add_get("/api/v1/proposals/similar", similar_proposals)  # before {number}: "similar" is not a number
     r.add_get(r"/api/v1/proposals/{number}", get_proposal)
     r.add_post(r"/api/v1/proposals/{number}/actions", post_action)
     r.add_post(r"/api/v1/assignments/{id:\d+}/revoke-link", link_control)

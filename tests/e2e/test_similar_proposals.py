@@ -1,0 +1,78 @@
+"""Similar proposals on a small labelled set written for the purpose: pairs that are the same matter in other
+words rank first and pass the warning threshold; decoys that share words but not the matter stay below it."""
+from __future__ import annotations
+
+import pytest
+
+from workflow.domain.similarity import WARN_THRESHOLD
+
+SAME = [  # (already submitted, a new draft about the same matter in other words)
+    (("关于城关镇东门十字路口增设红绿灯的建议", "东门十字路口车流量大，行人过马路困难，建议增设红绿灯和斑马线。"),
+     ("关于在东门路口设置交通信号灯的建议", "东门十字路口没有信号灯，学生和老人过马路很危险，请尽快设置红绿灯。")),
+    (("关于改善西渡镇农村饮水安全的建议", "西渡镇部分村自来水水质差，经常停水，建议实施农村饮水安全巩固提升工程。"),
+     ("关于解决西渡镇村民吃水难的建议", "西渡镇一些村子的自来水常停水、水质浑浊，希望改造供水管网，保障饮水安全。")),
+    (("关于城关中学校舍维修的建议", "城关中学教学楼屋顶漏水，墙体开裂，建议尽快维修校舍。"),
+     ("关于维修城关中学教学楼的建议", "城关中学的教学楼年久失修，下雨漏水，墙面有裂缝，存在安全隐患。")),
+]
+DECOYS = [  # share a place or a school with a draft above, not its matter
+    ("关于城关镇东门农贸市场改造的建议", "东门农贸市场环境脏乱，建议提质改造，规范摊位。"),
+    ("关于西渡镇发展乡村旅游的建议", "西渡镇山水资源丰富，建议打造乡村旅游线路，带动村民增收。"),
+    ("关于城关中学增加体育设施的建议", "城关中学操场狭小，缺少篮球场，建议增加体育设施。"),
+]
+OTHERS = [
+    ("关于加强农村养老服务的建议", "农村留守老人多，建议建设村级养老服务站。"),
+    ("关于提高乡村医生待遇的建议", "乡村医生收入低，队伍不稳定，建议提高补助。"),
+    ("关于治理河道污染的建议", "蒸水河部分河段有生活污水直排，建议加强整治。"),
+    ("关于增加公交班次的建议", "县城至演陂镇公交班次少，群众出行不便。"),
+    ("关于规范校外培训机构的建议", "校外培训机构收费高，建议加强监管。"),
+    ("关于推进垃圾分类的建议", "县城垃圾分类设施不足，建议增设分类垃圾桶。"),
+    ("关于支持油茶产业发展的建议", "油茶种植面积大但加工能力弱，建议扶持加工企业。"),
+    ("关于改造老旧小区的建议", "城区老旧小区管网老化，建议纳入改造计划。"),
+    ("关于加强食品安全监管的建议", "校园周边小摊贩食品安全隐患多。"),
+    ("关于建设农村公路的建议", "杉木乡部分村组道路未硬化，雨天泥泞。"),
+]
+
+
+@pytest.fixture
+async def indexed(api):
+    numbers = {}
+    for title, content in [a for a, _ in SAME] + DECOYS + OTHERS:
+        numbers[title] = await api.submit(title=title, content=content)
+    return api, numbers
+
+
+async def _similar(api, title: str, content: str, **params) -> list[dict]:
+    answer = await api.get("/api/v1/proposals/similar", text=f"{title}\n{content}", **params)
+    assert answer.status == 200, answer.body
+    return answer.body["items"]
+
+
+async def test_the_same_matter_in_other_words_ranks_first_and_passes_the_warning(indexed):
+    api, numbers = indexed
+    for (earlier, draft) in SAME:
+        items = await _similar(api, *draft)
+        assert items[0]["number"] == numbers[earlier[0]], (draft[0], items[:3])
+        assert items[0]["score"] >= WARN_THRESHOLD, (draft[0], items[:3])
+
+
+async def test_a_decoy_sharing_words_but_not_the_matter_stays_below_the_warning(indexed):
+    api, numbers = indexed
+    for (_earlier, draft), decoy in zip(SAME, DECOYS):
+        items = await _similar(api, *draft)
+        shown = {i["number"]: i["score"] for i in items}
+        assert shown.get(numbers[decoy[0]], 0.0) < WARN_THRESHOLD, (draft[0], decoy[0], items[:3])
+
+
+async def test_scores_are_0_to_1_best_first_the_same_text_scores_1_and_exclude_and_year_filter(indexed):
+    api, numbers = indexed
+    title, content = SAME[0][0]
+    items = await _similar(api, title, content)
+    assert items[0]["number"] == numbers[title] and items[0]["score"] == 1.0
+    assert all(0 <= i["score"] <= 1 for i in items) and [i["score"] for i in items] == sorted(
+        (i["score"] for i in items), reverse=True)
+    assert set(items[0]) == {"number", "title", "year", "state", "state_label", "score"}
+    excluded = await _similar(api, title, content, exclude=numbers[title])
+    assert numbers[title] not in [i["number"] for i in excluded]
+    assert await _similar(api, title, content, year="1999") == []
+    missing = await api.get("/api/v1/proposals/similar")
+    assert missing.status == 400 and "text" in missing.body["message"]
