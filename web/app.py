@@ -19,6 +19,7 @@ from workflow.settings import Settings
 
 log = logging.getLogger("jianyi.web")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+_INDEXING = web.AppKey("similarity_backfill", object)  # the background task, kept so it is not collected
 
 
 def error_body(exc: WorkflowError) -> dict:
@@ -112,7 +113,36 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     project_votes.setup_routes(app)  # 民生实事项目票决: the published result /ms/votes/<id>
     projects.setup_routes(app)  # 民生实事: the public solicitation page /ms and the voted projects /ms/projects
     app.on_startup.append(_install_holiday_calendar)
+    app.on_startup.append(_index_older_proposals)
     return app
+
+
+async def _index_older_proposals(app: web.Application) -> None:
+    """Proposals submitted before the similarity index existed are indexed in the background."""
+    import asyncio
+
+    from workflow.usecases.text_index import index_missing
+
+    async def run() -> None:
+        try:
+            indexed = await index_missing(app[DB])
+            if indexed:
+                log.info("相似建议索引：补建了 %s 件建议的索引。", indexed)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("相似建议索引暂未补建（数据库不可用）：%s", type(exc).__name__)
+
+    app[_INDEXING] = asyncio.get_running_loop().create_task(run())
+    app.on_cleanup.append(_stop_indexing)
+
+
+async def _stop_indexing(app: web.Application) -> None:
+    import asyncio
+    import contextlib
+
+    task = app[_INDEXING]
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _install_holiday_calendar(app: web.Application) -> None:

@@ -76,3 +76,20 @@ async def test_scores_are_0_to_1_best_first_the_same_text_scores_1_and_exclude_a
     assert await _similar(api, title, content, year="1999") == []
     missing = await api.get("/api/v1/proposals/similar")
     assert missing.status == 400 and "text" in missing.body["message"]
+
+
+async def test_proposals_submitted_before_the_index_existed_are_indexed_by_the_backfill(indexed, db):
+    from sqlalchemy import delete
+
+    from storage.models import GramStat, IndexedText, ProposalGram
+    from storage.uow import UnitOfWork
+    from workflow.usecases.text_index import index_missing
+
+    api, numbers = indexed
+    async with UnitOfWork(db) as session:  # as a database upgraded from before migration 0023 is
+        for model in (ProposalGram, GramStat, IndexedText):
+            await session.execute(delete(model))
+    assert await _similar(api, *SAME[0][1]) == []
+    assert await index_missing(db, batch=5) == len(numbers)
+    assert (await _similar(api, *SAME[0][1]))[0]["number"] == numbers[SAME[0][0][0]]
+    assert await index_missing(db) == 0

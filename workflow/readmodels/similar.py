@@ -59,7 +59,7 @@ async def similar(session: AsyncSession, text: str, *, years: Optional[tuple[int
     theirs: dict[int, set[str]] = {}
     for proposal_id, gram in (await session.execute(
             select(ProposalGram.proposal_id, ProposalGram.gram).where(ProposalGram.proposal_id.in_(list(info))))).all():
-        theirs.setdefault(proposal_id, set()).add(gram)
+        theirs[proposal_id] = theirs.get(proposal_id, set()) | {gram}
     dfs.update(await _dfs(session, set().union(*theirs.values()) - set(dfs)) if theirs else {})
     found = [Similar(i, info[i].number, info[i].title, info[i].year, info[i].state,
                      score(query_grams, theirs.get(i, set()), dfs, documents)) for i in info]
