@@ -159,6 +159,10 @@ def summary(draft) -> str:
         lines.append(f"沟通意见（{who}）：{clip(advice, 300)}")
     if draft.awaiting_advice:
         lines.append("已申请提出前沟通，正在等待意见。")
+    if getattr(draft, "similar", ()):
+        lines.append("⚠ 已有内容相近的建议：")
+        lines += [f"· {number}《{clip(title, 30)}》（{state}，相似度 {score:.2f}）" for number, title, state, score in draft.similar]
+        lines.append("内容相同的，可联系其领衔代表联名，或回复“放弃”；仍要提出的，照常回复“确认提交”。")
     return "\n".join(lines)
 
 

@@ -93,3 +93,18 @@ async def test_proposals_submitted_before_the_index_existed_are_indexed_by_the_b
     assert await index_missing(db, batch=5) == len(numbers)
     assert (await _similar(api, *SAME[0][1]))[0]["number"] == numbers[SAME[0][0][0]]
     assert await index_missing(db) == 0
+
+
+async def test_the_bot_shows_a_drafting_deputy_the_same_matter_already_proposed_and_not_a_decoy(
+        indexed, aiohttp_client, settings, engine, auth):
+    from tests.support.bot import bind, bot_client
+
+    api, numbers = indexed
+    _client, wechat, _hook = await bot_client(aiohttp_client, settings, engine)
+    await bind(_client, auth, wechat, "o_zhang", "D001")
+    title, content = SAME[0][1]
+    drafted = await wechat.text("o_zhang", f"提建议\n标题：{title}\n内容：{content}")
+    assert "草稿已保存" in drafted.text and "已有内容相近的建议" in drafted.text, drafted.text
+    assert numbers[SAME[0][0][0]] in drafted.text and numbers[DECOYS[0][0]] not in drafted.text
+    other = await wechat.text("o_zhang", "提建议\n标题：关于建设县城图书馆的建议\n内容：县城没有像样的公共图书馆，建议新建一座。")
+    assert "已有内容相近的建议" not in other.text, other.text

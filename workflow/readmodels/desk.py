@@ -35,6 +35,8 @@ from workflow.domain.links import make_token
 from workflow.domain.machine import sources_of
 from workflow.domain.rules import Actor
 from workflow.domain.sessions import official_label
+from workflow.domain.similarity import WARN_THRESHOLD
+from workflow.readmodels.similar import similar
 from workflow.settings import Settings
 
 
@@ -61,6 +63,8 @@ class DraftView:
     photos: int
     # Unconfirmed co-signers not bound to WeChat: no request to confirm could reach them.
     unreachable: tuple[str, ...] = ()
+    # Submitted proposals of this year and last about the same matter (at or above the warning threshold).
+    similar: tuple[tuple[str, str, str, float], ...] = ()  # (number, title, state label, score)
 
     @property
     def editable(self) -> bool:
@@ -162,7 +166,16 @@ async def draft_view(session: AsyncSession, number: str, ref: str) -> DraftView:
         co_signers=tuple((c.deputy.name, c.confirmed_at is not None) for c in p.co_signers),
         advice=tuple((c.advised_by, c.advice) for c in p.consultations if c.advised_at is not None),
         awaiting_advice=p.state == "consulting", photos=photos,
-        unreachable=tuple(c.deputy.name for c in p.co_signers if c.confirmed_at is None and not c.deputy.openid))
+        unreachable=tuple(c.deputy.name for c in p.co_signers if c.confirmed_at is None and not c.deputy.openid),
+        similar=await _similar_to(session, p))
+
+
+async def _similar_to(session: AsyncSession, p: Proposal) -> tuple[tuple[str, str, str, float], ...]:
+    """While drafting (with a title and content): up to three similar proposals of this year and last."""
+    if p.state not in PRE_SUBMISSION_STATES or not (p.title and p.content):
+        return ()
+    found = await similar(session, p.content, title=p.title, years=(p.year, p.year - 1), limit=3)
+    return tuple((s.number, s.title, s.as_dict()["state_label"], s.score) for s in found if s.score >= WARN_THRESHOLD)
 
 
 async def open_drafts(session: AsyncSession, number: str) -> list[DraftView]:
