@@ -142,6 +142,8 @@ class Proposal(Base):
     origin: Mapped[str] = mapped_column(String(16), default="proposal", server_default="proposal")
     # 闭会期间建议: staff accept and assign it by this date (deadlines.interim_assign from submission).
     assign_due: Mapped[Optional[dt.date]] = mapped_column(Date)
+    # 并案办理 (migration 0022): the group it is handled in (its lead's too); None when handled alone.
+    group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handling_groups.id"), index=True)
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     assigned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)

@@ -53,6 +53,7 @@ EXPECTED_PROPOSAL_EDGES: dict[str, set] = {
     "refer": _to("referred", "submitted"),
     "accept": _to("accepted", "submitted"),
     "assign": _to("assigned", "accepted"),
+    "combine": _stay("accepted"), "uncombine": _stay("accepted"),  # 并案办理: before 交办 only
     "sign": _to("handling", "assigned") | _stay("assigned", "handling", "rehandling", "replied", "implementing"),
     "request_adjustment": _stay("assigned", "handling"),
     "reassign": _to("assigned", "assigned", "handling") | _stay("assigned", "handling"),
@@ -110,7 +111,8 @@ CONTRACT_ACTIONS = {
 }
 EXTRA_ACTIONS = {"revise", "confirm_cosign", "consent_withdrawal", "refuse_withdrawal", "reassign",
                  "reject_adjustment", "extend_deadline", "request_extension", "approve_extension", "refuse_extension",
-                 "answer_again", "decide", "lapse_rating", "open_implementation_rating", "correct_session"}
+                 "answer_again", "decide", "lapse_rating", "open_implementation_rating", "correct_session",
+                 "combine", "uncombine"}  # 并案办理 (DESIGN.md section 3: handled together, answered separately)
 CONTRACT_STATES = {
     "draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied", "rehandling",
     "implementing", "closed", "referred", "withdrawn",

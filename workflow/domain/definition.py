@@ -140,6 +140,8 @@ PROPOSAL_TRANSITIONS: list[dict] = [
     dict(trigger="refer", source="submitted", dest="referred"),
     dict(trigger="accept", source="submitted", dest="accepted"),
     dict(trigger="assign", source="accepted", dest="assigned"),
+    # 并案办理: staff combine accepted proposals under a lead (牵头建议) before 交办; each is answered apart.
+    dict(trigger="combine", source="accepted", dest=None), dict(trigger="uncombine", source="accepted", dest=None),
     dict(trigger="sign", source="assigned", dest="handling", conditions="all_lead_units_signed"),
     dict(trigger="sign", source=["assigned", "handling", "rehandling", "replied", "implementing"], dest=None),
     dict(trigger="request_adjustment", source=["assigned", "handling"], dest=None),
@@ -218,7 +220,7 @@ class Param:
 
     name: str
     label: str
-    kind: str = "text"  # text | textarea | choice | date | int | units | unit | bool
+    kind: str = "text"  # text | textarea | choice | date | int | units | unit | bool | numbers (proposals)
     required: bool = True
     choices: tuple[str, ...] = ()
     max_length: int = 2000
@@ -283,7 +285,12 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("assign", "交办", frozenset({"staff"}), (
         _p("lead_units", "主办单位", "units"), _p("co_units", "协办单位", "units", required=False),
         _p("due_date", "答复期限", "date", required=False)),
-        guards=("units_are_active", "due_date_after_today", "due_date_within_maximum")),
+        guards=("units_are_active", "due_date_after_today", "due_date_within_maximum", "assigned_with_group_lead")),
+    Action("combine", "并案办理", frozenset({"staff"}), (_p("members", "并入的建议编号", "numbers"),),
+           guards=("leads_its_group", "members_found", "members_can_join"),
+           description="内容相同或相近的已立案建议并案办理：本件牵头，交办时一并交办给相同的单位，分别答复、分别评价。"),
+    Action("uncombine", "移出并案", frozenset({"staff"}), (_p("member", "移出的建议编号", max_length=16),),
+           guards=("leads_its_group", "member_found", "member_in_group"), description="交办前把一件建议移出本并案，单独办理。"),
     Action("sign", "签收", frozenset({"unit"}), unit_roles=frozenset({"lead", "co"}), assignment_level=True),
     Action("request_adjustment", "申请调整", frozenset({"unit"}), (REASON,), unit_roles=frozenset({"lead", "co"}),
            assignment_level=True, guards=("within_adjustment_window",),

@@ -29,14 +29,16 @@ def _date(param: Param, value: Any) -> dt.date:
         raise InvalidInput(f"“{param.label}”应为日期，格式如 2025-06-30。", field=param.name) from None
 
 
-def _codes(param: Param, value: Any) -> list[str]:
+def _codes(param: Param, value: Any, noun: str = "单位代码") -> list[str]:
     if isinstance(value, str):
         value = [v for v in value.replace("，", ",").replace("、", ",").split(",")]
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"“{param.label}”应为单位代码的列表。", field=param.name)
+        raise InvalidInput(f"“{param.label}”应为{noun}的列表。", field=param.name)
     codes = [v.strip() for v in value if v.strip()]
     if len(set(codes)) != len(codes):
-        raise InvalidInput(f"“{param.label}”中有重复的单位。", field=param.name)
+        raise InvalidInput(f"“{param.label}”中有重复的{noun.removesuffix('代码')}。", field=param.name)
+    if any(len(c) > 32 for c in codes):
+        raise InvalidInput(f"“{param.label}”中有过长的{noun}。", field=param.name)  # no code or number is longer
     return codes
 
 
@@ -83,6 +85,8 @@ def _clean_one(param: Param, value: Any, categories: tuple[str, ...]) -> Any:
         return number
     if param.kind == "units":
         return _codes(param, value)
+    if param.kind == "numbers":  # proposal numbers (并案办理)
+        return _codes(param, value, "建议编号")
     if param.kind == "bool":
         return _bool(param, value)
     raise AssertionError(f"unknown parameter kind {param.kind}")

@@ -77,6 +77,7 @@ class ProposalRecord(Protocol):
     lead_deputy: DeputyRecord
     co_signers: Sequence[CoSignerRecord]
     withdrawal_requested_at: Optional[dt.datetime]  # a withdrawal waiting for the co-signers' consent
+    group_id: Optional[int]  # 并案办理: the handling group it is in (workflow/domain/handling_groups.py)
     assignments: list[AssignmentRecord]
     replies: list[ReplyRecord]
     evaluations: list[EvaluationRecord]

@@ -31,6 +31,7 @@ from workflow.domain.evaluation_rules import (
     reply_awaits_rating,
     within_rating_window,
 )
+from workflow.domain.handling_groups import GROUP_GUARDS, GROUP_INPUT_GUARDS, GroupFacts
 from workflow.domain.records import AssignmentRecord as Assignment
 from workflow.domain.records import EvaluationRecord as Evaluation
 from workflow.domain.records import ProposalRecord as Proposal
@@ -77,6 +78,7 @@ class Context(withdrawal.WithdrawalConditions):
     reassign_fresh_period: bool = True  # workflow.reassign_fresh_period: 改派 starts a new reply period
     numbering: SessionSettings = field(default_factory=SessionSettings)  # [sessions]: official number formats
     separate_attitude: bool = True  # evaluation.separate_attitude: 办理态度 rated apart from 办理结果
+    group: Optional[GroupFacts] = None  # 并案办理: what the group guards read (looked up for GROUP_ACTIONS only)
     state: str = ""  # the machine's attribute; copied to and from the proposal by the engine
 
     # ------------------------------------------------------------ helpers
@@ -338,7 +340,7 @@ GUARDS = {fn.__name__: fn for fn in [
     percent_in_range, leader_for_key_supervision, opinion_form_complete,
     withdrawal.withdrawal_confirmed, withdrawal.withdrawal_not_requested, withdrawal.awaits_withdrawal_consent,
     keep_as_co_only_for_lead, due_date_within_maximum, delay_explained_to_deputy, no_extension_pending,
-    extension_requested,
+    extension_requested, *GROUP_GUARDS,
 ]}
 # Guards that judge what was typed rather than the proposal: a refusal is bad input (400, naming the
 # field when it is a Refusal) rather than an action not open now (409); `allowed_actions` cannot judge
@@ -347,5 +349,5 @@ INPUT_GUARDS = frozenset({
     "promise_date_for_b", "reason_for_unsatisfied", "percent_in_range", "leader_for_key_supervision", "within_maximum_extension", "units_are_active",
     "target_unit_is_free", "due_date_after_today", "contact_not_in_future", "opinion_form_complete",
     "withdrawal_confirmed",
-    "keep_as_co_only_for_lead", "due_date_within_maximum", "delay_explained_to_deputy",
+    "keep_as_co_only_for_lead", "due_date_within_maximum", "delay_explained_to_deputy", *GROUP_INPUT_GUARDS,
 })

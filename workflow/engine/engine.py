@@ -42,6 +42,7 @@ from workflow.domain.projection import text_digest
 from workflow.domain.rules import GUARDS, INPUT_GUARDS, Actor, Context
 from workflow.engine import carried, effects, once, text_index
 from workflow.engine.chain import append_event
+from workflow.engine.grouping import follow_group, look_up_facts
 from workflow.engine.keys import chain_key_for
 from workflow.engine.outputs import assignment_facts, outbox_rows
 from workflow.settings import Settings
@@ -234,8 +235,7 @@ class Engine:
             raise
         ctx.params = clean_params(action, raw, self.settings.workflow.categories)
         before = {a.id: (a.state, a.reply_due) for a in proposal.assignments}
-        if ctx.named_units():  # what the unit guards read, looked up once
-            ctx.units = await repo.units_by_codes(session, ctx.named_units())
+        await look_up_facts(session, ctx)  # what the guards read (units named, 并案), looked up once
         try:
             self._check_guards(ctx, spec, include_input=True)
         except NotAllowed as exc:
@@ -249,6 +249,7 @@ class Engine:
             effects.on_enter(ctx, to_state, payload)
         payload.update(assignment_facts(proposal, before))
         result = await self._record(session, ctx, from_state, to_state, payload)
+        await follow_group(self, session, ctx, raw)  # 并案: the members' events, or their 交办 with the lead
         if action in carried.TELLING_ACTIONS:  # citizens whose opinions it carries hear of the reply
             await carried.tell_citizens(session, self.settings, ctx.today, proposal, result.event)
         if action == "submit":  # the similarity index holds every submitted text
