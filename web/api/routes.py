@@ -16,6 +16,7 @@ from web.api import opinions as opinions_api
 from web.api import projects as projects_api
 from web.api import sessions as sessions_api
 from web.api import stations as stations_api
+from web.api import unit_suggestions as unit_suggestions_api
 from web.api.openapi import openapi_document
 from web.dashboard.scope import session_filters
 from web.forms import ascii_digits, json_object, path_id
@@ -252,3 +253,4 @@ def setup_routes(app: web.Application) -> None:
     projects_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     stations_api.setup_routes(app, ok, _user, READ_ROLES, WRITE_ROLES, _body, SETTINGS)
     unit_heads_api.setup_api(app, ok, _user, READ_ROLES, WRITE_ROLES, _body)
+    unit_suggestions_api.setup_routes(app, ok, _user, READ_ROLES)  # /proposals/{number}/unit-suggestions
