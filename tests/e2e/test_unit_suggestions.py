@@ -2,6 +2,10 @@
 console's proposal page; all through HTTP (the API as staff, the console signed in)."""
 from __future__ import annotations
 
+import re
+
+from workflow.domain.similarity import WARN_THRESHOLD
+
 ROADS = [
     ("关于硬化杉木乡村组道路的建议", "杉木乡部分村组道路还是泥巴路，雨天泥泞，建议列入农村公路硬化计划。"),
     ("关于维修演陂镇通村公路的建议", "演陂镇通村公路路面破损严重，坑洼多，建议尽快维修农村公路。"),
@@ -60,3 +64,42 @@ async def test_nothing_similar_gives_empty_lists_and_an_unknown_number_404(api):
     missing = await api.get("/api/v1/proposals/2099-999/unit-suggestions")
     assert missing.status == 404 and "找不到" in missing.body["message"]
     assert "/api/v1/proposals/{number}/unit-suggestions" in (await api.get("/api/v1/openapi.json")).body["paths"]
+
+
+async def test_the_assign_form_shows_the_suggestions_with_their_reasons_and_one_click_fill(api, staff):
+    numbers = await _assigned_history(api)
+    new = await api.take_to("accepted", title=NEW_ROAD[0], content=NEW_ROAD[1])
+    page = await (await staff.get(f"/console/proposals/{new}")).text()
+    form = page[page.index('id="action-assign"'):]
+    form = form[:form.index("</details>")]
+    box = form[form.index('id="unit-suggestions"'):]
+    assert box.index("办理过类似建议的单位") < box.index('class="unit-picker"'), "suggestions stand above the picker"
+    assert f"类似建议 {numbers[ROADS[0][0]]} 由县交通运输局主办" in box
+    assert 'data-suggest-field="lead_units" data-suggest-unit="JTJ"' in box
+    assert 'data-suggest-lead="JTJ" data-suggest-co="JYJ"' in box and "一键填入：县交通运输局主办，县教育局协办" in box
+    assert not re.search(r'name="(lead|co)_units" value="\w+" checked', form), "nothing is ticked for staff"
+    unrelated = await api.take_to("accepted", title=UNRELATED[0], content=UNRELATED[1])
+    assert 'id="unit-suggestions"' not in await (await staff.get(f"/console/proposals/{unrelated}")).text()
+
+
+async def test_a_submitted_proposal_page_lists_its_similar_proposals_marked_at_the_warning(api, staff):
+    numbers = await _assigned_history(api)
+    new = await api.submit(title=NEW_ROAD[0], content=NEW_ROAD[1])
+    page = await (await staff.get(f"/console/proposals/{new}")).text()
+    section = page[page.index('id="similar"'):]
+    section = section[:section.index("</section>")]
+    road = numbers[ROADS[0][0]]
+    items = re.findall(r'<a href="/console/proposals/([\d-]+)">', section)
+    assert items[0] == road and new not in items and len(items) <= 3, items
+    first = section[section.index(f'/console/proposals/{road}"'):].split("</p>")[0]
+    assert "已交办" in first and "相似度" in first and "很相似" in first
+    scores = (await api.get("/api/v1/proposals/similar", text=f"{NEW_ROAD[0]}\n{NEW_ROAD[1]}",
+                            exclude=new)).body["items"]
+    below = [s["number"] for s in scores[:3] if s["score"] < WARN_THRESHOLD]
+    for number in below:
+        line = section[section.index(f'/console/proposals/{number}"'):].split("</p>")[0]
+        assert "很相似" not in line
+    draft = await api.post("/api/v1/proposals", {"lead_deputy": "D001", "title": NEW_ROAD[0], "content": NEW_ROAD[1],
+                                                 "submit": False})
+    assert draft.status == 201 and draft.body["state"] == "draft"
+    assert 'id="similar"' not in await (await staff.get(f"/console/proposals/{draft.body['ref']}")).text()

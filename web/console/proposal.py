@@ -18,9 +18,12 @@ from web.keys import DB, ENGINE, SETTINGS
 from web.session import ACT_ROLES, can_act, redirect, refuse, render, require, user_of
 from workflow.domain.cosigners import candidate_label, resolve_co_signers, split_names
 from workflow.domain.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
+from workflow.domain.similarity import WARN_THRESHOLD
 from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import desk, letters, meeting_results
 from workflow.readmodels.opinions import carried_by
+from workflow.readmodels.similar import similar
+from workflow.readmodels.unit_suggestions import suggest_units
 from workflow.usecases import accounts
 from workflow.usecases.links import reissue_link
 
@@ -57,6 +60,7 @@ async def _page(request: web.Request, ref: str, error: str = "", failed: str = "
         meeting_scores = await meeting_results.proposal_scores(session, proposal.id)
         sealed = await letters.sealed_of(session, [r.id for r in proposal.replies])  # 盖章答复函
         carried = await carried_by(session, proposal.id)  # 所载群众意见
+        related = await _related(session, proposal, allowed)  # 类似建议, and the units they went to
         forms = build_forms(allowed, FormContext(proposal, settings, engine.clock(), roster, values or {}), failed)
     done = request.query.get("done", "")
     return render(request, "console/proposal.html", {
@@ -64,7 +68,15 @@ async def _page(request: web.Request, ref: str, error: str = "", failed: str = "
         "photos": [{"url": media.url_of(ph), "status": media.status_of(ph), "sha256": ph.sha256} for ph in photos], "error": error, "failed": failed, "states": STATES,
         "done": ACTIONS[done].label if done in ACTIONS else DONE_LABELS.get(done, ""),
         "can_act": can_act(user), "meeting_scores": meeting_scores, "sealed": sealed,
-        "carried": carried}, status=status)
+        "carried": carried, **related}, status=status)
+
+
+async def _related(session, proposal, allowed: list[str]) -> dict:
+    """类似建议 of this year and last (submitted proposals), and at 交办 the units that handled similar ones."""
+    found = await similar(session, proposal.content, title=proposal.title, years=(proposal.year, proposal.year - 1),
+                          exclude=proposal.number, limit=3) if proposal.number else []
+    suggested = await suggest_units(session, proposal) if "assign" in allowed else None
+    return {"similar_items": found, "warn": WARN_THRESHOLD, "suggested": suggested.as_dict() if suggested else None}
 
 
 def _names(proposal) -> dict[str, str]:
