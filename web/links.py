@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
-from web import media
+from web import group_reply, media
 from web.forms import posted
 from web.json_shapes import assignment_dict, proposal_detail
 from web.keys import DB, ENGINE, SETTINGS
@@ -62,7 +62,7 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def _page(request: web.Request, error: str = "", failed: str = "", values: Optional[Mapping[str, Any]] = None,
-                field: str = "", status: int = 200) -> web.Response:
+                field: str = "", status: int = 200, group_result: Optional[dict] = None) -> web.Response:
     """The page (or its JSON); after a refused form, that form again with the message beside the field
     it is about and what was typed (nothing was changed)."""
     engine, settings = request.app[ENGINE], request.app[SETTINGS]
@@ -79,6 +79,7 @@ async def _page(request: web.Request, error: str = "", failed: str = "", values:
         heads = await letters.active_heads(session, assignment.unit_id)
         own = _own_replies(detail, mine)
         sealed = await letters.sealed_of(session, [r["id"] for r in own])
+        group = await group_reply.members_view(request, session, proposal, assignment)  # 并案办理
     base = f"/u/{request.match_info['token']}/replies"
     own = [{**r, "letter": f"{base}/{r['id']}/letter", "upload": f"{base}/{r['id']}/sealed",
             "sealed": _sealed_dict(sealed.get(r["id"]), f"{base}/{r['id']}/sealed.pdf")} for r in own]
@@ -88,7 +89,8 @@ async def _page(request: web.Request, error: str = "", failed: str = "", values:
                 "heads": [{"name": h.name, "title": h.title} for h in heads],
                 "letters": [{"reply_id": r["id"], "letter": r["letter"], "docx": r["letter"] + ".docx",
                              "sealed": r["sealed"]} for r in own],
-                "closed_actions": [{"action": a, "label": ACTIONS[a].label, "reason": why} for a, why in refused.items()]}
+                "closed_actions": [{"action": a, "label": ACTIONS[a].label, "reason": why} for a, why in refused.items()],
+                "group": group, **({"group_reply": group_result} if group_result is not None else {})}
         return web.json_response(body, dumps=lambda v: json.dumps(v, ensure_ascii=False, default=str))
     forms, done = [ACTIONS[a] for a in allowed], request.query.get("done", "")
     cap = due_date(assignment.assigned_on, settings.deadlines.reply_max).due
@@ -97,6 +99,7 @@ async def _page(request: web.Request, error: str = "", failed: str = "", values:
                "own_replies": own, "heads": heads, "refused": [(ACTIONS[a].label, why) for a, why in refused.items()],
                "hints": {"request_extension": {"due_date": f"最长至交办之日起 {settings.deadlines.reply_max}（{cap:%Y-%m-%d}）。"}},
                "error": error, "failed": failed, "field": field, "values": dict(values or {}),
+               "group": group, "group_result": group_result,
                "done": action_label(done) if done in ACTIONS or done in EVENT_LABELS else None}
     response = aiohttp_jinja2.render_template("unit_link.html", request, context, status=status)
     response.headers["Cache-Control"] = "no-store"
@@ -129,19 +132,26 @@ async def act(request: web.Request) -> web.Response:
     if not isinstance(action, str) or not action:
         raise InvalidInput("请选择要办理的操作。")
     body.pop("unit", None)  # a link acts only for its own unit
+    also = group_reply.also_numbers(body)  # 并案办理: the other members to give the same reply
     async with request.app[DB].read() as session:
         assignment, proposal = await _load(request, session)
     wants_json = is_json or "application/json" in request.headers.get("Accept", "")
     if not wants_json and action in ACTIONS:  # an unticked checkbox is not posted at all: it says no
         body.update({p.name: body.get(p.name) in ("on", "true", "1") for p in ACTIONS[action].params
                      if p.kind == "bool"})
+    group_result = None
     try:
-        await request.app[ENGINE].perform(proposal.ref, action, _actor(assignment), body)
+        if action == "reply" and also:
+            group_result = await group_reply.reply_to_each(request, proposal, assignment, body, also)
+        else:
+            await request.app[ENGINE].perform(proposal.ref, action, _actor(assignment), body)
     except USER_ERRORS as exc:
         if wants_json:
             raise
         return await _page(request, error=exc.message, failed=action, values=body,
                            field=str((getattr(exc, "details", None) or {}).get("field", "")), status=exc.status)
+    if group_result is not None:  # each member's outcome on the page (or in the JSON), never a bare redirect
+        return await _page(request, group_result=group_result)
     if wants_json:
         return await show(request)
     raise web.HTTPSeeOther(f"{request.path}?done={action}")
