@@ -166,3 +166,12 @@ async def test_a_member_that_refuses_is_named_and_the_others_replies_stand(api, 
     await _unchanged(api, numbers, before)
     stranger = await api.unit_act(links[numbers[1]], "reply", **REPLY, also=["2099-001"])
     assert stranger.status == 409
+
+
+async def test_a_withdrawn_member_stays_behind_when_the_lead_is_assigned(api):
+    lead, second, third = await _three(api)
+    await api.ok(lead, "combine", members=[second, third])
+    await api.ok(third, "withdraw", reason="问题已在会前解决。", confirm=True, on_behalf_of="D003")
+    await api.ok(lead, "assign", lead_units=["JYJ"])
+    assert [(await api.detail(n))["state"] for n in (lead, second, third)] == ["assigned", "assigned", "withdrawn"]
+    assert "assign" not in _actions(await api.detail(third)) and (await api.detail(third))["assignments"] == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from workflow.domain.definition import STATES
+from workflow.domain.definition import FINAL_STATES, STATES
 from workflow.domain.errors import Refusal
 from workflow.domain.records import ProposalRecord
 
@@ -90,7 +90,7 @@ def member_in_group(ctx: Any) -> Optional[str]:
         return None
     if facts.group_id is None or member.group_id != facts.group_id:
         return f"建议 {number} 不在本并案中。"
-    if member.state != JOINABLE_STATE:
+    if member.state != JOINABLE_STATE and member.state not in FINAL_STATES:  # a withdrawn one may leave
         return f"建议 {number} 已“{_state_label(member.state)}”，交办后不能再移出并案。"
     return None
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import repositories as repo
 from storage.models import HandlingGroup, Proposal
+from workflow.domain.definition import FINAL_STATES
 from workflow.domain.errors import InvalidInput, NotAllowed
 from workflow.domain.handling_groups import GROUP_ACTIONS, GroupFacts
 from workflow.domain.rules import Context
@@ -53,7 +54,8 @@ async def _facts(session: AsyncSession, ctx: Context) -> GroupFacts:
     by_number = {p.number: p for p in found}
     facts.named = {n: by_number.get(n) for n in numbers}
     if ctx.action == "assign" and facts.group_id is not None and proposal.group_id == facts.group_id:
-        facts.followers = await _locked(session, Proposal.group_id == facts.group_id, Proposal.id != proposal.id)
+        facts.followers = await _locked(session, Proposal.group_id == facts.group_id, Proposal.id != proposal.id,
+                                        Proposal.state.not_in(FINAL_STATES))  # a withdrawn member stays behind
     return facts
 
 
