@@ -32,3 +32,22 @@ class IndexedText(Base):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
     grams: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReplyGram(Base):
+    """One bigram of the replies a proposal has had (migration 0024): full-text search finds proposals by
+    the words of their replies. Written by workflow/engine/reply_index.py after each reply."""
+
+    __tablename__ = "reply_grams"
+    gram: Mapped[str] = mapped_column(String(32), primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True, index=True)
+
+
+class IndexedReplies(Base):
+    """Up to which reply (its id) a proposal's replies are in reply_grams: the start-up backfill indexes
+    the proposals whose newest reply is newer."""
+
+    __tablename__ = "indexed_replies"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    last_reply_id: Mapped[int] = mapped_column(Integer, default=0)
+    grams: Mapped[int] = mapped_column(Integer, default=0)

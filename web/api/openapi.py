@@ -59,7 +59,7 @@ def openapi_document(settings: Settings) -> dict:
 
 def _record_paths() -> dict:
     """The paths of the modules that describe themselves (liaison stations, opinions and their figures)."""
-    from web.api import opinion_stats, opinions, projects, stations, unit_suggestions
+    from web.api import opinion_stats, opinions, projects, search, stations, unit_suggestions
 
     found: dict = {"/api/v1/proposals/similar": {"get": {
         "summary": "类似建议：按标题和内容的相似度排序（0..1）", "parameters": [
@@ -68,7 +68,8 @@ def _record_paths() -> dict:
             {"name": "exclude", "in": "query", "schema": {"type": "string"}, "description": "不列出的建议编号"},
             {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
         "responses": {"200": {"description": "items: number, title, year, state, score"},
-                      "400": {"description": "缺少 text"}}}}}
+                      "400": {"description": "缺少 text"}}}},
+        "/api/v1/proposals/search": search.OPENAPI}
     for module in (stations, opinions, opinion_stats, projects, unit_suggestions):
         found.update(module.OPENAPI_PATHS)
     return found

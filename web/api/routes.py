@@ -14,6 +14,7 @@ from web import media
 from web.api import opinion_stats
 from web.api import opinions as opinions_api
 from web.api import projects as projects_api
+from web.api import search as search_api
 from web.api import sessions as sessions_api
 from web.api import stations as stations_api
 from web.api import unit_suggestions as unit_suggestions_api
@@ -237,6 +238,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/api/v1/proposals", list_proposals)
     r.add_post("/api/v1/proposals", create_proposal)
     r.add_get("/api/v1/proposals/similar", similar_proposals)  # before {number}: "similar" is not a number
+    r.add_get("/api/v1/proposals/search", search_api.handler(ok, _user, READ_ROLES))  # before {number} too
     r.add_get(r"/api/v1/proposals/{number}", get_proposal)
     r.add_post(r"/api/v1/proposals/{number}/actions", post_action)
     r.add_post(r"/api/v1/assignments/{id:\d+}/revoke-link", link_control)

@@ -22,6 +22,7 @@ from web.console import project_vote as console_project_vote
 from web.console import projects as console_projects
 from web.console import proposal as console_proposal
 from web.console import rosters as console_rosters
+from web.console import search as console_search
 from web.console import sessions as console_sessions
 from web.console import sheet as console_sheet
 from web.console import stations as console_stations
@@ -104,6 +105,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_static("/static/", STATIC, name="static")
     app.router.add_get("/console", queue)
     app.router.add_get("/console/proposals", proposal_list)
+    console_search.setup_routes(app)  # /console/search: full-text search
     console_proposal.setup_routes(app)
     console_rosters.setup_routes(app)
     console_sheet.setup_routes(app)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import GramStat, IndexedText, Proposal, ProposalGram
+from storage.models.text_index import IndexedReplies, ReplyGram
 from workflow.domain.similarity import grams
 
 
@@ -47,3 +48,21 @@ async def _count(session: AsyncSession, changed: list[str], step: int) -> None:
         await session.execute(update(GramStat).where(GramStat.gram.in_(present)).values(df=GramStat.df + step))
     if step > 0:
         session.add_all(GramStat(gram=g, df=1) for g in changed if g not in known)
+
+
+async def reindex_replies(session: AsyncSession, proposal_id: int, texts: list[str], last_reply_id: int = 0) -> None:
+    """The bigrams of a proposal's replies (all of them, every round) replace the ones the index had;
+    `last_reply_id` records up to which reply they go (the start-up backfill skips those)."""
+    new = grams(*texts)
+    old = set((await session.execute(select(ReplyGram.gram).where(ReplyGram.proposal_id == proposal_id)))
+              .scalars())
+    removed = sorted(old - new)
+    if removed:
+        await session.execute(delete(ReplyGram).where(ReplyGram.proposal_id == proposal_id,
+                                                      ReplyGram.gram.in_(removed)))
+    session.add_all(ReplyGram(gram=g, proposal_id=proposal_id) for g in sorted(new - old))
+    row = await session.get(IndexedReplies, proposal_id)
+    if row is None:
+        session.add(IndexedReplies(proposal_id=proposal_id, last_reply_id=last_reply_id, grams=len(new)))
+    else:
+        row.last_reply_id, row.grams = last_reply_id, len(new)
