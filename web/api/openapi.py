@@ -10,7 +10,7 @@ _KIND = {
     "text": {"type": "string"}, "textarea": {"type": "string"}, "unit": {"type": "string", "description": "单位代码"},
     "date": {"type": "string", "format": "date"}, "int": {"type": "integer", "minimum": 0, "maximum": 100},
     "units": {"type": "array", "items": {"type": "string"}}, "category": {"type": "string"},
-    "bool": {"type": "boolean"},
+    "bool": {"type": "boolean"}, "numbers": {"type": "array", "items": {"type": "string"}, "description": "建议编号"},
 }
 
 
