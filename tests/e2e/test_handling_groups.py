@@ -175,3 +175,13 @@ async def test_a_withdrawn_member_stays_behind_when_the_lead_is_assigned(api):
     await api.ok(lead, "assign", lead_units=["JYJ"])
     assert [(await api.detail(n))["state"] for n in (lead, second, third)] == ["assigned", "assigned", "withdrawn"]
     assert "assign" not in _actions(await api.detail(third)) and (await api.detail(third))["assignments"] == []
+
+
+async def test_the_api_detail_names_the_group_its_lead_and_members(api):
+    numbers = [await api.take_to("accepted") for _ in range(2)]
+    combined = await api.act(numbers[0], "combine", members=[numbers[1]])
+    assert combined.status == 200, combined.body
+    for number in numbers:
+        group = (await api.detail(number))["group"]
+        assert group["lead"] == numbers[0] and group["members"] == sorted(numbers)
+    assert (await api.detail(await api.take_to("accepted")))["group"] is None

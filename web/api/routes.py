@@ -27,7 +27,7 @@ from web.letters import heads as unit_heads_api
 from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
 from workflow.domain.params import web_url
 from workflow.errors import Forbidden, InvalidInput, NotFound, WorkflowError
-from workflow.readmodels import meeting_results
+from workflow.readmodels import handling_groups, meeting_results
 from workflow.readmodels.similar import similar
 from workflow.readmodels.stats import Scope, stats_for
 from workflow.usecases import accounts, binding, rosters
@@ -131,6 +131,7 @@ async def _detail_response(request: web.Request, ref: str, user: User, status: i
         # A unit link lets its holder act for the unit: only those who may act themselves see them.
         body = proposal_detail(request.app[SETTINGS], proposal, events, allowed, links=user.role in WRITE_ROLES)
         body["meeting_scores"] = await meeting_results.proposal_scores(session, proposal.id)
+        body["group"] = await handling_groups.group_of(session, proposal)  # 并案办理: lead and members, or null
         body["attachments"] = [{"kind": a.kind, "url": web_url(a.url), "media_id": a.media_id, "at": a.created_at,
                                 "stored_url": media.url_of(a), "sha256": a.sha256, "status": media.status_of(a)}
                                for a in await repo.attachments_of(session, proposal.id)]

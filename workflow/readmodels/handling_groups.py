@@ -57,3 +57,14 @@ async def others_in_group(session: AsyncSession, proposal: Proposal, unit_id: in
         members.append(Member(member, share, group is not None and group.lead_proposal_id == member.id))
     members.sort(key=lambda m: (not m.is_lead, m.number))
     return members
+
+
+async def group_of(session: AsyncSession, proposal: Proposal) -> Optional[dict]:
+    """The group `proposal` is handled in (并案), as staff see it: its lead and every member's number."""
+    if proposal.group_id is None:
+        return None
+    group = await session.get(HandlingGroup, proposal.group_id)
+    rows = (await session.execute(select(Proposal.id, Proposal.number).where(Proposal.group_id == proposal.group_id)
+                                  .order_by(Proposal.number))).all()
+    lead = next((n for i, n in rows if group is not None and i == group.lead_proposal_id), None)
+    return {"id": proposal.group_id, "lead": lead, "members": [n for _i, n in rows]}
