@@ -67,13 +67,19 @@ async def search(session: AsyncSession, q: str, filters: Filters = Filters(), pa
     for term in found:
         query = query.where(await _condition(session, term, dfs))
     capped = not any(t.indexed for t in found)
-    counted = query.limit(FALLBACK_CAP) if capped else query
-    total = (await session.execute(select(func.count()).select_from(counted.subquery()))).scalar_one()
     offset = (page - 1) * page_size
-    if offset >= total:
-        return Page([], total, capped and total >= FALLBACK_CAP)
-    ids = list((await session.execute(query.order_by(Proposal.id.desc()).limit(page_size).offset(offset)))
-               .scalars())
+    if capped:  # single characters: LIKE over the filtered proposals, counted up to the cap
+        total = (await session.execute(select(func.count()).select_from(query.limit(FALLBACK_CAP).subquery())))\
+            .scalar_one()
+        rows = (await session.execute(query.order_by(Proposal.id.desc()).limit(page_size).offset(offset))).all() \
+            if offset < total else []
+        ids = [r.id for r in rows]
+    else:  # the page and the total from one evaluation of the matches
+        rows = (await session.execute(query.add_columns(func.count().over().label("total"))
+                                      .order_by(Proposal.id.desc()).limit(page_size).offset(offset))).all()
+        ids = [r.id for r in rows]
+        total = rows[0].total if rows else (await session.execute(
+            select(func.count()).select_from(query.subquery()))).scalar_one() if offset else 0
     return Page(await _items(session, ids, found), total, capped and total >= FALLBACK_CAP)
 
 
