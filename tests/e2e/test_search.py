@@ -95,7 +95,7 @@ async def test_one_character_falls_back_to_like(corpus):
 
 @pytest.mark.parametrize("params", [{"q": "，。！？ ……"}, {"q": "x" * 5000}, {"q": ""}, {}, {"q": "城关", "page": "0"},
                                     {"q": "城关", "state": "nonsense"}, {"q": "城关", "key": "maybe"},
-                                    {"q": "城关", "year": "20x6"}, {"q": "城关", "kind": "other"},
+                                    {"q": "城关", "year": "20x6"}, {"q": "城关", "kind": "other"}, {"q": "城关", "unit": "J\x00"},
                                     {"q": " ".join("甲乙丙丁戊己庚辛壬癸")}])
 async def test_bad_queries_are_refused_in_chinese(api, params):
     answer = await api.get("/api/v1/proposals/search", **params)

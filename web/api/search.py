@@ -40,6 +40,8 @@ def filters_of(q: Mapping[str, str]) -> tuple[Filters, int]:
     if state is not None and state not in STATES:
         raise InvalidInput(f"没有“{state[:20]}”这个状态。", field="state")
     unit, category = (q.get("unit") or "")[:32] or None, (q.get("category") or "")[:32] or None
+    if "\x00" in (unit or "") + (category or ""):
+        raise InvalidInput("承办单位或类别中有不可见字符。", field="unit" if "\x00" in (unit or "") else "category")
     scope = Scope(year=year, category=category, key=key, **session_filters(q))
     page = _number(q, "page", 1, 99999, "页码应为 1 到 99999 的整数。") or 1
     return Filters(scope=scope, state=state, unit=unit), page
