@@ -59,7 +59,8 @@ def score(a: Iterable[str], b: Iterable[str], dfs: Mapping[str, int], documents:
     return round(min(1.0, 2 * sum(w[g] for g in a & b) / total), 4)
 
 
-def probes(a: Iterable[str], dfs: Mapping[str, int], documents: int, limit: int = 60) -> list[str]:
-    """The query's bigrams worth looking up: weighted, rarest first (their posting lists are short)."""
-    kept = [g for g in a if weight(dfs.get(g, 0), documents) > 0]
+def probes(a: Iterable[str], dfs: Mapping[str, int], documents: int, limit: int = 24) -> list[str]:
+    """The query's bigrams worth looking up: held by some proposal, weighted, rarest first (their posting lists
+    are short)."""
+    kept = [g for g in a if dfs.get(g, 0) > 0 and weight(dfs[g], documents) > 0]
     return sorted(kept, key=lambda g: (dfs.get(g, 0), g))[:limit]

@@ -1,21 +1,21 @@
 """Submitted proposals similar to a text (workflow/domain/similarity.py), best first; reads only.
 
-Four lookups, each by index: the document frequencies of the text's bigrams, the posting lists of its
-rarest weighted bigrams (a few dozen, short lists), the bigrams of the best candidates, and their
-numbers, titles and states. A withdrawn or referred proposal is still found (it says so)."""
+Four lookups, each by index: the document frequencies of the text's bigrams, the weights of its rarest
+weighted bigrams summed per proposal in the database (only the best few come back), the bigrams of those
+candidates, and their numbers, titles and states. A withdrawn or referred proposal is still found (it says so)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import GramStat, IndexedText, Proposal, ProposalGram
 from workflow.domain.definition import STATES
 from workflow.domain.similarity import grams, probes, score, weight
 
-CANDIDATES = 40
+CANDIDATES = 30
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,18 @@ async def similar(session: AsyncSession, text: str, *, years: Optional[tuple[int
         return []
     documents = (await session.execute(select(func.count()).select_from(IndexedText))).scalar_one()
     dfs = await _dfs(session, query_grams)
+    if exclude:  # the proposal the text is from: counted as if it were not indexed (its own pairs are not rare)
+        documents = await _without(session, exclude, dfs, documents)
     looked = probes(query_grams, dfs, documents)
     if not looked:
         return []
-    partial: dict[int, float] = {}
-    for proposal_id, gram in (await session.execute(
-            select(ProposalGram.proposal_id, ProposalGram.gram).where(ProposalGram.gram.in_(looked)))).all():
-        partial[proposal_id] = partial.get(proposal_id, 0.0) + weight(dfs.get(gram, 0), documents)
-    best = sorted(partial, key=lambda i: -partial[i])[:CANDIDATES]
+    weights = {g: weight(dfs.get(g, 0), documents) for g in looked}
+    summed = func.sum(case(*((ProposalGram.gram == g, w) for g, w in weights.items()), else_=0.0))
+    top = (select(ProposalGram.proposal_id, summed.label("partial")).where(ProposalGram.gram.in_(looked))
+           .group_by(ProposalGram.proposal_id).order_by(summed.desc()).limit(CANDIDATES))
+    if years:  # counted only among the years asked for
+        top = top.join(Proposal, Proposal.id == ProposalGram.proposal_id).where(Proposal.year.in_(years))
+    best = [row.proposal_id for row in (await session.execute(top)).all()]  # summed in the database, not here
     if not best:
         return []
     info_query = select(Proposal.id, Proposal.number, Proposal.title, Proposal.year, Proposal.state).where(
@@ -64,6 +68,15 @@ async def similar(session: AsyncSession, text: str, *, years: Optional[tuple[int
     found = [Similar(i, info[i].number, info[i].title, info[i].year, info[i].state,
                      score(query_grams, theirs.get(i, set()), dfs, documents)) for i in info]
     return sorted(found, key=lambda s: (-s.score, s.number))[:limit]
+
+
+async def _without(session: AsyncSession, number: str, dfs: dict[str, int], documents: int) -> int:
+    own = (await session.execute(select(ProposalGram.gram).join(Proposal, Proposal.id == ProposalGram.proposal_id)
+                                 .where(Proposal.number == number))).scalars().all()
+    for gram in own:
+        if gram in dfs:
+            dfs[gram] = max(0, dfs[gram] - 1)
+    return documents - 1 if own else documents
 
 
 async def _dfs(session: AsyncSession, wanted: set[str]) -> dict[str, int]:
