@@ -40,7 +40,7 @@ from workflow.domain.machine import assignment_action_possible, fire_assignment,
 from workflow.domain.params import clean_params
 from workflow.domain.projection import text_digest
 from workflow.domain.rules import GUARDS, INPUT_GUARDS, Actor, Context
-from workflow.engine import carried, effects, once, text_index
+from workflow.engine import carried, effects, once, reply_index
 from workflow.engine.chain import append_event
 from workflow.engine.grouping import follow_group, look_up_facts
 from workflow.engine.keys import chain_key_for
@@ -252,8 +252,7 @@ class Engine:
         await follow_group(self, session, ctx, raw)  # 并案: the members' events, or their 交办 with the lead
         if action in carried.TELLING_ACTIONS:  # citizens whose opinions it carries hear of the reply
             await carried.tell_citizens(session, self.settings, ctx.today, proposal, result.event)
-        if action == "submit":  # the similarity index holds every submitted text
-            await text_index.reindex(session, proposal)
+        await reply_index.after_action(session, action, proposal)  # the similarity and search indexes
         return result
 
     async def _record(self, session: AsyncSession, ctx: Context, from_state: str, to_state: str,

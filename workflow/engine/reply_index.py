@@ -8,7 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Proposal, Reply
-from workflow.engine.text_index import reindex_replies
+from workflow.engine.text_index import reindex, reindex_replies
+
+REPLY_ACTIONS = frozenset({"reply", "answer_again"})
+
+
+async def after_action(session: AsyncSession, action: str, proposal: Proposal) -> None:
+    """The engine's one call after an action: a submitted text into the similarity index, a reply's into search."""
+    if action == "submit":
+        await reindex(session, proposal)
+    elif action in REPLY_ACTIONS:
+        await after_reply(session, proposal)
 
 
 async def after_reply(session: AsyncSession, proposal: Proposal) -> None:
