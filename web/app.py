@@ -121,6 +121,7 @@ async def _index_older_proposals(app: web.Application) -> None:
     """Proposals submitted before the similarity index existed are indexed in the background."""
     import asyncio
 
+    from storage.uow import Conflict
     from workflow.usecases.text_index import index_missing
 
     async def run() -> None:
@@ -128,8 +129,8 @@ async def _index_older_proposals(app: web.Application) -> None:
             indexed = await index_missing(app[DB])
             if indexed:
                 log.info("相似建议索引：补建了 %s 件建议的索引。", indexed)
-        except (SQLAlchemyError, OSError) as exc:
-            log.warning("相似建议索引暂未补建（数据库不可用）：%s", type(exc).__name__)
+        except (SQLAlchemyError, OSError, Conflict) as exc:  # down or busy: the next start tries again
+            log.warning("相似建议索引暂未补建（数据库不可用或繁忙）：%s", type(exc).__name__)
 
     app[_INDEXING] = asyncio.get_running_loop().create_task(run())
     app.on_cleanup.append(_stop_indexing)

@@ -17,8 +17,22 @@ BATCH = 200
 
 
 async def index_missing(db: Database, batch: int = BATCH) -> int:
-    """How many proposals were indexed now (their text, or their replies)."""
+    """How many proposals were indexed now (their text, or their replies). Nothing to do: no write at all."""
+    if not await _anything_missing(db):
+        return 0
     return await _texts(db, batch) + await _replies(db, batch)
+
+
+async def _anything_missing(db: Database) -> bool:
+    newest = select(Reply.proposal_id, func.max(Reply.id).label("last")).group_by(Reply.proposal_id).subquery()
+    async with db.read() as session:
+        text = (await session.execute(
+            select(Proposal.id).outerjoin(IndexedText, IndexedText.proposal_id == Proposal.id)
+            .where(Proposal.number.is_not(None), IndexedText.proposal_id.is_(None)).limit(1))).first()
+        replies = (await session.execute(
+            select(newest.c.proposal_id).outerjoin(IndexedReplies, IndexedReplies.proposal_id == newest.c.proposal_id)
+            .where(func.coalesce(IndexedReplies.last_reply_id, 0) < newest.c.last).limit(1))).first()
+    return text is not None or replies is not None
 
 
 async def _texts(db: Database, batch: int) -> int:
