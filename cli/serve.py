@@ -116,6 +116,9 @@ def cmd_serve(settings: Settings, args) -> int:
             if seeded:
                 print(seeded, flush=True)
         app = build_app(settings, engine, notifications=args.role == "all", demo=args.demo)
+        from web.app import enable_index_backfill
+
+        enable_index_backfill(app)  # proposals and replies older than the indexes, in the background
 
         async def close_db(_app):
             await db.dispose()

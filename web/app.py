@@ -113,8 +113,12 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     project_votes.setup_routes(app)  # 民生实事项目票决: the published result /ms/votes/<id>
     projects.setup_routes(app)  # 民生实事: the public solicitation page /ms and the voted projects /ms/projects
     app.on_startup.append(_install_holiday_calendar)
-    app.on_startup.append(_index_older_proposals)
     return app
+
+
+def enable_index_backfill(app: web.Application) -> None:
+    """`serve` indexes, in the background, what the similarity and search indexes do not hold yet."""
+    app.on_startup.append(_index_older_proposals)
 
 
 async def _index_older_proposals(app: web.Application) -> None:
@@ -133,7 +137,7 @@ async def _index_older_proposals(app: web.Application) -> None:
             log.warning("相似建议索引暂未补建（数据库不可用或繁忙）：%s", type(exc).__name__)
 
     app[_INDEXING] = asyncio.get_running_loop().create_task(run())
-    app.on_cleanup.append(_stop_indexing)
+    app.on_cleanup.append(_stop_indexing)  # registered at start: cleanups run after the server's own
 
 
 async def _stop_indexing(app: web.Application) -> None:

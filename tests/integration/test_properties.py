@@ -122,6 +122,9 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
                    {"category": "Z", "text": "?", "signer": "?"}, {"category": "A"}]),
         "mark_key": ([{"leader": "副县长 赵六", "committee": "财经工委"}], [{}]),
         "close": ([{"reason": "代表任期届满"}], [{}]), **_corrections(proposal),
+        # 并案办理 needs other proposals: alone, a member can only be unknown (400), never a crash.
+        "combine": ([{"members": ["2099-999"]}], [{}, {"members": []}]),
+        "uncombine": ([{"member": "2099-999"}], [{}]),
         **_after_the_reply(replied, rating, later),
     }
     return table[action]
