@@ -121,13 +121,16 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
                    {"category": "C", "text": "以后解决", "signer": "刘局长", "promise_date": later(-3)},
                    {"category": "Z", "text": "?", "signer": "?"}, {"category": "A"}]),
         "mark_key": ([{"leader": "副县长 赵六", "committee": "财经工委"}], [{}]),
-        "close": ([{"reason": "代表任期届满"}], [{}]), **_corrections(proposal),
-        # 并案办理 needs other proposals: alone, a member can only be unknown (400), never a crash.
-        "combine": ([{"members": ["2099-999"]}], [{}, {"members": []}]),
-        "uncombine": ([{"member": "2099-999"}], [{}]),
+        "close": ([{"reason": "代表任期届满"}], [{}]), **_corrections(proposal), **_grouping(),
         **_after_the_reply(replied, rating, later),
     }
     return table[action]
+
+
+def _grouping() -> dict:
+    """并案办理 needs other proposals: alone, a member can only be unknown (400), never a crash."""
+    return {"combine": ([{"members": ["2099-999"]}], [{}, {"members": []}]),
+            "uncombine": ([{"member": "2099-999"}], [{}])}
 
 
 def _corrections(proposal) -> dict:
