@@ -117,59 +117,56 @@ def read_feedback_token(secret: str, token: str, now: dt.datetime | None = None)
     return claim
 
 
-# ---------------------------------------------------------------- an opinion's referral (转办) to a unit
-# The same signed-link mechanism as an assignment's: "o<referral id>.<link version>.<expiry>.<signature>",
-# opened at /u/<token> like every unit link, signed for another purpose so one kind never opens the other.
-def make_referral_token(secret: str, referral: Assignment, ttl_days: int) -> str:
-    issued = referral.link_issued_at or referral.created_at
+# ---------------------------------------------------------------- links to records other than assignments
+# The same signed-link mechanism as an assignment's, "<prefix><id>.<link version>.<expiry>.<signature>",
+# opened at /u/<token> like every unit link; each kind has its prefix and is signed for its own purpose, so
+# one kind never opens another: an opinion's referral (转办) "o…", a livelihood project's responsible unit "p…".
+REFERRAL, PROJECT = ("o", "opinion-referral"), ("p", "project-link")
+
+
+def _make_prefixed(kind: tuple[str, str], secret: str, row: Assignment, ttl_days: int) -> str:
+    prefix, purpose = kind
+    issued = row.link_issued_at or row.created_at
     expires = int((issued + dt.timedelta(days=ttl_days)).replace(tzinfo=dt.timezone.utc).timestamp())
-    body = f"o{referral.id}.{referral.link_version}.{expires}"
-    return f"{body}.{_signature(secret, 'opinion-referral:' + body)}"
+    body = f"{prefix}{row.id}.{row.link_version}.{expires}"
+    return f"{body}.{_signature(secret, purpose + ':' + body)}"
+
+
+def _read_prefixed(kind: tuple[str, str], secret: str, token: str, now: dt.datetime | None) -> LinkClaim:
+    prefix, purpose = kind
+    parts = (token or "").split(".")
+    if (len(parts) != 4 or not parts[0].startswith(prefix) or not parts[0][1:].isdigit()
+            or not all(p.isdigit() for p in parts[1:3]) or len(token) > 200):
+        raise LinkInvalid("链接无效：请使用人大工作人员发给您的完整链接。")
+    body = ".".join(parts[:3])
+    if not hmac.compare_digest(_signature(secret, purpose + ":" + body).encode(),
+                               parts[3].encode("utf-8", "surrogatepass")):
+        raise LinkInvalid("链接无效或已被改动：请使用人大工作人员发给您的完整链接。")
+    claim = LinkClaim(int(parts[0][1:]), int(parts[1]), int(parts[2]))
+    if claim.expires < (now or dt.datetime.now(dt.timezone.utc)).timestamp():
+        raise LinkExpired("链接已过期，请联系人大工作人员重新发送。")
+    return claim
+
+
+def make_referral_token(secret: str, referral: Assignment, ttl_days: int) -> str:
+    return _make_prefixed(REFERRAL, secret, referral, ttl_days)
 
 
 def is_referral_token(token: str) -> bool:
-    return (token or "").startswith("o")
+    return (token or "").startswith(REFERRAL[0])
 
 
 def read_referral_token(secret: str, token: str, now: dt.datetime | None = None) -> LinkClaim:
-    parts = (token or "").split(".")
-    if (len(parts) != 4 or not parts[0].startswith("o") or not parts[0][1:].isdigit()
-            or not all(p.isdigit() for p in parts[1:3]) or len(token) > 200):
-        raise LinkInvalid("链接无效：请使用人大工作人员发给您的完整链接。")
-    body = ".".join(parts[:3])
-    if not hmac.compare_digest(_signature(secret, "opinion-referral:" + body).encode(),
-                               parts[3].encode("utf-8", "surrogatepass")):
-        raise LinkInvalid("链接无效或已被改动：请使用人大工作人员发给您的完整链接。")
-    claim = LinkClaim(int(parts[0][1:]), int(parts[1]), int(parts[2]))
-    if claim.expires < (now or dt.datetime.now(dt.timezone.utc)).timestamp():
-        raise LinkExpired("链接已过期，请联系人大工作人员重新发送。")
-    return claim
+    return _read_prefixed(REFERRAL, secret, token, now)
 
 
-# ---------------------------------------------------------------- a livelihood project's responsible unit (民生实事)
-# "p<project id>.<link version>.<expiry>.<signature>", opened at /u/<token> like every unit link, signed for
-# its own purpose so it never opens an assignment or a referral (nor they a project).
 def make_project_token(secret: str, project: Assignment, ttl_days: int) -> str:
-    issued = project.link_issued_at or project.created_at
-    expires = int((issued + dt.timedelta(days=ttl_days)).replace(tzinfo=dt.timezone.utc).timestamp())
-    body = f"p{project.id}.{project.link_version}.{expires}"
-    return f"{body}.{_signature(secret, 'project-link:' + body)}"
+    return _make_prefixed(PROJECT, secret, project, ttl_days)
 
 
 def is_project_token(token: str) -> bool:
-    return (token or "").startswith("p")
+    return (token or "").startswith(PROJECT[0])
 
 
 def read_project_token(secret: str, token: str, now: dt.datetime | None = None) -> LinkClaim:
-    parts = (token or "").split(".")
-    if (len(parts) != 4 or not parts[0].startswith("p") or not parts[0][1:].isdigit()
-            or not all(p.isdigit() for p in parts[1:3]) or len(token) > 200):
-        raise LinkInvalid("链接无效：请使用人大工作人员发给您的完整链接。")
-    body = ".".join(parts[:3])
-    if not hmac.compare_digest(_signature(secret, "project-link:" + body).encode(),
-                               parts[3].encode("utf-8", "surrogatepass")):
-        raise LinkInvalid("链接无效或已被改动：请使用人大工作人员发给您的完整链接。")
-    claim = LinkClaim(int(parts[0][1:]), int(parts[1]), int(parts[2]))
-    if claim.expires < (now or dt.datetime.now(dt.timezone.utc)).timestamp():
-        raise LinkExpired("链接已过期，请联系人大工作人员重新发送。")
-    return claim
+    return _read_prefixed(PROJECT, secret, token, now)
