@@ -13,9 +13,10 @@ from sqlalchemy import select
 from storage.db import Database
 from storage.models import CitizenOpinion, OpinionReferral, OutboxMessage, ReminderSent
 from storage.uow import Conflict, UnitOfWork
-from workflow.domain.cards import card_for, last_yellow_due
+from workflow.domain.cards import last_yellow_due
 from workflow.domain.opinions import REFERRAL_DEADLINE
 from workflow.settings import Settings
+from workflow.usecases.reminders import unsent_cards
 
 KEY = "referral:{id}:{due}:{card}"
 
@@ -30,16 +31,10 @@ async def issue_referral_reminders(db: Database, settings: Settings, today: dt.d
                    CitizenOpinion.text)
             .join(CitizenOpinion, CitizenOpinion.id == OpinionReferral.opinion_id)
             .where(OpinionReferral.state == "open", OpinionReferral.due <= horizon))).all()
-        wanted = {}
-        for row in rows:
-            card = card_for(row.due, today, window)
-            if card is not None:
-                wanted[KEY.format(id=row.id, due=row.due.isoformat(), card=card)] = (row, card)
-        sent = set((await session.execute(select(ReminderSent.key).where(ReminderSent.key.in_(list(wanted)))))
-                   .scalars()) if wanted else set()
+        wanted = await unsent_cards(session, rows, lambda r: r.due, KEY, today, window)
     issued = 0
     for key, (row, card) in wanted.items():
-        if key not in sent and await _issue(db, key, row, card):
+        if await _issue(db, key, row, card):
             issued += 1
     return issued
 

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from storage.db import Database
 from storage.models import OutboxMessage, Project, ReminderSent
 from storage.uow import Conflict, UnitOfWork
-from workflow.domain.cards import card_for, last_yellow_due
+from workflow.domain.cards import last_yellow_due
 from workflow.settings import Settings
+from workflow.usecases.reminders import unsent_cards
 
 KEY = "project:{id}:{due}:{card}"
 DEADLINE = "实施进展报告期限"  # the card's words (reminder_yellow / reminder_red in notify/texts.py)
@@ -31,16 +32,10 @@ async def issue_project_reminders(db: Database, settings: Settings, today: dt.da
             select(Project.id, Project.progress_due, Project.number, Project.title)
             .where(Project.state == "implementing", Project.unit_id.is_not(None), Project.progress_due.is_not(None),
                    Project.progress_due <= horizon))).all()
-        wanted = {}
-        for row in rows:
-            card = card_for(row.progress_due, today, window)
-            if card is not None:
-                wanted[KEY.format(id=row.id, due=row.progress_due.isoformat(), card=card)] = (row, card)
-        sent = set((await session.execute(select(ReminderSent.key).where(ReminderSent.key.in_(list(wanted)))))
-                   .scalars()) if wanted else set()
+        wanted = await unsent_cards(session, rows, lambda r: r.progress_due, KEY, today, window)
     issued = 0
     for key, (row, card) in wanted.items():
-        if key not in sent and await _issue(db, key, row, card):
+        if await _issue(db, key, row, card):
             issued += 1
     return issued
 

@@ -49,6 +49,20 @@ async def issue_reminders(db: Database, settings: Settings, today: dt.date) -> i
     return issued
 
 
+async def unsent_cards(session, rows, due_of, key: str, today: dt.date, window: int) -> dict[str, tuple]:
+    """The cards `rows` carry today that the ledger does not hold yet: {ledger key: (row, card)}. `due_of` gives
+    a row's due date; `key` is the ledger key's format with {id}, {due} and {card}. One read of the ledger."""
+    wanted = {}
+    for row in rows:
+        card = card_for(due_of(row), today, window)
+        if card is not None:
+            wanted[key.format(id=row.id, due=due_of(row).isoformat(), card=card)] = (row, card)
+    if not wanted:
+        return {}
+    sent = set((await session.execute(select(ReminderSent.key).where(ReminderSent.key.in_(list(wanted))))).scalars())
+    return {k: v for k, v in wanted.items() if k not in sent}
+
+
 async def recompute_if_calendar_changed(db: Database, settings: Settings, version: str) -> int:
     """After the holiday calendar changed (a package release, a shipped notice file, a year entered on the
     console, the rest-day shift switched): recompute the open deadlines the engine computed.
