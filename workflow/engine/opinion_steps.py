@@ -99,7 +99,7 @@ def _open_referral(opinion: CitizenOpinion, actor: Actor) -> Optional[OpinionRef
 async def apply(session: AsyncSession, step: Step, opinion: CitizenOpinion, action: str, actor: Actor,
                 raw: dict[str, Any]) -> OpinionResult:
     """Check, change the rows, record the event and the notifications; raises NotAllowed / InvalidInput."""
-    station = await station_of(session, opinion)
+    station = opinion.station
     why = refusal(opinion, station, action, actor)
     if why:
         raise NotAllowed(why, allowed=allowed_actions(opinion, station, actor))
@@ -124,10 +124,6 @@ async def record(session: AsyncSession, step: Step, opinion: CitizenOpinion, act
     await session.flush()
     session.add_all(await outbox_rows(session, step, opinion, event))
     return OpinionResult(opinion, event, before, after)
-
-
-async def station_of(session: AsyncSession, opinion: CitizenOpinion) -> Optional[Station]:
-    return opinion.station
 
 
 # ---------------------------------------------------------------- effects on the rows
