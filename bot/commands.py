@@ -154,6 +154,13 @@ async def confirm_cosign(ask: Ask, m: re.Match) -> Reply:
     return Reply(T.cosigned(result.proposal.ref, result.proposal.title))
 
 
+async def join_cosign(ask: Ask, m: re.Match) -> Reply:
+    """加入联名 2026-004: instead of raising the same matter again (offered with the similar-proposals warning)."""
+    result = await ask.engine.perform(m.group("ref"), "join_cosign", ask.actor)
+    drafting = ask.dialogue.data.get("ref", "")  # the draft under review, if any: the deputy decides about it
+    return Reply(T.joined(result.proposal.number or result.proposal.ref, result.proposal.title, drafting))
+
+
 async def unit_assignments(ask: Ask, m: re.Match) -> Reply:
     async with ask.db.read() as session:
         lines = await desk.unit_assignments(session, ask.settings, ask.who.key)
@@ -175,6 +182,7 @@ COMMANDS: list[Command] = [
     Command(re.compile(r"^不同意撤回(?:\s*(?P<ref>\d{4}-\d{1,6}))?(?:\s+(?P<reason>.*))?$", re.S), DEPUTY,
             refuse_withdrawal),
     Command(re.compile(rf"^(?:确认|同意)联名(?:\s*(?P<ref>{REF}))?$"), DEPUTY, confirm_cosign),
+    Command(re.compile(r"^(?:加入联名|改为联名)\s*(?P<ref>\d{4}-\d{1,6})$"), DEPUTY, join_cosign),
     Command(re.compile(r"^(?:我的交办|交办)$"), UNIT, unit_assignments),
     *OPINION_COMMANDS,  # 收集意见, 群众意见, 答复意见, 转办意见, 意见转建议: bot/opinion_commands.py
     *PROJECT_COMMANDS,  # 民生实事建议: bot/project_commands.py

@@ -18,6 +18,7 @@ HELP = """您好！我是人大代表建议助手，可以这样用：
 · 进度 2025-001：查看一件建议的办理情况
 · 评价 2025-001 满意（或 基本满意、不满意 理由）
 · 确认联名 d12：同意联名别的代表的建议
+· 加入联名 2025-001：别的代表已提出相同的建议，交办前可加入其联名
 · 撤回 2025-001 理由：交办前撤回建议（再回复“确认撤回”才生效）
 · 同意撤回 2025-001 ／ 不同意撤回 2025-001 理由：答复领衔代表撤回联名建议的申请
 · 继续：回到未写完的草稿；放弃：放弃草稿
@@ -160,10 +161,24 @@ def summary(draft) -> str:
     if draft.awaiting_advice:
         lines.append("已申请提出前沟通，正在等待意见。")
     if getattr(draft, "similar", ()):
-        lines.append("⚠ 已有内容相近的建议：")
-        lines += [f"· {number}《{clip(title, 30)}》（{state}，相似度 {score:.2f}）" for number, title, state, score in draft.similar]
-        lines.append("内容相同的，可联系其领衔代表联名，或回复“放弃”；仍要提出的，照常回复“确认提交”。")
+        lines += similar_lines(draft.similar)
     return "\n".join(lines)
+
+
+def similar_lines(hints) -> list[str]:
+    """The similar proposals a drafting deputy is shown, and what they may do instead of submitting."""
+    lines = ["⚠ 已有内容相近的建议："]
+    for h in hints:
+        lines.append(f"· {h.number}《{clip(h.title, 30)}》（{h.state_label}，相似度 {h.score:.2f}）")
+        if h.reply:
+            lines.append(f"  已公开的答复：{h.reply}")
+    joinable = [h.number for h in hints if h.joinable]
+    if joinable:
+        lines.append(f"内容相同的，可回复“加入联名 {joinable[0]}”加入其联名，再回复“放弃”放弃本草稿；")
+    else:
+        lines.append("内容相同的，可回复“放弃”放弃本草稿；")
+    lines.append("仍要提出的，照常回复“确认提交”。")
+    return lines
 
 
 def cosign_status(draft) -> str:
@@ -321,6 +336,11 @@ def withdrawn(ref: str) -> str:
 
 def cosigned(ref: str, title: str) -> str:
     return f"已确认联名建议 {ref}《{title}》。感谢您的支持！"
+
+
+def joined(ref: str, title: str, draft_ref: str = "") -> str:
+    after = f"\n您的草稿 {draft_ref} 还在：不再需要请回复“放弃”，仍要提出请回复“确认提交”。" if draft_ref else ""
+    return f"已加入联名建议 {ref}《{title}》，答复将同时送达您。{after}"
 
 
 def cosign_list(items) -> str:

@@ -17,6 +17,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "proposal_refer": ("您的建议不作为代表建议处理。情形：{reason}；处理方式：{disposition}。{note}",
                        "如有疑问请联系{staff_body}。"),
     "cosign_confirmed": ("{deputy_name}代表已确认联名。", ""),
+    "cosign_joined": ("{deputy_name}代表提出的建议与您的相同，已加入联名您的这件建议。", "答复将同时送达联名代表。"),
     "withdrawal_consent_requested": ("{lead}申请撤回这件联名建议。理由：{reason}",
                                      "同意请回复“同意撤回 {ref}”；不同意请回复“不同意撤回 {ref} 理由”。"),
     "withdrawal_consented": ("{deputy_name}代表同意撤回。", "还需等待：{waiting}。全部同意后建议即撤回。"),

@@ -108,3 +108,59 @@ async def test_the_bot_shows_a_drafting_deputy_the_same_matter_already_proposed_
     assert numbers[SAME[0][0][0]] in drafted.text and numbers[DECOYS[0][0]] not in drafted.text
     other = await wechat.text("o_zhang", "提建议\n标题：关于建设县城图书馆的建议\n内容：县城没有像样的公共图书馆，建议新建一座。")
     assert "已有内容相近的建议" not in other.text, other.text
+
+
+async def test_a_drafting_deputy_joins_the_same_matter_as_co_signer_instead_and_gives_up_the_draft(
+        indexed, aiohttp_client, settings, engine, auth):
+    from tests.support.bot import bind, bot_client
+
+    api, numbers = indexed
+    earlier = numbers[SAME[0][0][0]]
+    _client, wechat, _hook = await bot_client(aiohttp_client, settings, engine)
+    await bind(_client, auth, wechat, "o_li", "D002")
+    title, content = SAME[0][1]
+    drafted = await wechat.text("o_li", f"提建议\n标题：{title}\n内容：{content}")
+    assert f"加入联名 {earlier}" in drafted.text, drafted.text
+    events_before = await api.events(earlier)
+    joined = await wechat.text("o_li", f"加入联名 {earlier}")
+    assert "已加入联名" in joined.text and "放弃" in joined.text, joined.text
+    detail = await api.detail(earlier)
+    assert {c["number"]: c["confirmed"] for c in detail["co_signers"]}.get("D002") is True, detail["co_signers"]
+    assert len(detail["events"]) == events_before + 1 and detail["events"][-1]["action"] == "join_cosign"
+    again = await wechat.text("o_li", f"加入联名 {earlier}")
+    assert "已是这件建议的联名代表" in again.text and await api.events(earlier) == events_before + 1
+    await wechat.text("o_li", "放弃")
+    gone = await wechat.text("o_li", "确定")
+    assert "已放下草稿" in gone.text, gone.text
+
+
+async def test_joining_is_refused_to_the_lead_and_once_the_proposal_is_assigned(
+        indexed, aiohttp_client, settings, engine, auth):
+    from tests.support.bot import bind, bot_client
+
+    api, numbers = indexed
+    earlier = numbers[SAME[1][0][0]]
+    _client, wechat, _hook = await bot_client(aiohttp_client, settings, engine)
+    await bind(_client, auth, wechat, "o_zhang", "D001")
+    await bind(_client, auth, wechat, "o_li", "D002")
+    own = await wechat.text("o_zhang", f"加入联名 {earlier}")
+    assert "领衔代表" in own.text, own.text
+    await api.ok(earlier, "accept", category="城建")
+    await api.ok(earlier, "assign", lead_units=["JYJ"])
+    late = await wechat.text("o_li", f"加入联名 {earlier}")
+    assert "加入联名" in late.text and "已加入" not in late.text, late.text
+    assert "D002" not in {c["number"] for c in (await api.detail(earlier))["co_signers"]}
+
+
+async def test_a_confidential_proposal_is_never_shown_to_another_drafting_deputy(
+        api, aiohttp_client, settings, engine, auth):
+    from tests.support.bot import bind, bot_client
+
+    title, content = SAME[2][0]
+    secret = await api.submit(title=title, content=content, confidential=True)
+    _client, wechat, _hook = await bot_client(aiohttp_client, settings, engine)
+    await bind(_client, auth, wechat, "o_li", "D002")
+    drafted = await wechat.text("o_li", "提建议\n标题：{}\n内容：{}".format(*SAME[2][1]))
+    assert "草稿已保存" in drafted.text and secret not in drafted.text, drafted.text
+    staff = await api.get("/api/v1/proposals/similar", text="\n".join(SAME[2][1]))
+    assert staff.body["items"][0]["number"] == secret

@@ -44,6 +44,8 @@ EXPECTED_PROPOSAL_EDGES: dict[str, set] = {
     # A co-signer may confirm after 交办 too (issue 10, item 20).
     "confirm_cosign": _stay("draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied",
                             "rehandling", "deciding", "implementing"),
+    # Another deputy joins instead of raising the same matter again, until 交办 (issue 14).
+    "join_cosign": _stay("submitted", "accepted"),
     "submit": _to("submitted", "draft", "consulting"),
     # A joint proposal may wait for its co-signers' consent (issue 10, item 21).
     "withdraw": _to("withdrawn", "submitted", "accepted") | _stay("submitted", "accepted"),
@@ -112,7 +114,7 @@ CONTRACT_ACTIONS = {
 EXTRA_ACTIONS = {"revise", "confirm_cosign", "consent_withdrawal", "refuse_withdrawal", "reassign",
                  "reject_adjustment", "extend_deadline", "request_extension", "approve_extension", "refuse_extension",
                  "answer_again", "decide", "lapse_rating", "open_implementation_rating", "correct_session",
-                 "combine", "uncombine"}  # 并案办理 (DESIGN.md section 3: handled together, answered separately)
+                 "combine", "uncombine", "join_cosign"}  # 并案办理, 加入联名 (DESIGN.md section 3: handled together, answered separately)
 CONTRACT_STATES = {
     "draft", "consulting", "submitted", "accepted", "assigned", "handling", "replied", "rehandling",
     "implementing", "closed", "referred", "withdrawn",

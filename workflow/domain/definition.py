@@ -110,6 +110,9 @@ REFERRAL_DISPOSITIONS = ("退回代表", "作代表来信处理", "转有关部�
 WITHDRAWABLE_STATES = ("submitted", "accepted")
 # A co-signer may confirm until the proposal is finished (after 交办 too: the reply goes to each confirmed one).
 COSIGNABLE_STATES = ("draft", "consulting", "submitted", "accepted", *HANDLED_STATES)
+# Another deputy may join a submitted proposal as a co-signer (加入联名, offered with the similar-proposals
+# warning while drafting) until it is assigned: at 交办 the units learn whom they answer.
+JOINABLE_STATES = ("submitted", "accepted")
 
 
 # A proposal has its number (and, within a registered session, its official number) from submission on;
@@ -128,6 +131,7 @@ PROPOSAL_TRANSITIONS: list[dict] = [
     dict(trigger="request_consultation", source="draft", dest="consulting"),
     dict(trigger="give_advice", source="consulting", dest="draft"),
     dict(trigger="confirm_cosign", source=list(COSIGNABLE_STATES), dest=None),
+    dict(trigger="join_cosign", source=list(JOINABLE_STATES), dest=None),
     dict(trigger="submit", source=["draft", "consulting"], dest="submitted"),
     # Withdrawal: at once, or (workflow.withdraw_needs_co_signer_consent) once every confirmed co-signer agrees.
     dict(trigger="withdraw", source=list(WITHDRAWABLE_STATES), dest=None, conditions="withdrawal_needs_consent"),
@@ -234,7 +238,7 @@ class Action:
     params: tuple[Param, ...] = ()
     unit_roles: frozenset[str] = frozenset()  # for unit actors: roles of the assignment that may act
     assignment_level: bool = False  # fires the assignment machine too
-    deputy_role: str = "lead"  # lead | co_signer: which deputy may act
+    deputy_role: str = "lead"  # lead | co_signer | other (neither of them): which deputy may act
     guards: tuple[str, ...] = ()  # names in workflow.domain.rules.GUARDS that may refuse it, with a reason
     description: str = ""
 
@@ -264,6 +268,8 @@ ACTIONS: dict[str, Action] = {a.id: a for a in [
     Action("confirm_cosign", "确认联名", frozenset({"deputy"}), deputy_role="co_signer",
            guards=("is_unconfirmed_co_signer",),
            description="联名代表确认参与本建议（交办后也可确认）；工作人员可凭代表签名的书面材料代为登记。"),
+    Action("join_cosign", "加入联名", frozenset({"deputy"}), deputy_role="other", guards=("may_join_as_co_signer",),
+           description="另一位代表提出了内容相同的建议：交办前可加入其联名，不必重复提出。"),
     Action("submit", "提交建议", frozenset({"deputy"}), guards=("has_title_and_content",),
            description="正式提交，获得建议编号。"),
     Action("withdraw", "撤回建议", frozenset({"deputy"}), (

@@ -109,6 +109,7 @@ ROUTES: dict[str, tuple[Route, ...]] = {
     "refer": (Route("proposal_refer", "all_deputies"),),
     "confirm_cosign": (Route("cosign_confirmed", "lead_deputy"),
                        Route("replies_so_far", "confirming_co_signer", when="replies_so_far")),
+    "join_cosign": (Route("cosign_joined", "lead_deputy"),),
     "return_for_revision": (Route("proposal_return_for_revision", "lead_deputy"),),
     # Withdrawn at once or after the last consent: ON_ENTERING["withdrawn"] tells everyone.
     "withdraw": (Route("withdrawal_consent_requested", "confirmed_co_signers", when="withdrawal_consent_requested"),),

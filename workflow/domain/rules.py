@@ -202,6 +202,18 @@ def is_unconfirmed_co_signer(ctx: Context) -> Optional[str]:
     return "您不是本建议的联名代表。"
 
 
+def may_join_as_co_signer(ctx: Context) -> Optional[str]:
+    """加入联名: a deputy neither leading nor already on the list (an invited one confirms instead)."""
+    number = ctx.actor.effective_id if ctx.actor else ""
+    if ctx.proposal.lead_deputy.number == number:
+        return "您是这件建议的领衔代表。"
+    for co in ctx.proposal.co_signers:
+        if co.deputy.number == number:
+            return "您已是这件建议的联名代表。" if co.confirmed_at is not None else \
+                f"领衔代表已邀请您联名，请回复“确认联名 {ctx.proposal.number or ctx.proposal.ref}”。"
+    return None
+
+
 def units_are_active(ctx: Context) -> Optional[str]:
     """Every unit named exists in the roster and is in use; none is both lead and co-unit."""
     leads, cos = ctx.params.get("lead_units", []), ctx.params.get("co_units", [])
@@ -333,7 +345,7 @@ def extension_requested(ctx: Context) -> Optional[str]:
 
 
 GUARDS = {fn.__name__: fn for fn in [
-    has_title_and_content, is_unconfirmed_co_signer, units_are_active, within_adjustment_window,
+    has_title_and_content, is_unconfirmed_co_signer, may_join_as_co_signer, units_are_active, within_adjustment_window,
     target_unit_is_free, opinion_not_given, contact_logged, co_opinions_in_or_overdue,
     promise_date_for_b, reason_for_unsatisfied, reply_awaits_rating, within_maximum_extension,
     due_date_after_today, contact_not_in_future, implementation_awaits_rating, within_rating_window,

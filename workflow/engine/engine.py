@@ -294,7 +294,7 @@ class Engine:
                 ctx.assignment = self._assignment_by_unit(ctx, spec, raw.get("unit"), required=False)
                 return actor
             if "deputy" in spec.actors:  # 代录: staff enter a deputy's paper form
-                if spec.deputy_role == "co_signer" and not raw.get("on_behalf_of"):
+                if spec.deputy_role != "lead" and not raw.get("on_behalf_of"):
                     raise InvalidInput("请选择代哪位联名代表录入。", field="on_behalf_of")
                 number = str(raw.get("on_behalf_of") or proposal.lead_deputy.number)
                 proxy = self._as_deputy(actor, number)
@@ -327,7 +327,7 @@ class Engine:
         if spec.deputy_role == "co_signer":
             if not any(c.deputy.number == number for c in proposal.co_signers):
                 raise NotAllowed("您不是本建议的联名代表。")
-        elif proposal.lead_deputy.number != number:
+        elif spec.deputy_role == "lead" and proposal.lead_deputy.number != number:
             raise NotAllowed(f"“{spec.label}”只能由领衔代表办理。")
 
     def _assignment_by_unit(self, ctx: Context, spec: Action, code: Any, required: bool) -> Optional[Assignment]:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import utcnow
+from storage import repositories as repo
+from storage.models import CoSigner, utcnow
 from workflow.domain.definition import REPLY_STATES, WITHDRAWABLE_STATES
+from workflow.domain.errors import NotAllowed
 from workflow.domain.rules import Context
 from workflow.engine.registry import effect
 
@@ -36,6 +38,16 @@ async def _confirm_cosign(session: AsyncSession, ctx: Context) -> dict:
     if ctx.proposal.state in REPLY_STATES and ctx.proposal.replies:  # 逐人答复: the replies given so far go to them too
         facts["replies_so_far"] = len(ctx.proposal.replies)
     return facts
+
+
+@effect("join_cosign")
+async def _join_cosign(session: AsyncSession, ctx: Context) -> dict:
+    """加入联名: the deputy asked themselves, so they are confirmed at once."""
+    deputy = await repo.deputy_by_number(session, ctx.actor.effective_id)
+    if deputy is None or not deputy.active:
+        raise NotAllowed("您不在代表名册中，不能联名。")
+    ctx.proposal.co_signers.append(CoSigner(deputy=deputy, confirmed_at=utcnow()))
+    return {"deputy": deputy.number, "deputy_name": deputy.name, "joined": True}
 
 
 @effect("refer")

@@ -35,8 +35,7 @@ from workflow.domain.links import make_token
 from workflow.domain.machine import sources_of
 from workflow.domain.rules import Actor
 from workflow.domain.sessions import official_label
-from workflow.domain.similarity import WARN_THRESHOLD
-from workflow.readmodels.similar import similar
+from workflow.readmodels.similar import Hint, drafting_hints
 from workflow.settings import Settings
 
 
@@ -64,7 +63,7 @@ class DraftView:
     # Unconfirmed co-signers not bound to WeChat: no request to confirm could reach them.
     unreachable: tuple[str, ...] = ()
     # Submitted proposals of this year and last about the same matter (at or above the warning threshold).
-    similar: tuple[tuple[str, str, str, float], ...] = ()  # (number, title, state label, score)
+    similar: tuple[Hint, ...] = ()  # similar proposals of this year and last (readmodels/similar.py)
 
     @property
     def editable(self) -> bool:
@@ -170,12 +169,11 @@ async def draft_view(session: AsyncSession, number: str, ref: str) -> DraftView:
         similar=await _similar_to(session, p))
 
 
-async def _similar_to(session: AsyncSession, p: Proposal) -> tuple[tuple[str, str, str, float], ...]:
+async def _similar_to(session: AsyncSession, p: Proposal) -> tuple[Hint, ...]:
     """While drafting (with a title and content): up to three similar proposals of this year and last."""
     if p.state not in PRE_SUBMISSION_STATES or not (p.title and p.content):
         return ()
-    found = await similar(session, p.content, title=p.title, years=(p.year, p.year - 1), limit=3)
-    return tuple((s.number, s.title, s.as_dict()["state_label"], s.score) for s in found if s.score >= WARN_THRESHOLD)
+    return tuple(await drafting_hints(session, p.title, p.content, p.year))
 
 
 async def open_drafts(session: AsyncSession, number: str) -> list[DraftView]:

@@ -11,9 +11,9 @@ from typing import Optional
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import GramStat, IndexedText, Proposal, ProposalGram
-from workflow.domain.definition import STATES
-from workflow.domain.similarity import grams, probes, score, weight
+from storage.models import GramStat, IndexedText, Proposal, ProposalGram, Reply
+from workflow.domain.definition import JOINABLE_STATES, STATES
+from workflow.domain.similarity import WARN_THRESHOLD, grams, probes, score, weight
 
 CANDIDATES = 30
 
@@ -32,8 +32,43 @@ class Similar:
                 "state_label": STATES.get(self.state, self.state), "score": self.score}
 
 
+@dataclass(frozen=True)
+class Hint:
+    """A similar proposal as the one drafting sees it: open to join (加入联名) until 交办, its published reply."""
+
+    number: str
+    title: str
+    state_label: str
+    score: float
+    joinable: bool
+    reply: str  # the first published reply, clipped ("" when none is published)
+
+
+REPLY_CLIP = 80
+
+
+async def drafting_hints(session: AsyncSession, title: str, content: str, year: int, *, limit: int = 3,
+                         confidential: bool = False) -> list[Hint]:
+    """Up to `limit` proposals of `year` and the year before scoring at least the warning threshold.
+    A confidential proposal is shown only where `confidential` (staff), never to another deputy."""
+    found = [s for s in await similar(session, content, title=title, years=(year, year - 1), limit=limit,
+                                      confidential=confidential) if s.score >= WARN_THRESHOLD]
+    replies: dict[int, str] = {}
+    if found:
+        for proposal_id, text in (await session.execute(
+                select(Reply.proposal_id, Reply.text).where(Reply.proposal_id.in_([s.id for s in found]),
+                                                            Reply.published.is_(True)).order_by(Reply.id))).all():
+            replies.setdefault(proposal_id, " ".join((text or "").split()))
+    return [Hint(s.number, s.title, STATES.get(s.state, s.state), s.score, s.state in JOINABLE_STATES,
+                 _clip(replies.get(s.id, ""))) for s in found]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= REPLY_CLIP else text[:REPLY_CLIP] + "…"
+
+
 async def similar(session: AsyncSession, text: str, *, years: Optional[tuple[int, ...]] = None,
-                  exclude: str = "", limit: int = 10, title: str = "") -> list[Similar]:
+                  exclude: str = "", limit: int = 10, title: str = "", confidential: bool = True) -> list[Similar]:
     query_grams = grams(title, text)
     if not query_grams:
         return []
@@ -59,6 +94,8 @@ async def similar(session: AsyncSession, text: str, *, years: Optional[tuple[int
         info_query = info_query.where(Proposal.year.in_(years))
     if exclude:
         info_query = info_query.where(Proposal.number != exclude)
+    if not confidential:
+        info_query = info_query.where(Proposal.confidential.is_(False))
     info = {r.id: r for r in (await session.execute(info_query)).all()}
     theirs: dict[int, set[str]] = {}
     for proposal_id, gram in (await session.execute(
