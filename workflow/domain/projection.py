@@ -8,6 +8,12 @@ engine.py `_record`); where an older payload (before migration 0008) does not sa
 checked. Rows are matched to the events that created them in order: within one proposal, writes are
 serialised by its row lock, so ids grow in the order of the events.
 
+并案办理 (`proposals.group_id`): each proposal's own `combine`/`uncombine` events say whether it is in a
+group and which proposal leads it (workflow/engine/grouping.py): the lead's event lists `members` (and,
+taking one out, whether the group was `emptied`), a member's names its `lead`; both carry the group's id.
+The group is compared by its lead's number first, since that is what staff know it by; the id is then
+checked too, which tells a moved proposal from a rewritten `handling_groups` row.
+
 Pure: events and rows in (anything with the attributes), messages in Chinese out.
 """
 from __future__ import annotations
@@ -51,6 +57,7 @@ class Expected:
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     assignments: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    group: Optional[dict[str, Any]] = None  # 并案: {"lead": number, "group": id or None}; None: handled alone
 
 
 def _iso(value: Any) -> Any:
@@ -67,7 +74,9 @@ def fold(events: list[Row], replies: list[Row], assignments: list[Row], check_as
     for event in events:
         p = event.payload or {}
         _fold_proposal(out.proposal, event, p)
-        if event.action in ("reply", "answer_again"):
+        if event.action in ("combine", "uncombine"):
+            out.group = _fold_group(out.group, event.action, p, out.proposal.get("number"))
+        elif event.action in ("reply", "answer_again"):
             out.replies.append({"assignment_id": event.assignment_id, "round": out.proposal["round"],
                                 "category": p.get("category"), "text": p.get("text"), "signer": p.get("signer"),
                                 "promise_date": p.get("promise_date") or None, "on_time": p.get("on_time", True),
@@ -132,6 +141,16 @@ def _fold_proposal(fields: dict, event: Row, p: dict) -> None:
             fields["key_proposed"] = True
     if event.to_state == "rehandling" and event.from_state != "rehandling":
         fields["round"] += 1
+
+
+def _fold_group(group: Optional[dict], action: str, p: dict, own_number: Optional[str]) -> Optional[dict]:
+    """The group a proposal is in after one of its 并案 events (the lead's or a member's)."""
+    leads = "members" in p or "member" in p  # the lead's own event; a member's names the lead instead
+    if action == "combine":
+        return {"lead": own_number if leads else p.get("lead"), "group": p.get("group")}
+    if leads and not p.get("emptied"):  # a member was taken out; the lead still leads the others
+        return group
+    return None
 
 
 def _evaluations(event: Row, p: dict, replies: list[dict], reply_ids: list[int]) -> list[dict]:
@@ -205,7 +224,44 @@ def compare(expected: Expected, proposal: Row, replies: list[Row], evaluations: 
                       lambda r: f"评价 #{r.id}（{KIND_LABELS.get(r.kind, r.kind)}）")
     if assignments is not None:
         problems += _rows("交办", assignments, expected.assignments, ASSIGNMENT_FIELDS, lambda r: f"交办 #{r.id}")
-    return problems
+    return problems + _group_problems(expected.group, proposal)
+
+
+def _group_problems(expected: Optional[dict], proposal: Row) -> list[str]:
+    """`proposals.group_id` against the 并案 events; `proposal` also carries `group_row` (the id of the
+    handling_groups row it points to, None when there is none) and `group_lead` (that row's lead's number)."""
+    group_id = getattr(proposal, "group_id", None)
+    if expected is None and group_id is None:
+        return []
+    if expected is not None and not expected["lead"]:  # a number the events did not fold: the proposal's own
+        expected = {**expected, "lead": proposal.number}
+    table, wanted = _table_group(proposal), _group_shown(expected)
+    recorded_id = expected.get("group") if expected is not None else None
+    if expected is None or group_id is None:
+        return [f"建议的“并案办理”是{table}，事件记录为{wanted}：建议记录被改动。"]
+    if proposal.group_row is None or proposal.group_lead != expected["lead"]:
+        whose = "并案记录（handling_groups）" if recorded_id == group_id else "建议记录"
+        return [f"建议的“并案办理”是{table}，事件记录为{wanted}：{whose}被改动。"]
+    if recorded_id is not None and recorded_id != group_id:
+        return [f"建议所在并案的编号是 #{group_id}，事件记录为 #{recorded_id}（同由建议 {expected['lead']} 牵头）："
+                "建议记录或并案记录被改动。"]
+    return []
+
+
+def _group_shown(group: Optional[dict]) -> str:
+    if group is None:
+        return "“单独办理（不在并案中）”"
+    return f"“在建议 {group['lead']} 牵头的并案中”"
+
+
+def _table_group(proposal: Row) -> str:
+    if getattr(proposal, "group_id", None) is None:
+        return "“单独办理（不在并案中）”"
+    if proposal.group_row is None:
+        return f"“并案 #{proposal.group_id}”（并案记录不存在）"
+    if proposal.group_lead is None:
+        return f"“并案 #{proposal.group_id}”（牵头建议不存在）"
+    return f"“在建议 {proposal.group_lead} 牵头的并案中”"
 
 
 def _rows(label: str, rows: list[Row], wanted: list[dict], fields: dict[str, str], name) -> list[str]:

@@ -7,7 +7,9 @@ What it checks, streamed in batches of proposals (memory stays flat at 100k prop
   file's digest, and that every chain still extends what it saw (events missing, heads moved,
   proposals missing) — workflow/domain/anchors.py;
 - that `proposals`, `replies`, `evaluations` and `assignments` are what the events say — for each
-  proposal whose chain is intact (workflow/domain/projection.py); proposal numbers without gaps.
+  proposal whose chain is intact (workflow/domain/projection.py), its 并案 too: `proposals.group_id` and
+  the lead of the `handling_groups` row it points to (joined per batch) against its combine/uncombine
+  events; proposal numbers without gaps.
 Everything is read in one transaction (one snapshot), so a verify next to a running server sees a
 consistent database.
 """
@@ -19,6 +21,7 @@ from typing import Iterator, Optional
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.db import Database
 from storage.models import (
@@ -27,6 +30,7 @@ from storage.models import (
     Deputy,
     Evaluation,
     Event,
+    HandlingGroup,
     Meta,
     Proposal,
     ProposalCounter,
@@ -163,13 +167,18 @@ async def _proposals(session: AsyncSession, report: AuditReport, key: bytes, hea
 
 
 def _proposal_rows():
+    """The proposals' columns the projection compares, with the number of their 并案's lead (one row each)."""
+    group_lead = aliased(Proposal)
     return (select(Proposal.id, Proposal.number, Proposal.state, Proposal.title, Proposal.category,
                    Proposal.content, Proposal.confidential, Proposal.face_to_face, Proposal.key_supervision,
                    Proposal.key_leader, Proposal.key_committee, Proposal.key_proposed, Proposal.round,
                    Proposal.unsatisfied_count, Proposal.event_count, Proposal.last_event_hash,
                    Proposal.session_id, Proposal.kind, Proposal.official_number, Proposal.origin,
-                   Deputy.number.label("lead_number"))
-            .outerjoin(Deputy, Deputy.id == Proposal.lead_deputy_id))
+                   Deputy.number.label("lead_number"), Proposal.group_id, HandlingGroup.id.label("group_row"),
+                   group_lead.number.label("group_lead"))
+            .outerjoin(Deputy, Deputy.id == Proposal.lead_deputy_id)
+            .outerjoin(HandlingGroup, HandlingGroup.id == Proposal.group_id)
+            .outerjoin(group_lead, group_lead.id == HandlingGroup.lead_proposal_id))
 
 
 async def _rows_of(session: AsyncSession, low: int, high: Optional[int]) -> dict[str, dict[int, list]]:
