@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence, Union
 
 from sqlalchemy import String, bindparam, delete, literal, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import Database
+from storage.dialects import insert_for
 from storage.models import BotDialogue, BotInbound, Deputy, OutboxMessage, Unit, UnitLiaison, utcnow
 from storage.uow import UnitOfWork
 
@@ -97,7 +97,7 @@ async def save_dialogues(session: Executor, changes: Sequence[tuple[str, StoredD
     conflicts = 0
     if fresh:
         table = BotDialogue.__table__
-        statement = _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.openid]).returning(
+        statement = insert_for(session)(table).on_conflict_do_nothing(index_elements=[table.c.openid]).returning(
             table.c.openid)
         conflicts += len(fresh) - len((await session.execute(statement, fresh)).all())
     if known:
@@ -109,11 +109,6 @@ async def save_dialogues(session: Executor, changes: Sequence[tuple[str, StoredD
         conflicts += len(known) - result.rowcount if result.rowcount >= 0 else 0
     return conflicts
 
-
-def _insert(session: Executor):
-    """INSERT with ON CONFLICT for this session's (or connection's) database."""
-    dialect = session.dialect if hasattr(session, "dialect") else session.bind.dialect
-    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
 
 
 async def drop_dialogue(session: AsyncSession, openid: str) -> None:
@@ -151,7 +146,7 @@ async def claim_messages(session: AsyncSession, claims: Sequence[Claim], owner: 
                  claimed_at=now if c.answer is None else None, message=c.message if c.answer is None else None)
             for c in claims]
     table = BotInbound.__table__
-    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.key)
+    statement = insert_for(session)(table).on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.key)
     new = set((await session.execute(statement, rows)).scalars())
     repeated = [c.key for c in claims if c.key not in new]
     if not repeated:

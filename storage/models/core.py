@@ -144,6 +144,10 @@ class Proposal(Base):
     assign_due: Mapped[Optional[dt.date]] = mapped_column(Date)
     # 并案办理 (migration 0022): the group it is handled in (its lead's too); None when handled alone.
     group_id: Mapped[Optional[int]] = mapped_column(ForeignKey("handling_groups.id"), index=True)
+    # What the similarity and search indexes hold of it (migration 0025; workflow/engine/text_index.py): the
+    # digest of the title and content indexed, and how many of its replies have their bigrams in reply_grams.
+    indexed_digest: Mapped[Optional[str]] = mapped_column(String(64))
+    replies_indexed: Mapped[Optional[int]] = mapped_column(Integer)
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     assigned_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)

@@ -1,6 +1,7 @@
-"""The similarity index of submitted proposals (migration 0023): each proposal's character bigrams, how many
-proposals hold each bigram, and what text was indexed. Written in the submitting transaction
-(workflow/engine/text_index.py); read by workflow/readmodels/similar.py."""
+"""The similarity index of submitted proposals (migration 0023): each proposal's character bigrams and how many
+proposals hold each bigram (the empty gram's row: how many proposals are indexed). What text of a proposal
+is indexed is on its own row (Proposal.indexed_digest, migration 0025). Written in the submitting
+transaction (workflow/engine/text_index.py); read by workflow/readmodels/similar.py."""
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, Integer, String
@@ -18,20 +19,11 @@ class ProposalGram(Base):
 
 
 class GramStat(Base):
-    """How many indexed proposals hold a bigram (its document frequency)."""
+    """How many indexed proposals hold a bigram (its document frequency); gram "" counts them all."""
 
     __tablename__ = "gram_stats"
     gram: Mapped[str] = mapped_column(String(32), primary_key=True)
     df: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class IndexedText(Base):
-    """What text of a proposal the index holds (a digest), and how many bigrams."""
-
-    __tablename__ = "indexed_texts"
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64))
-    grams: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ReplyGram(Base):
@@ -41,13 +33,3 @@ class ReplyGram(Base):
     __tablename__ = "reply_grams"
     gram: Mapped[str] = mapped_column(String(32), primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True, index=True)
-
-
-class IndexedReplies(Base):
-    """Up to which reply (its id) a proposal's replies are in reply_grams: the start-up backfill indexes
-    the proposals whose newest reply is newer."""
-
-    __tablename__ = "indexed_replies"
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
-    last_reply_id: Mapped[int] = mapped_column(Integer, default=0)
-    grams: Mapped[int] = mapped_column(Integer, default=0)

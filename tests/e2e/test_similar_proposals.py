@@ -79,16 +79,17 @@ async def test_scores_are_0_to_1_best_first_the_same_text_scores_1_and_exclude_a
 
 
 async def test_proposals_submitted_before_the_index_existed_are_indexed_by_the_backfill(indexed, db):
-    from sqlalchemy import delete
+    from sqlalchemy import delete, update
 
-    from storage.models import GramStat, IndexedText, ProposalGram
+    from storage.models import GramStat, Proposal, ProposalGram
     from storage.uow import UnitOfWork
     from workflow.usecases.text_index import index_missing
 
     api, numbers = indexed
     async with UnitOfWork(db) as session:  # as a database upgraded from before migration 0023 is
-        for model in (ProposalGram, GramStat, IndexedText):
+        for model in (ProposalGram, GramStat):
             await session.execute(delete(model))
+        await session.execute(update(Proposal).values(indexed_digest=None))
     assert await _similar(api, *SAME[0][1]) == []
     assert await index_missing(db, batch=5) == len(numbers)
     assert (await _similar(api, *SAME[0][1]))[0]["number"] == numbers[SAME[0][0][0]]
@@ -164,3 +165,24 @@ async def test_a_confidential_proposal_is_never_shown_to_another_drafting_deputy
     assert "草稿已保存" in drafted.text and secret not in drafted.text, drafted.text
     staff = await api.get("/api/v1/proposals/similar", text="\n".join(SAME[2][1]))
     assert staff.body["items"][0]["number"] == secret
+
+
+async def test_a_proposal_returned_revised_and_resubmitted_is_found_by_its_new_words_only(indexed, db):
+    from sqlalchemy import select
+
+    from storage.models import GramStat
+
+    api, numbers = indexed
+    number = numbers[SAME[1][0][0]]
+    async with db.read() as session:
+        documents = (await session.execute(select(GramStat.df).where(GramStat.gram == ""))).scalar_one()
+    assert documents == len(numbers)
+    await api.ok(number, "return_for_revision", reason="请写明具体路段。")
+    await api.ok(number, "revise", title="关于修缮樟树乡敬老院的建议", content="樟树乡敬老院房屋老旧漏雨，建议安排资金修缮。")
+    await api.ok(number, "submit")
+    assert number not in [i["number"] for i in await _similar(api, *SAME[1][1])]
+    found = await _similar(api, "樟树乡敬老院修缮", "敬老院漏雨，请修缮")
+    assert found[0]["number"] == number
+    async with db.read() as session:  # resubmitted, not a new proposal: the count of indexed proposals stays
+        assert (await session.execute(select(GramStat.df).where(GramStat.gram == ""))).scalar_one() == documents
+        assert (await session.execute(select(GramStat.df).where(GramStat.gram == "饮水"))).scalar_one() == 0

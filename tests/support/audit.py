@@ -66,8 +66,7 @@ async def delete_proposal(db, number: str) -> None:
     await execute(db, *[(sql, {"p": pid}) for sql in (
         "UPDATE outbox SET event_id = NULL WHERE event_id IN (SELECT id FROM events WHERE proposal_id = :p)",
         "DELETE FROM action_receipts WHERE proposal_id = :p",
-        "DELETE FROM proposal_grams WHERE proposal_id = :p", "DELETE FROM indexed_texts WHERE proposal_id = :p",
-        "DELETE FROM reply_grams WHERE proposal_id = :p", "DELETE FROM indexed_replies WHERE proposal_id = :p",
+        "DELETE FROM proposal_grams WHERE proposal_id = :p", "DELETE FROM reply_grams WHERE proposal_id = :p",
         "DELETE FROM evaluations WHERE proposal_id = :p",
         "DELETE FROM replies WHERE proposal_id = :p",
         f"DELETE FROM contact_logs WHERE assignment_id IN ({mine})",

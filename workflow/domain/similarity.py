@@ -25,6 +25,7 @@ STOP_SHARE = 0.2  # a bigram in more than this share of the proposals is noise (
 MIN_DOCUMENTS_FOR_STOPS = 20  # with fewer proposals indexed, no bigram is treated as noise
 # A draft whose best match scores this much is shown the match with a warning (tuned on tests/e2e/test_similar_proposals.py).
 WARN_THRESHOLD = 0.2
+DOCUMENTS = ""  # the document-frequency row that counts the indexed proposals (no bigram is empty)
 
 
 def grams(*texts: str) -> set[str]:

@@ -248,11 +248,12 @@ class Engine:
         if to_state != from_state:
             effects.on_enter(ctx, to_state, payload)
         payload.update(assignment_facts(proposal, before))
+        indexing = reply_index.mark(action, proposal)  # what the indexes will hold, in the proposal's UPDATE
         result = await self._record(session, ctx, from_state, to_state, payload)
         await follow_group(self, session, ctx, raw)  # 并案: the members' events, or their 交办 with the lead
         if action in carried.TELLING_ACTIONS:  # citizens whose opinions it carries hear of the reply
             await carried.tell_citizens(session, self.settings, ctx.today, proposal, result.event)
-        await reply_index.after_action(session, action, proposal)  # the similarity and search indexes
+        await reply_index.write(session, proposal, indexing)  # the similarity and search indexes
         return result
 
     async def _record(self, session: AsyncSession, ctx: Context, from_state: str, to_state: str,

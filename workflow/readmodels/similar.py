@@ -11,9 +11,9 @@ from typing import Optional
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import GramStat, IndexedText, Proposal, ProposalGram, Reply
+from storage.models import GramStat, Proposal, ProposalGram, Reply
 from workflow.domain.definition import JOINABLE_STATES, STATES
-from workflow.domain.similarity import WARN_THRESHOLD, grams, probes, score, weight
+from workflow.domain.similarity import DOCUMENTS, WARN_THRESHOLD, grams, probes, score, weight
 
 CANDIDATES = 30
 
@@ -72,8 +72,8 @@ async def similar(session: AsyncSession, text: str, *, years: Optional[tuple[int
     query_grams = grams(title, text)
     if not query_grams:
         return []
-    documents = (await session.execute(select(func.count()).select_from(IndexedText))).scalar_one()
-    dfs = await _dfs(session, query_grams)
+    dfs = await _dfs(session, query_grams | {DOCUMENTS})
+    documents = dfs.pop(DOCUMENTS, 0)
     if exclude:  # the proposal the text is from: counted as if it were not indexed (its own pairs are not rare)
         documents = await _without(session, exclude, dfs, documents)
     looked = probes(query_grams, dfs, documents)

@@ -4,11 +4,10 @@ migration 0024, or while the engine did not index them): in batches, each batch 
 database is indexed while the server already serves. Run at the web server's start."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from storage.db import Database
-from storage.models import IndexedText, Proposal, Reply
-from storage.models.text_index import IndexedReplies
+from storage.models import Proposal, Reply
 from storage.uow import UnitOfWork
 from workflow.engine.reply_index import index_replies_of
 from workflow.engine.text_index import reindex
@@ -16,54 +15,40 @@ from workflow.engine.text_index import reindex
 BATCH = 200
 
 
+def _unindexed_texts():
+    return select(Proposal).where(Proposal.number.is_not(None), Proposal.indexed_digest.is_(None))
+
+
+def _stale_replies():
+    """Proposals with more replies than their reply bigrams hold."""
+    counted = select(Reply.proposal_id, func.count().label("replies")).group_by(Reply.proposal_id).subquery()
+    return (select(Proposal).join(counted, counted.c.proposal_id == Proposal.id)
+            .where(or_(Proposal.replies_indexed.is_(None), Proposal.replies_indexed < counted.c.replies)))
+
+
 async def index_missing(db: Database, batch: int = BATCH) -> int:
     """How many proposals were indexed now (their text, or their replies). Nothing to do: no write at all."""
-    if not await _anything_missing(db):
-        return 0
-    return await _texts(db, batch) + await _replies(db, batch)
-
-
-async def _anything_missing(db: Database) -> bool:
-    newest = select(Reply.proposal_id, func.max(Reply.id).label("last")).group_by(Reply.proposal_id).subquery()
     async with db.read() as session:
-        text = (await session.execute(
-            select(Proposal.id).outerjoin(IndexedText, IndexedText.proposal_id == Proposal.id)
-            .where(Proposal.number.is_not(None), IndexedText.proposal_id.is_(None)).limit(1))).first()
-        replies = (await session.execute(
-            select(newest.c.proposal_id).outerjoin(IndexedReplies, IndexedReplies.proposal_id == newest.c.proposal_id)
-            .where(func.coalesce(IndexedReplies.last_reply_id, 0) < newest.c.last).limit(1))).first()
-    return text is not None or replies is not None
-
-
-async def _texts(db: Database, batch: int) -> int:
+        texts = (await session.execute(_unindexed_texts().with_only_columns(Proposal.id).limit(1))).first()
+        replies = (await session.execute(_stale_replies().with_only_columns(Proposal.id).limit(1))).first()
     done = 0
-    while True:
-        async with UnitOfWork(db) as session:
-            missing = (await session.execute(
-                select(Proposal).outerjoin(IndexedText, IndexedText.proposal_id == Proposal.id)
-                .where(Proposal.number.is_not(None), IndexedText.proposal_id.is_(None))
-                .order_by(Proposal.id).limit(batch))).unique().scalars().all()
-            for proposal in missing:
-                await reindex(session, proposal)
-        done += len(missing)
-        if len(missing) < batch:
-            return done
+    if texts is not None:
+        done += await _in_batches(db, _unindexed_texts(), reindex, batch)
+    if replies is not None:
+        done += await _in_batches(db, _stale_replies(), index_replies_of, batch)
+    return done
 
 
-async def _replies(db: Database, batch: int) -> int:
-    """Proposals whose newest reply is newer than the one their reply bigrams go up to."""
+async def _in_batches(db: Database, query, index, batch: int) -> int:
+    """`index(session, proposal)` for each proposal `query` finds, `batch` at a time in id order."""
     done, after = 0, 0
-    newest = (select(Reply.proposal_id, func.max(Reply.id).label("last")).group_by(Reply.proposal_id).subquery())
     while True:
         async with UnitOfWork(db) as session:
-            stale = list((await session.execute(
-                select(newest.c.proposal_id).outerjoin(IndexedReplies, IndexedReplies.proposal_id == newest.c.proposal_id)
-                .where(newest.c.proposal_id > after,
-                       func.coalesce(IndexedReplies.last_reply_id, 0) < newest.c.last)
-                .order_by(newest.c.proposal_id).limit(batch))).scalars())
-            for proposal_id in stale:
-                await index_replies_of(session, proposal_id)
-        done += len(stale)
-        if len(stale) < batch:
+            found = (await session.execute(query.where(Proposal.id > after).order_by(Proposal.id).limit(batch)))\
+                .unique().scalars().all()
+            for proposal in found:
+                await index(session, proposal)
+        done += len(found)
+        if len(found) < batch:
             return done
-        after = stale[-1]
+        after = found[-1].id
