@@ -1,5 +1,6 @@
 """One proposal in the console: its facts, its history as a timeline, its units and their links, and
-a form for each action open now; paper proposals entered for a deputy; unit links revoked and re-issued.
+a form for each action open now, the proposals handled with it (并案办理); paper proposals entered for a
+deputy, checked against similar ones (查重) before saving if staff ask; unit links revoked and re-issued.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from workflow.domain.cosigners import candidate_label, resolve_co_signers, split
 from workflow.domain.definition import ACTIONS, RATINGS, REPLY_CATEGORIES, STATES
 from workflow.domain.similarity import WARN_THRESHOLD
 from workflow.errors import USER_ERRORS, NotFound
-from workflow.readmodels import desk, letters, meeting_results
+from workflow.readmodels import desk, handling_groups, letters, meeting_results
 from workflow.readmodels.opinions import carried_by
-from workflow.readmodels.similar import similar
+from workflow.readmodels.similar import drafting_hints, similar
 from workflow.readmodels.unit_suggestions import suggest_units
 from workflow.usecases import accounts
 from workflow.usecases.links import reissue_link
@@ -61,6 +62,7 @@ async def _page(request: web.Request, ref: str, error: str = "", failed: str = "
         sealed = await letters.sealed_of(session, [r.id for r in proposal.replies])  # 盖章答复函
         carried = await carried_by(session, proposal.id)  # 所载群众意见
         related = await _related(session, proposal, allowed)  # 类似建议, and the units they went to
+        group = await handling_groups.group_for_staff(session, proposal)  # 并案办理: the lead and the others
         forms = build_forms(allowed, FormContext(proposal, settings, engine.clock(), roster, values or {}), failed)
     done = request.query.get("done", "")
     return render(request, "console/proposal.html", {
@@ -68,7 +70,7 @@ async def _page(request: web.Request, ref: str, error: str = "", failed: str = "
         "photos": [{"url": media.url_of(ph), "status": media.status_of(ph), "sha256": ph.sha256} for ph in photos], "error": error, "failed": failed, "states": STATES,
         "done": ACTIONS[done].label if done in ACTIONS else DONE_LABELS.get(done, ""),
         "can_act": can_act(user), "meeting_scores": meeting_scores, "sealed": sealed,
-        "carried": carried, **related}, status=status)
+        "carried": carried, "group": group, **related}, status=status)
 
 
 async def _related(session, proposal, allowed: list[str]) -> dict:
@@ -181,7 +183,7 @@ def _co_signer_problem(found) -> str:
 
 
 async def _new_page(request: web.Request, values: Mapping[str, Any] | None = None, error: str = "",
-                    status: int = 200) -> web.Response:
+                    status: int = 200, hints: list | None = None) -> web.Response:
     async with request.app[DB].read() as session:
         deputies = list((await session.execute(
             select(Deputy).where(Deputy.active.is_(True)).order_by(Deputy.number))).scalars())
@@ -190,7 +192,7 @@ async def _new_page(request: web.Request, values: Mapping[str, Any] | None = Non
         "deputies": deputies, "categories": request.app[SETTINGS].workflow.categories,
         "v": {k: values.get(k) for k in ("lead_deputy", "co_signers", "title", "content", "category",
                                          "confidential", "face_to_face", "submit", "origin")},
-        "error": error}, status=status)
+        "error": error, "checked": hints is not None, "hints": hints or []}, status=status)
 
 
 @require(*ACT_ROLES)
@@ -205,6 +207,8 @@ async def create(request: web.Request) -> web.Response:
     form = await request.post()
     text = {k: v if isinstance(v := form.get(k), str) else "" for k in
             ("lead_deputy", "co_signers", "title", "content", "category")}
+    if "check" in form:  # 查重: the form again with what was typed and the similar proposals; nothing is written
+        return await _checked(request, form, text["title"], text["content"])
     lead = text["lead_deputy"].strip()
     tokens = split_names(text["co_signers"])
     async with request.app[DB].read() as session:  # names or numbers, resolved as the bot does
@@ -222,6 +226,16 @@ async def create(request: web.Request) -> web.Response:
     except USER_ERRORS as exc:
         return await _new_page(request, form, exc.message, status=exc.status)
     return redirect(f"/console/proposals/{result.proposal.ref}?done=created")
+
+
+async def _checked(request: web.Request, form: Mapping[str, Any], title: str, content: str) -> web.Response:
+    """The entry form with up to three similar proposals of this year and last (as the bot warns a drafting
+    deputy, confidential ones included: staff see them), or a line asking for a title or content first."""
+    if not (title.strip() or content.strip()):
+        return await _new_page(request, form, "请先填写标题和内容，再查类似建议。", status=400)
+    async with request.app[DB].read() as session:
+        hints = await drafting_hints(session, title, content, request.app[ENGINE].clock().year, confidential=True)
+    return await _new_page(request, form, hints=hints)
 
 
 def setup_routes(app: web.Application) -> None:
