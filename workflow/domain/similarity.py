@@ -22,6 +22,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z0-9]{2,}")
 MAX_GRAMS = 2000  # a very long text is indexed by its first grams only (bounded work per write)
 STOP_SHARE = 0.2  # a bigram in more than this share of the proposals is noise ("建议", "关于")
+POSTING_BUDGET = 40_000  # posting entries read to find candidates (a few rare bigrams' lists, not the common ones')
 MIN_DOCUMENTS_FOR_STOPS = 20  # with fewer proposals indexed, no bigram is treated as noise
 # A draft whose best match scores this much is shown the match with a warning (tuned on tests/e2e/test_similar_proposals.py).
 WARN_THRESHOLD = 0.2
@@ -60,8 +61,16 @@ def score(a: Iterable[str], b: Iterable[str], dfs: Mapping[str, int], documents:
     return round(min(1.0, 2 * sum(w[g] for g in a & b) / total), 4)
 
 
-def probes(a: Iterable[str], dfs: Mapping[str, int], documents: int, limit: int = 24) -> list[str]:
+def probes(a: Iterable[str], dfs: Mapping[str, int], documents: int, limit: int = 24,
+           budget: int = POSTING_BUDGET, least: int = 6) -> list[str]:
     """The query's bigrams worth looking up: held by some proposal, weighted, rarest first (their posting lists
-    are short)."""
-    kept = [g for g in a if dfs.get(g, 0) > 0 and weight(dfs[g], documents) > 0]
-    return sorted(kept, key=lambda g: (dfs.get(g, 0), g))[:limit]
+    are short and their weights the highest), at most `limit`, and no more once their posting lists hold
+    `budget` entries in all (but at least `least`): the common ones add work, not better candidates."""
+    kept = sorted((g for g in a if dfs.get(g, 0) > 0 and weight(dfs[g], documents) > 0), key=lambda g: (dfs[g], g))
+    chosen, postings = [], 0
+    for gram in kept[:limit]:
+        if len(chosen) >= least and postings + dfs[gram] > budget:
+            break
+        chosen.append(gram)
+        postings += dfs[gram]
+    return chosen
