@@ -126,3 +126,52 @@ async def test_workers_starting_together_record_the_calendar_version_once(db, se
     assert results == [0, 0, 0, 0]
     async with db.read() as session:
         assert (await session.get(Meta, CALENDAR_KEY)).value == "9.9"
+
+
+async def test_a_pass_with_nothing_new_to_send_writes_nothing_and_fails_nothing(db, settings, clock):
+    from sqlalchemy import event
+
+    await seed(db)
+    engine = Engine(db, settings, clock=clock)
+    for _ in range(3):
+        await assigned_proposal(engine)
+    scheduler = Scheduler(db, settings, clock)
+    assert await scheduler.run_once() == 6  # 3 proposals x 2 units: yellow sign cards
+    seen: list[str] = []
+    failed: list[BaseException] = []
+
+    def statement(conn, cursor, sql, parameters, context, executemany):
+        seen.append(sql.split(None, 1)[0].upper())
+
+    def error(context):
+        failed.append(context.original_exception)
+
+    engines = {db.write_engine.sync_engine, db.read_engine.sync_engine}
+    for engine_ in engines:
+        event.listen(engine_, "before_cursor_execute", statement)
+        event.listen(engine_, "handle_error", error)
+    try:
+        assert await scheduler.run_once() == 0
+        assert await scheduler.run_once() == 0
+    finally:
+        for engine_ in engines:
+            event.remove(engine_, "before_cursor_execute", statement)
+            event.remove(engine_, "handle_error", error)
+    assert seen and not failed
+    assert not [s for s in seen if s in ("INSERT", "UPDATE", "DELETE")], Counter(seen)
+
+
+async def test_a_burst_of_cards_is_written_in_batches_each_card_once(db, settings, clock, monkeypatch):
+    from workflow.usecases import reminders
+
+    monkeypatch.setattr(reminders, "WRITE_BATCH", 4)
+    await seed(db)
+    engine = Engine(db, settings, clock=clock)
+    for _ in range(5):
+        await assigned_proposal(engine)
+    first, second = Scheduler(db, settings, clock), Scheduler(db, settings, clock)
+    issued = await asyncio.gather(first.run_once(), second.run_once())
+    async with db.read() as session:
+        ledger = list((await session.execute(select(ReminderSent))).scalars())
+    assert sum(issued) == len(ledger) == 10  # batches of 4 racing another worker: each card exactly once
+    assert max(Counter(r.idempotency_key for r in await reminder_rows(db)).values()) == 1

@@ -1,11 +1,13 @@
 """Deadline reminders: a yellow card before each due date, a red card once it has passed.
 
 Each (deadline, card) is sent once, whatever the number of workers or restarts: the ledger row
-(`reminders_sent.key` is unique) and the outbox rows commit together, and a second attempt at the
-same key fails on the unique constraint (a Conflict) and sends nothing.
+(`reminders_sent.key` is unique) and the outbox rows commit together; a pass writes only the cards the
+ledger does not hold, and two workers racing on one card meet on the unique constraint (a Conflict):
+one sends it.
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlalchemy import func, select, update
@@ -22,31 +24,78 @@ from workflow.settings import Settings
 
 
 async def issue_reminders(db: Database, settings: Settings, today: dt.date) -> int:
-    """Write the reminders due today that were not written before; returns how many cards were issued."""
-    issued = 0
+    """Write the reminders due today that were not written before; returns how many cards were issued.
+
+    The ledger is read first (keys in chunks): a pass with nothing new writes nothing and fails nothing.
+    The new cards go in batches, one transaction each, with a pause between, so a month's first burst
+    leaves the webhook and the senders room; a batch that meets a card another worker wrote at the same
+    moment is written again card by card, and that card is skipped."""
     window = settings.deadlines.reminder.amount
+    due = []
     for item in await open_deadlines(db, settings, due_by=last_yellow_due(today, window) or today):
         card = card_for(item.due, today, window)
-        if card is None:
-            continue
-        key = f"{item.deadline}:{item.assignment_id or 'p' + str(item.proposal_id)}:{item.due.isoformat()}:{card}"
-        facts = {"deadline": DEADLINE_LABELS[item.deadline], "due": item.due.isoformat(), "unit": item.unit_name,
-                 "card": card}
+        if card is not None:
+            due.append((_ledger_key(item, card), item, card))
+    async with db.read() as session:
+        sent = await _in_ledger(session, [key for key, _item, _card in due])
+    fresh = [entry for entry in due if entry[0] not in sent]
+    issued = 0
+    for start in range(0, len(fresh), WRITE_BATCH):
+        if start:
+            await asyncio.sleep(BATCH_PAUSE)
+        batch = fresh[start:start + WRITE_BATCH]
         try:
             async with UnitOfWork(db) as session:
-                session.add(ReminderSent(key=key, assignment_id=item.assignment_id, proposal_id=item.proposal_id,
-                                         deadline=item.deadline, card=card, due=item.due))
-                await session.flush()
-                for kind, recipient_kind, recipient_id in card_recipients(item, card):
-                    session.add(OutboxMessage(
-                        kind=kind, recipient_kind=recipient_kind, recipient_id=recipient_id,
-                        idempotency_key=f"reminder:{key}:{kind}:{recipient_kind}:{recipient_id}",
-                        payload={"proposal_id": item.proposal_id, "number": item.number, "title": item.title,
-                                 "assignment_id": item.assignment_id, "facts": facts}))
+                for key, item, card in batch:
+                    await _write_card(session, key, item, card)
+            issued += len(batch)
+        except Conflict:
+            issued += await _one_by_one(db, batch)
+    return issued
+
+
+WRITE_BATCH = 100  # cards per transaction
+BATCH_PAUSE = 0.01  # seconds between batches: the event loop serves others meanwhile
+LEDGER_CHUNK = 500  # keys per ledger read
+
+
+def _ledger_key(item, card: str) -> str:
+    return f"{item.deadline}:{item.assignment_id or 'p' + str(item.proposal_id)}:{item.due.isoformat()}:{card}"
+
+
+async def _in_ledger(session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), LEDGER_CHUNK):
+        chunk = keys[start:start + LEDGER_CHUNK]
+        found.update((await session.execute(select(ReminderSent.key).where(ReminderSent.key.in_(chunk)))).scalars())
+    return found
+
+
+async def _one_by_one(db: Database, batch: list) -> int:
+    issued = 0
+    for key, item, card in batch:
+        try:
+            async with UnitOfWork(db) as session:
+                await _write_card(session, key, item, card)
             issued += 1
         except Conflict:
             continue  # already issued (by another worker, or before a restart)
     return issued
+
+
+async def _write_card(session, key: str, item, card: str) -> None:
+    """The ledger row and the card's notifications (flushed: a key already in the ledger fails here)."""
+    session.add(ReminderSent(key=key, assignment_id=item.assignment_id, proposal_id=item.proposal_id,
+                             deadline=item.deadline, card=card, due=item.due))
+    await session.flush()
+    facts = {"deadline": DEADLINE_LABELS[item.deadline], "due": item.due.isoformat(), "unit": item.unit_name,
+             "card": card}
+    for kind, recipient_kind, recipient_id in card_recipients(item, card):
+        session.add(OutboxMessage(
+            kind=kind, recipient_kind=recipient_kind, recipient_id=recipient_id,
+            idempotency_key=f"reminder:{key}:{kind}:{recipient_kind}:{recipient_id}",
+            payload={"proposal_id": item.proposal_id, "number": item.number, "title": item.title,
+                     "assignment_id": item.assignment_id, "facts": facts}))
 
 
 async def unsent_cards(session, rows, due_of, key: str, today: dt.date, window: int) -> dict[str, tuple]:
