@@ -1,12 +1,25 @@
 """The settings' sections: frozen dataclasses with the shipped defaults."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_FILE = ROOT / "settings.toml"
+
+def _home() -> Path:
+    """Where relative paths (data_dir, a SQLite file, key files) are taken from: $JIANYI_HOME when set, else the
+    checkout the code runs from, else (an installed copy) the working directory — systemd's WorkingDirectory."""
+    if os.environ.get("JIANYI_HOME"):
+        return Path(os.environ["JIANYI_HOME"]).resolve()
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout if (checkout / "run.py").is_file() else Path.cwd()
+
+
+ROOT = _home()
+# The shipped defaults travel inside the package (an installed copy has no checkout around it); the
+# checkout's settings.toml is a link to this file.
+DEFAULT_FILE = Path(__file__).resolve().parent / "defaults.toml"
 
 
 class SettingsError(ValueError):
