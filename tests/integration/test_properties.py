@@ -80,7 +80,7 @@ def param_choices(action: str, proposal, today: dt.date) -> tuple[list[dict], li
                    [{}, {"title": "长" * 300}]),
         "request_consultation": ([{}, {"question": "是否属于县级事权？", "unit": "JTJ"}], [{"unit": "NOPE"}]),
         "give_advice": ([{"advice": "请补充调研数据"}], [{}]),
-        "confirm_cosign": ([{}], []),
+        "confirm_cosign": ([{}], []), "join_cosign": ([{}], []),
         "submit": ([{}], []),
         "withdraw": ([{"reason": "已解决", "confirm": True}], [{}, {"reason": "已解决"}, {"reason": "重复", "confirm": 0}]),
         "consent_withdrawal": ([{}], []), "refuse_withdrawal": ([{}, {"reason": "问题仍需办理"}], []),

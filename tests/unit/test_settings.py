@@ -21,7 +21,7 @@ def override_file(tmp_path: Path, text: str) -> dict[str, str]:
 
 def test_defaults_load_from_settings_toml():
     settings = load_settings(environ={})
-    assert DEFAULT_FILE == ROOT / "settings.toml"
+    assert DEFAULT_FILE == (ROOT / "settings.toml").resolve()  # the checkout's settings.toml links to the packaged file
     assert settings.server.host == "127.0.0.1" and settings.server.port == 8080
     assert settings.database.url == "sqlite+aiosqlite:///data/jianyi.db"
     assert settings.redis.url == ""
