@@ -17,6 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .models import Base
 
+# Every PostgreSQL connection of ours: no JIT compilation. Our statements are short OLTP reads and writes,
+# and a dashboard list statement of tens of kB was once measured spending 17.6 of 17.8 s compiling.
+POSTGRES_SESSION = {"jit": "off"}
+
 
 def _sqlite_pragmas(immediate: bool):
     def on_connect(dbapi_connection, _record):
@@ -58,7 +62,8 @@ class Database:
             event.listen(engine.sync_engine, "connect", on_connect)
             event.listen(engine.sync_engine, "begin", on_begin)
             return engine
-        return create_async_engine(self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_async_engine(self.url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                                   connect_args={"server_settings": POSTGRES_SESSION})
 
     def write(self) -> AsyncSession:
         return self._write(info={"chain_key": self.chain_key})
