@@ -14,6 +14,7 @@ class ProposalGram(Base):
     """One bigram of one proposal's title and content: the posting lists are read by gram."""
 
     __tablename__ = "proposal_grams"
+    __table_args__ = {"sqlite_with_rowid": False}  # migration 0026
     gram: Mapped[str] = mapped_column(String(32), primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True, index=True)
 
@@ -22,6 +23,7 @@ class GramStat(Base):
     """How many indexed proposals hold a bigram (its document frequency); gram "" counts them all."""
 
     __tablename__ = "gram_stats"
+    __table_args__ = {"sqlite_with_rowid": False}
     gram: Mapped[str] = mapped_column(String(32), primary_key=True)
     df: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -31,5 +33,6 @@ class ReplyGram(Base):
     the words of their replies. Written by workflow/engine/reply_index.py after each reply."""
 
     __tablename__ = "reply_grams"
+    __table_args__ = {"sqlite_with_rowid": False}
     gram: Mapped[str] = mapped_column(String(32), primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True, index=True)

@@ -67,3 +67,33 @@ async def test_an_index_built_under_0024_is_kept_on_the_proposals_and_survives_a
     assert _rows(path, "SELECT proposal_id, digest FROM indexed_texts ORDER BY proposal_id") == [(1, "d1"), (2, "d2")]
     assert _rows(path, "SELECT proposal_id, last_reply_id FROM indexed_replies") == [(2, 0)]  # re-indexed at start
     assert _rows(path, "SELECT count(*) FROM gram_stats WHERE gram = ''") == [(0,)]
+
+
+def _without_rowid(path: Path) -> dict[str, bool]:
+    return {name: "WITHOUT ROWID" in sql.upper() for name, sql in _rows(
+        path, "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+              "AND name IN ('proposal_grams', 'reply_grams', 'gram_stats')")}
+
+
+async def test_0026_keeps_the_index_rows_in_tables_without_rowid_on_sqlite_and_back(tmp_path):
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(command.upgrade, _config(url), "0024")
+    _seed_0024(path)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO proposal_grams VALUES ('路灯', 1), ('路灯', 2), ('安装', 2)"))
+        conn.execute(sa.text("INSERT INTO reply_grams VALUES ('安装', 2)"))
+    engine.dispose()
+    await asyncio.to_thread(command.upgrade, _config(url), "0026")
+    assert _without_rowid(path) == {"proposal_grams": True, "reply_grams": True, "gram_stats": True}
+    postings = "SELECT gram, proposal_id FROM proposal_grams ORDER BY proposal_id, gram"
+    assert _rows(path, postings) == [("路灯", 1), ("安装", 2), ("路灯", 2)]
+    assert _rows(path, "SELECT gram, proposal_id FROM reply_grams") == [("安装", 2)]
+    assert _rows(path, "SELECT gram, df FROM gram_stats ORDER BY gram") == [("", 2), ("路灯", 2)]
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'ix_%grams_proposal_id' ORDER BY name"
+    assert _rows(path, indexes) == [("ix_proposal_grams_proposal_id",), ("ix_reply_grams_proposal_id",)]
+    await asyncio.to_thread(command.downgrade, _config(url), "0025")
+    assert _without_rowid(path) == {"proposal_grams": False, "reply_grams": False, "gram_stats": False}
+    assert _rows(path, postings) == [("路灯", 1), ("安装", 2), ("路灯", 2)]
+    assert _rows(path, indexes) == [("ix_proposal_grams_proposal_id",), ("ix_reply_grams_proposal_id",)]
