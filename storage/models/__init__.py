@@ -31,6 +31,7 @@ from .core import (
 )
 from .demo import DemoWechatMessage
 from .evaluations import Evaluation
+from .export_jobs import ExportJob as ExportJob
 from .extensions import ExtensionRequest
 from .groups import HandlingGroup
 from .letters import SealedLetter, UnitHead
