@@ -7,20 +7,23 @@ from typing import Optional, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import HANDED_ON_STATES
 
-from .models import Assignment, Deputy, Event, Proposal, ProposalCounter, Unit, User
+from .models import Assignment, Deputy, Evaluation, Event, Proposal, ProposalCounter, Reply, Unit, User
 
 _DRAFT_REF = re.compile(r"^d([0-9]{1,9})$")  # an id either database can hold
 _NUMBER = re.compile(r"^[0-9]{4}-[0-9]{1,6}$")
 
 
 def _proposal_query(full: bool = True):
-    """A proposal with what the engine needs; `full` adds what pages show (contacts, opinions...)."""
+    """A proposal with what the engine needs; `full` adds what pages show (contacts, opinions...). For the
+    engine, its co-signers and assignments come joined in the locking SELECT itself (one round trip, not
+    three; a proposal has a few of each)."""
     if not full:
-        return select(Proposal)
+        return select(Proposal).options(joinedload(Proposal.co_signers), joinedload(Proposal.assignments))
     return select(Proposal).options(
         selectinload(Proposal.consultations), selectinload(Proposal.replies), selectinload(Proposal.evaluations),
         selectinload(Proposal.assignments).selectinload(Assignment.contacts),
@@ -46,17 +49,25 @@ async def proposal_by_ref(session: AsyncSession, ref: str, for_update: bool = Fa
     clause = ref_filter(ref)
     if clause is None:
         return None
-    query = _proposal_query(full=not for_update).where(clause)
-    if for_update:
-        query = query.with_for_update(of=Proposal)
-    return (await session.execute(query)).scalars().first()
+    return await _proposal_where(session, clause, for_update)
 
 
 async def proposal_by_id(session: AsyncSession, proposal_id: int, for_update: bool = False) -> Optional[Proposal]:
-    query = _proposal_query(full=not for_update).where(Proposal.id == proposal_id)
-    if for_update:
-        query = query.with_for_update(of=Proposal)
-    return (await session.execute(query)).scalars().first()
+    return await _proposal_where(session, Proposal.id == proposal_id, for_update)
+
+
+async def _proposal_where(session: AsyncSession, clause, for_update: bool) -> Optional[Proposal]:
+    """With `for_update` on PostgreSQL the row is locked by a statement of its own first: a joined SELECT
+    ... FOR UPDATE that waited for another writer re-reads the locked row but not the joined ones (its
+    snapshot predates the other's commit), so the assignments would be stale; the SELECT after the lock
+    sees them fresh (READ COMMITTED). SQLite's writers run one at a time (BEGIN IMMEDIATE): one SELECT."""
+    if for_update and session.bind.dialect.name == "postgresql":
+        locked = (await session.execute(select(Proposal.id).where(clause).with_for_update())).scalar()
+        if locked is None:
+            return None
+        clause = Proposal.id == locked
+    query = _proposal_query(full=not for_update).where(clause)
+    return (await session.execute(query)).unique().scalars().first()
 
 
 async def assignment_by_id(session: AsyncSession, assignment_id: int) -> Optional[Assignment]:
@@ -64,8 +75,12 @@ async def assignment_by_id(session: AsyncSession, assignment_id: int) -> Optiona
 
 
 async def load_replies(session: AsyncSession, proposal: Proposal) -> None:
-    """Load a locked proposal's replies and evaluations (the engine needs them only once replies exist)."""
-    await session.refresh(proposal, ["replies", "evaluations"])
+    """Load a locked proposal's replies and evaluations (the engine needs them only once replies exist):
+    two SELECTs by proposal id (a refresh would read the locked row again first)."""
+    for name, model in (("replies", Reply), ("evaluations", Evaluation)):
+        rows = (await session.execute(select(model).where(model.proposal_id == proposal.id).order_by(model.id)))\
+            .scalars().all()
+        set_committed_value(proposal, name, list(rows))
 
 
 async def open_consultations(session: AsyncSession, proposal_id: int):
