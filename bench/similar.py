@@ -11,7 +11,9 @@ that place names are rare bigrams, each matter's words middling and the phrases 
 (a) Q new drafts' texts: the median time of similar() (every year) against the median of a plain SELECT by
 primary key, each in its own read session, interleaved. (b) 2×S drafts made by the engine (untimed), then
 submitted through Engine.perform, alternately as is and with the engine's index upkeep (reply_index.mark)
-turned off (here only): the ratio of the medians is the index upkeep's cost. Nothing passes or fails on time.
+turned off (here only): the ratio of the medians is the index upkeep's cost in the action (since migration
+0028 a submission leaves its text to the indexer). (c) similar() with those 2×S texts still waiting (read
+directly), then the indexer's cost per text in its batches. Nothing passes or fails on time.
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ from workflow.engine import reply_index, text_index
 from workflow.engine.engine import Engine
 from workflow.readmodels.similar import similar
 from workflow.settings import load_settings
+from workflow.usecases.text_index import index_texts
 
 RESULTS = Path(__file__).resolve().parent / "results"
 TOWNS = ("城关镇 西渡镇 演陂镇 杉木乡 井头镇 金兰镇 界牌镇 洪市镇 曲兰镇 台源镇 渣江镇 三湖镇 樟树乡 库宗桥镇 关市镇 "
@@ -143,6 +146,9 @@ class Outcome:
     found: list[int] = field(default_factory=list)
     submit_ms: list[float] = field(default_factory=list)
     bare_submit_ms: list[float] = field(default_factory=list)
+    pending_search_ms: list[float] = field(default_factory=list)  # similar() while the submitted texts wait
+    indexed_texts: int = 0
+    indexer_seconds: float = 0.0
 
     def as_dict(self) -> dict:
         med = statistics.median
@@ -154,7 +160,10 @@ class Outcome:
                 "lookup_median_ms": round(lookup, 3), "similar_vs_lookup": round(search / lookup, 1),
                 "median_results": med(self.found), "submits_each": len(self.submit_ms),
                 "submit_median_ms": round(submit, 2), "submit_without_index_median_ms": round(bare, 2),
-                "submit_ratio": round(submit / bare, 2)}
+                "submit_ratio": round(submit / bare, 2),
+                "similar_with_pending_median_ms": round(med(self.pending_search_ms), 2),
+                "pending_texts": self.indexed_texts,
+                "indexer_ms_per_text": round(1000 * self.indexer_seconds / max(1, self.indexed_texts), 2)}
 
 
 def _p90(values: list[float]) -> float:
@@ -301,6 +310,21 @@ async def measure_submits(engine: Engine, submits: int, outcome: Outcome) -> Non
             raise RuntimeError(f"{ref} ended in {result.to_state}, not submitted")
 
 
+async def measure_pending(db: Database, outcome: Outcome) -> None:
+    """similar() with the 2×S submitted texts still waiting for the indexer (read directly), then the
+    indexer's own cost per text (workflow/usecases/text_index.py, its batches)."""
+    drafts, clock = Texts(seed=53), time.perf_counter
+    for _ in range(20):
+        title, content = drafts.one()
+        start = clock()
+        async with db.read() as session:
+            await similar(session, content, title=title)
+        outcome.pending_search_ms.append(1000 * (clock() - start))
+    start = clock()
+    outcome.indexed_texts = await index_texts(db)
+    outcome.indexer_seconds = clock() - start
+
+
 async def bench_backend(backend: str, n: int, queries: int, submits: int, pg_url: str) -> Outcome:
     outcome = Outcome(backend, n)
     async with FreshDatabase(backend, pg_url) as url:
@@ -317,6 +341,7 @@ async def bench_backend(backend: str, n: int, queries: int, submits: int, pg_url
         try:
             await measure_search(db, n, queries, outcome)
             await measure_submits(Engine(db, replace(base, database=replace(base.database, url=url))), submits, outcome)
+            await measure_pending(db, outcome)
         finally:
             await db.dispose()
     return outcome
@@ -332,8 +357,10 @@ def table(outcomes: list[Outcome]) -> str:
         lines.append(f"{o.backend:<10} {o.n:>7} {d['similar_median_ms']:>10.1f} {d['similar_p90_ms']:>7.1f} "
                      f"{d['lookup_median_ms']:>9.2f} {d['similar_vs_lookup']:>6.0f} {d['submit_median_ms']:>9.1f} "
                      f"{d['submit_without_index_median_ms']:>8.1f} {d['submit_ratio']:>6.2f}")
+        lines.append(f"{'':<10} similar() with {d['pending_texts']} texts waiting for the indexer: "
+                     f"{d['similar_with_pending_median_ms']:.1f} ms; the indexer: {d['indexer_ms_per_text']:.2f} ms a text")
     lines.append("similar/lookup: medians of similar() for a new draft and of a SELECT by primary key; "
-                 "submit ratio: median submit with the index upkeep ÷ without")
+                 "submit ratio: median submit with the index upkeep ÷ without (the texts are indexed after, by the indexer)")
     return "\n".join(lines)
 
 

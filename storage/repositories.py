@@ -33,6 +33,14 @@ def _proposal_query(full: bool = True):
     )
 
 
+def pending_texts(*columns):
+    """The submitted proposals whose text the similarity index does not hold yet (a submission leaves it to
+    the indexer), through the partial index ix_proposals_index_pending (migration 0028). The number is tested
+    in a form no index serves: as `number IS NOT NULL` SQLite's planner would walk the index of numbers,
+    every proposal, instead of the few pending ones."""
+    return select(*columns).where(Proposal.indexed_digest.is_(None), func.coalesce(Proposal.number, "") != "")
+
+
 def ref_filter(ref: str):
     """The WHERE clause for a proposal reference: its number `2025-012`, or `d<id>` for a draft."""
     ref = (ref or "").strip()

@@ -122,11 +122,12 @@ def enable_index_backfill(app: web.Application) -> None:
 
 
 async def _index_older_proposals(app: web.Application) -> None:
-    """Proposals submitted before the similarity index existed are indexed in the background."""
+    """Proposals submitted before the similarity index existed are indexed in the background, then what
+    is submitted while the server runs (a submission leaves its text to this indexer)."""
     import asyncio
 
     from storage.uow import Conflict
-    from workflow.usecases.text_index import index_missing
+    from workflow.usecases.text_index import index_missing, keep_indexing
 
     async def run() -> None:
         try:
@@ -135,6 +136,7 @@ async def _index_older_proposals(app: web.Application) -> None:
                 log.info("相似建议索引：补建了 %s 件建议的索引。", indexed)
         except (SQLAlchemyError, OSError, Conflict) as exc:  # down or busy: the next start tries again
             log.warning("相似建议索引暂未补建（数据库不可用或繁忙）：%s", type(exc).__name__)
+        await keep_indexing(app[DB], asyncio.Event())  # what is submitted from now on, until cancelled
 
     app[_INDEXING] = asyncio.get_running_loop().create_task(run())
     app.on_cleanup.append(_stop_indexing)  # registered at start: cleanups run after the server's own

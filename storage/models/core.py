@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -103,12 +103,18 @@ class ProposalCounter(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+_INDEX_PENDING = text("indexed_digest IS NULL")  # storage/repositories.py pending_texts
+
+
 class Proposal(Base):
     """代表建议: one proposal, from draft to its final state."""
 
     __tablename__ = "proposals"
     __table_args__ = (Index("ix_proposals_year_state", "year", "state"), Index("ix_proposals_session", "session_id", "kind"),
-                      UniqueConstraint("session_id", "kind", "official_seq", name="uq_proposals_official_seq"))
+                      UniqueConstraint("session_id", "kind", "official_seq", name="uq_proposals_official_seq"),
+                      # submitted texts the similarity index does not hold yet (migration 0028)
+                      Index("ix_proposals_index_pending", "id", sqlite_where=_INDEX_PENDING,
+                            postgresql_where=_INDEX_PENDING))
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[Optional[str]] = mapped_column(String(16), unique=True)
     year: Mapped[int] = mapped_column(Integer)

@@ -33,11 +33,17 @@ OTHERS = [
 ]
 
 
-@pytest.fixture
-async def indexed(api):
+@pytest.fixture(params=["just submitted", "indexed"])
+async def indexed(api, db, request):
+    """The labelled set, as the readers see it moments after submission (the texts read directly) and
+    once the indexer has indexed them (the postings): the answers are the same."""
+    from workflow.usecases.text_index import index_texts
+
     numbers = {}
     for title, content in [a for a, _ in SAME] + DECOYS + OTHERS:
         numbers[title] = await api.submit(title=title, content=content)
+    if request.param == "indexed":
+        assert await index_texts(db) == len(numbers)
     return api, numbers
 
 
@@ -90,7 +96,7 @@ async def test_proposals_submitted_before_the_index_existed_are_indexed_by_the_b
         for model in (ProposalGram, GramStat):
             await session.execute(delete(model))
         await session.execute(update(Proposal).values(indexed_digest=None))
-    assert await _similar(api, *SAME[0][1]) == []
+    assert (await _similar(api, *SAME[0][1]))[0]["number"] == numbers[SAME[0][0][0]]  # read directly meanwhile
     assert await index_missing(db, batch=5) == len(numbers)
     assert (await _similar(api, *SAME[0][1]))[0]["number"] == numbers[SAME[0][0][0]]
     assert await index_missing(db) == 0
@@ -172,17 +178,56 @@ async def test_a_proposal_returned_revised_and_resubmitted_is_found_by_its_new_w
 
     from storage.models import GramStat
 
+    from workflow.usecases.text_index import index_texts
+
     api, numbers = indexed
     number = numbers[SAME[1][0][0]]
+    await index_texts(db)
     async with db.read() as session:
         documents = (await session.execute(select(GramStat.df).where(GramStat.gram == ""))).scalar_one()
     assert documents == len(numbers)
     await api.ok(number, "return_for_revision", reason="请写明具体路段。")
     await api.ok(number, "revise", title="关于修缮樟树乡敬老院的建议", content="樟树乡敬老院房屋老旧漏雨，建议安排资金修缮。")
     await api.ok(number, "submit")
-    assert number not in [i["number"] for i in await _similar(api, *SAME[1][1])]
-    found = await _similar(api, "樟树乡敬老院修缮", "敬老院漏雨，请修缮")
-    assert found[0]["number"] == number
+    for _ in ("pending", "indexed"):  # its new text read directly, then indexed in place of the old one
+        assert number not in [i["number"] for i in await _similar(api, *SAME[1][1])]
+        found = await _similar(api, "樟树乡敬老院修缮", "敬老院漏雨，请修缮")
+        assert found[0]["number"] == number
+        assert await index_texts(db) in (0, 1)
     async with db.read() as session:  # resubmitted, not a new proposal: the count of indexed proposals stays
         assert (await session.execute(select(GramStat.df).where(GramStat.gram == ""))).scalar_one() == documents
         assert (await session.execute(select(GramStat.df).where(GramStat.gram == "饮水"))).scalar_one() == 0
+
+
+async def test_a_submission_leaves_its_text_to_the_indexer_which_indexes_it_without_a_new_version(api, db):
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from storage.models import GramStat, Proposal, ProposalGram
+    from workflow.usecases.text_index import keep_indexing
+
+    number = await api.submit(title=SAME[0][0][0], content=SAME[0][0][1])
+
+    async def row():
+        async with db.read() as session:
+            proposal = (await session.execute(select(Proposal).where(Proposal.number == number))).scalar_one()
+            postings = (await session.execute(select(func.count()).select_from(ProposalGram)
+                                              .where(ProposalGram.proposal_id == proposal.id))).scalar_one()
+            documents = (await session.execute(select(GramStat.df).where(GramStat.gram == ""))).scalar()
+            return proposal.version, proposal.indexed_digest, postings, documents
+
+    version, digest, postings, documents = await row()
+    assert (digest, postings, documents) == (None, 0, None)  # the action wrote no bigram
+    stop = asyncio.Event()
+    indexer = asyncio.create_task(keep_indexing(db, stop, interval=0.05))
+    for _ in range(100):
+        if (await row())[1] is not None:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await indexer
+    after, digest, postings, documents = await row()
+    assert digest is not None and postings > 10 and documents == 1
+    assert after == version  # indexing is no change of the proposal: a page open on it is not made stale
+    await api.ok(number, "accept", category="城建")  # and the next action goes through

@@ -1,13 +1,16 @@
-"""The similarity and search indexes, written in the transaction of the action that changes what they hold.
+"""The similarity and search indexes: what an action changes in them, and how a text is indexed.
 
-A submitted proposal's bigrams replace the ones it had and each bigram's document frequency moves by the
-difference (gram "" counts the indexed proposals); a reply's bigrams join its proposal's reply bigrams
-(replies are never edited, so nothing leaves). What each index holds of a proposal is marked on the
-proposal's own row (indexed_digest, replies_indexed) before the action's event, so that it rides in the
-UPDATE the action makes anyway (`mark_*`); the rows follow (`write`): a first submission costs two
-statements more, a reply one.
-Counters are updated in sorted order, so two submissions never wait on each other crosswise. The rows go
-in as one array per statement (unnest on PostgreSQL, json_each on SQLite): no ORM object per bigram.
+A submission only marks its text as not indexed yet (indexed_digest cleared, in the UPDATE the action
+makes anyway: `mark_text`); the indexer (workflow/usecases/text_index.py) indexes the pending texts moments
+later, several a transaction (`index_text`), and the readers read a pending text directly meanwhile
+(readmodels/similar.py, search.py), as PostgreSQL's GIN index keeps a pending list: a submission's ~150
+postings land on as many random pages of a large B-tree, which on SQLite cost a third of the action.
+Indexing a text replaces the bigrams it had and moves each bigram's document frequency by the difference
+(gram "" counts the proposals holding at least one bigram). A reply's bigrams join its proposal's reply
+bigrams in the reply's own transaction (replies are never edited, so nothing leaves): `mark_reply` counts
+it on the proposal's row before the action's event, `write` adds its rows after.
+Counters are updated in sorted order, so two writers never wait on each other crosswise. The rows go in
+as one array per statement (unnest on PostgreSQL, json_each on SQLite): no ORM object per bigram.
 """
 from __future__ import annotations
 
@@ -26,64 +29,60 @@ from workflow.domain.similarity import DOCUMENTS, grams
 
 
 def text_digest(proposal: Proposal) -> str:
-    return hashlib.sha256(f"{proposal.title}\n{proposal.content}".encode("utf-8")).hexdigest()
+    return _digest(proposal.title, proposal.content)
+
+
+def _digest(title: str, content: str) -> str:
+    return hashlib.sha256(f"{title}\n{content}".encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
 class Pending:
-    """What an action gives the indexes: marked on the proposal before its event (`mark`), written after (`write`)."""
+    """A reply's text for the search index: counted on the proposal before its event, written after."""
 
-    kind: str  # "text" (a submission) | "reply"
-    before: Optional[str] = None  # the digest indexed until now (a text)
-    text: str = ""  # the reply's text
+    text: str
 
 
-def mark_text(proposal: Proposal) -> Optional[Pending]:
-    """A submission: the new digest on the proposal now (None when the indexed text is the same)."""
-    digest, before = text_digest(proposal), proposal.indexed_digest
-    if before == digest:
-        return None
-    proposal.indexed_digest = digest
-    return Pending("text", before=before)
+def mark_text(proposal: Proposal) -> None:
+    """A submission: a text other than the one indexed is pending (the indexer indexes it)."""
+    if proposal.indexed_digest is not None and proposal.indexed_digest != text_digest(proposal):
+        proposal.indexed_digest = None
 
 
 def mark_reply(proposal: Proposal, text: str) -> Pending:
     """A reply (appended to the proposal's replies): counted among the indexed ones now."""
     proposal.replies_indexed = len(proposal.replies)
-    return Pending("reply", text=text)
+    return Pending(text)
 
 
 async def write(session: AsyncSession, proposal: Proposal, pending: Optional[Pending]) -> None:
-    if pending is None:
-        return
-    if pending.kind == "text":
-        await _text(session, proposal, pending.before)
-    else:
+    if pending is not None:
         await _reply(session, proposal, pending.text)
 
 
-async def reindex(session: AsyncSession, proposal: Proposal) -> None:
-    """The proposal's title and content into the similarity index at once (the backfill's way)."""
-    await write(session, proposal, mark_text(proposal))
-
-
-async def _text(session: AsyncSession, proposal: Proposal, before: Optional[str]) -> None:
-    new = grams(proposal.title, proposal.content)
-    old = set((await session.execute(select(ProposalGram.gram).where(ProposalGram.proposal_id == proposal.id)))
-              .scalars()) if before is not None else set()
+async def index_text(session: AsyncSession, proposal_id: int, title: str, content: str) -> None:
+    """The proposal's title and content into the similarity index, replacing what it held of it. The
+    mark is written with a plain UPDATE: indexing is no change of the proposal (its version stays)."""
+    new = grams(title, content)
+    old = set((await session.execute(select(ProposalGram.gram).where(ProposalGram.proposal_id == proposal_id)))
+              .scalars())
     added, removed = sorted(new - old), sorted(old - new)
+    counted = sorted(added + ([DOCUMENTS] if new and not old else []))
+    uncounted = sorted(removed + ([DOCUMENTS] if old and not new else []))
     if removed:
-        await session.execute(delete(ProposalGram).where(ProposalGram.proposal_id == proposal.id,
+        await session.execute(delete(ProposalGram).where(ProposalGram.proposal_id == proposal_id,
                                                          ProposalGram.gram.in_(removed)))
-        await session.execute(update(GramStat).where(GramStat.gram.in_(removed)).values(df=GramStat.df - 1))
-    counted = ([DOCUMENTS] if before is None else []) + added
-    values = {"grams": added, "counted": sorted(counted), "proposal_id": proposal.id}
+    if uncounted:
+        await session.execute(update(GramStat).where(GramStat.gram.in_(uncounted)).values(df=GramStat.df - 1))
+    values = {"grams": added, "counted": counted, "proposal_id": proposal_id}
     if session.bind.dialect.name == "postgresql":  # both in one round trip: the bigrams as one array
         await session.execute(_PG_ADD, values)
-        return
-    values = {**values, "grams": json.dumps(added), "counted": json.dumps(values["counted"])}
-    await session.execute(_SQLITE_POST, values)  # each a single statement over a JSON array
-    await session.execute(_SQLITE_COUNT, values)
+    elif counted:
+        values = {**values, "grams": json.dumps(added), "counted": json.dumps(counted)}
+        await session.execute(_SQLITE_POST, values)  # each a single statement over a JSON array
+        await session.execute(_SQLITE_COUNT, values)
+    await session.execute(update(Proposal).where(Proposal.id == proposal_id).values(indexed_digest=_digest(title, content))
+                          .execution_options(synchronize_session=False))
 
 
 # The postings and the document frequencies (in sorted order): one statement on PostgreSQL, two on SQLite.

@@ -1,22 +1,33 @@
-"""Index the submitted proposals the similarity index does not hold yet (those submitted before migration
-0023, or restored from an older backup), and the replies the search index does not hold yet (given before
-migration 0024, or while the engine did not index them): in batches, each batch one transaction, so a large
-database is indexed while the server already serves. Run at the web server's start."""
+"""Index the submitted texts the similarity index does not hold yet (submitted since the indexer last ran
+(a submission leaves its text pending: workflow/engine/text_index.py), before migration 0023, or restored
+from an older backup), and the replies the search index does not hold yet (given before migration 0024,
+or while the engine did not index them): in batches, each batch one transaction, so a large database is
+indexed while the server already serves. The web server runs `index_missing` at start, then
+`keep_indexing` until it stops."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import Database
 from storage.models import Proposal, Reply
-from storage.uow import UnitOfWork
+from storage.repositories import pending_texts
+from storage.uow import Conflict, UnitOfWork
 from workflow.engine.reply_index import index_replies_of
-from workflow.engine.text_index import reindex
+from workflow.engine.text_index import index_text
 
 BATCH = 200
+INTERVAL = 0.5  # seconds between two looks for texts submitted meanwhile (readers read them directly)
+log = logging.getLogger("jianyi.index")
 
 
 def _unindexed_texts():
-    return select(Proposal).where(Proposal.number.is_not(None), Proposal.indexed_digest.is_(None))
+    """The partial index ix_proposals_index_pending (migration 0028) finds them."""
+    return pending_texts(Proposal.id, Proposal.title, Proposal.content)
 
 
 def _stale_replies():
@@ -33,10 +44,36 @@ async def index_missing(db: Database, batch: int = BATCH) -> int:
         replies = (await session.execute(_stale_replies().with_only_columns(Proposal.id).limit(1))).first()
     done = 0
     if texts is not None:
-        done += await _in_batches(db, _unindexed_texts(), reindex, batch)
+        done += await index_texts(db, batch)
     if replies is not None:
         done += await _in_batches(db, _stale_replies(), index_replies_of, batch)
     return done
+
+
+async def index_texts(db: Database, batch: int = BATCH) -> int:
+    """The pending texts, `batch` a transaction, oldest first; a row an action holds is left for the next
+    look (SKIP LOCKED on PostgreSQL; SQLite runs one writer at a time)."""
+    done = 0
+    while True:
+        async with UnitOfWork(db) as session:
+            found = (await session.execute(_unindexed_texts().order_by(Proposal.id).limit(batch)
+                                           .with_for_update(skip_locked=True))).all()
+            for row in found:
+                await index_text(session, row.id, row.title, row.content)
+        done += len(found)
+        if len(found) < batch:
+            return done
+
+
+async def keep_indexing(db: Database, stop: asyncio.Event, interval: float = INTERVAL) -> None:
+    """Index what is submitted, moments after, until `stop`; a database down or busy is tried again."""
+    while not stop.is_set():
+        try:
+            await index_texts(db)
+        except (SQLAlchemyError, OSError, Conflict) as exc:
+            log.warning("相似建议索引暂未更新（数据库不可用或繁忙）：%s", type(exc).__name__)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
 
 
 async def _in_batches(db: Database, query, index, batch: int) -> int:
