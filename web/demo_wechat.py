@@ -22,6 +22,7 @@ from aiohttp import web
 
 from web.keys import DB, SETTINGS
 from workflow.demo import wechat as demo_wechat
+from workflow.domain.links import same_secret
 
 TOKEN_SECONDS = 7200
 # A 1x1 grey PNG: what a photo's media id fetches in the demo.
@@ -46,10 +47,10 @@ def _new_token(secret: str) -> str:
 def _token_is_valid(secret: str, token: str) -> bool:
     head, _, rest = token.partition("_")
     issued, _, signature = rest.partition("_")
-    if head != "DEMO" or not issued.isdigit():
+    if head != "DEMO" or not (issued.isascii() and issued.isdigit()):
         return False
     fresh = 0 <= time.time() - int(issued) < TOKEN_SECONDS
-    return fresh and hmac.compare_digest(signature, _signature(secret, int(issued)))
+    return fresh and same_secret(signature, _signature(secret, int(issued)))
 
 
 def _from_this_computer(request: web.Request) -> bool:
@@ -74,7 +75,7 @@ async def _body(request: web.Request) -> dict:
 
 async def _credential(request: web.Request, source: dict) -> web.Response:
     wechat = request.app[SETTINGS].wechat
-    if source.get("appid") != wechat.app_id or not hmac.compare_digest(str(source.get("secret", "")), wechat.app_secret):
+    if source.get("appid") != wechat.app_id or not same_secret(str(source.get("secret", "")), wechat.app_secret):
         return _answer(40013, "invalid appid or secret")
     return web.json_response({"access_token": _new_token(wechat.app_secret), "expires_in": TOKEN_SECONDS})
 

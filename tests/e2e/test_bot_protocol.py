@@ -67,6 +67,7 @@ def _bad_deliveries(wechat: WechatSide) -> dict[str, tuple[dict, bytes, int]]:
     stale_query, _ = wechat.envelope(good_xml, "o_attacker", timestamp=str(int(time.time()) - 360))
     future_query, _ = wechat.envelope(good_xml, "o_attacker", timestamp=str(int(time.time()) + 360))
     forged = dict(query, signature="0" * 40)
+    chinese_signature = dict(query, signature="签名" * 20)  # not ASCII: refused, not a 500
     bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">'
             '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><xml><ToUserName>a</ToUserName><FromUserName>o_x</FromUserName>'
             '<CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&lol3;</Content><MsgId>1</MsgId></xml>').encode()
@@ -75,6 +76,7 @@ def _bad_deliveries(wechat: WechatSide) -> dict[str, tuple[dict, bytes, int]]:
     plain_query = wechat.query("o_attacker")
     return {
         "forged signature": (forged, body, 403),
+        "signature not in ASCII": (chinese_signature, body, 403),
         "stale timestamp": (stale_query, body, 403),
         "timestamp from the future": (future_query, body, 403),
         "no signature at all": ({}, body, 403),

@@ -68,10 +68,15 @@ def _tampered(token: str, how: str, other_id: int) -> str:
         return ".".join([assignment_id, str(int(version) + 1), expires, signature])
     if how == "truncated":
         return token[:-3]
+    if how == "not ASCII":  # a signature of Chinese characters; digits that are not ASCII digits
+        return ".".join([assignment_id, version, expires, "签名" * 8])
+    if how == "other digits":
+        return ".".join(["٣" + assignment_id, version, expires, signature])
     raise AssertionError(how)
 
 
-@pytest.mark.parametrize("how", ["signature", "assignment", "expiry", "version", "truncated"])
+@pytest.mark.parametrize("how", ["signature", "assignment", "expiry", "version", "truncated", "not ASCII",
+                                 "other digits"])
 async def test_tampered_link_answers_403_and_changes_nothing(api, client, assigned, how):
     token = _token(assigned.lead["link"])
     await _assert_refused(api, client, assigned.number, _tampered(token, how, assigned.co["id"]), 403, "link_invalid")

@@ -29,6 +29,7 @@ from web.keys import DB, SETTINGS
 from web.meetings.wechat_oauth import OAuthFailed, authorize_url, openid_for_code
 from web.session import client_address
 from workflow.domain import ballots
+from workflow.domain.links import same_secret
 from workflow.domain.meetings import Voter
 from workflow.errors import USER_ERRORS, InvalidInput, NotFound
 from workflow.readmodels import meetings as meeting_views
@@ -56,12 +57,6 @@ def sign(secret: str, purpose: str, value: str) -> str:
 
 def _sign(request: web.Request, purpose: str, value: str) -> str:
     return sign(_secret(request), purpose, value)
-
-
-def _same(sent: str, expected: str) -> bool:
-    """A constant-time comparison that any text a stranger sends can go through (hmac.compare_digest
-    raises TypeError on non-ASCII str)."""
-    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode())
 
 
 def voter_cookie(request: web.Request, create: bool = False) -> str:
@@ -92,7 +87,7 @@ def _https(request: web.Request) -> bool:
 def wechat_openid(request: web.Request, cookie: str) -> Optional[str]:
     """The openid WeChat gave for this phone ("" when asked and none came), None when not asked yet."""
     body, _, signature = request.cookies.get(WECHAT_COOKIE, "").partition(".")
-    if not signature or not cookie or not _same(signature, _sign(request, f"wx:{cookie}", body)):
+    if not signature or not cookie or not same_secret(signature, _sign(request, f"wx:{cookie}", body)):
         return None
     try:
         return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
@@ -208,7 +203,7 @@ async def vote(request: web.Request) -> web.StreamResponse:
     if not code and not cookie:
         cookie = voter_cookie(request, create=True)
         return await _show(request, token, cookie, "", "请先打开评议页面再评分（浏览器需允许保存 Cookie）。没有记录评分。", 400)
-    if not code and not _same(check, _sign(request, "vote", cookie)):
+    if not code and not same_secret(check, _sign(request, "vote", cookie)):
         return await _show(request, token, cookie, "", "页面已过期，请刷新后再评分。没有记录评分。", 403)
     if whole_number(item, 1) is None:
         return await _show(request, token, cookie, code, "请选择要评分的事项。", 400)
@@ -239,7 +234,7 @@ async def wechat_return(request: web.Request) -> web.StreamResponse:
     except InvalidInput:
         ballot = ""
     openid = ""
-    if code and len(code) <= 512 and _same(state, _sign(request, "oauth", cookie)):
+    if code and len(code) <= 512 and same_secret(state, _sign(request, "oauth", cookie)):
         try:
             openid = await openid_for_code(request.app[SETTINGS].wechat, code)
         except OAuthFailed as exc:

@@ -18,6 +18,18 @@ from workflow.domain.definition import SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.errors import WorkflowError
 
 
+def same_secret(sent: str, expected: str) -> bool:
+    """Whether text a stranger sent (a link's signature, a cookie, a form field, a query parameter) equals
+    the expected secret, in constant time; any text goes through (hmac.compare_digest raises TypeError on
+    a str that is not ASCII, which answered 500)."""
+    return hmac.compare_digest(str(sent).encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
+def _digits(*parts: str) -> bool:
+    """ASCII digits only: "²" and "٣" pass str.isdigit() but are no part of a link."""
+    return all(p.isascii() and p.isdigit() for p in parts)
+
+
 class Assignment(Protocol):
     """What a unit link is made from: an assignment's id, link version and issue time."""
 
@@ -60,10 +72,10 @@ def make_token(secret: str, assignment: Assignment, ttl_days: int) -> str:
 def read_token(secret: str, token: str, now: dt.datetime | None = None) -> LinkClaim:
     """The claim of a well-signed token; LinkInvalid if forged or malformed, LinkExpired if too old."""
     parts = (token or "").split(".")
-    if len(parts) != 4 or not all(p.isdigit() for p in parts[:3]) or len(token) > 200:
+    if len(parts) != 4 or not _digits(*parts[:3]) or len(token) > 200:
         raise LinkInvalid("链接无效：请使用人大工作人员发给您的完整链接。")
     body = ".".join(parts[:3])
-    if not hmac.compare_digest(_signature(secret, body), parts[3]):
+    if not same_secret(parts[3], _signature(secret, body)):
         raise LinkInvalid("链接无效或已被改动：请使用人大工作人员发给您的完整链接。")
     claim = LinkClaim(int(parts[0]), int(parts[1]), int(parts[2]))
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -102,10 +114,10 @@ def make_feedback_token(secret: str, proposal_id: int, deputy_number: str, ttl_d
 
 def read_feedback_token(secret: str, token: str, now: dt.datetime | None = None) -> FeedbackClaim:
     parts = (token or "").split(".")
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit() or len(token) > 200:
+    if len(parts) != 4 or not _digits(parts[0], parts[2]) or len(token) > 200:
         raise LinkInvalid("链接无效：请使用微信消息中的完整链接。")
     body = ".".join(parts[:3])
-    if not hmac.compare_digest(_signature(secret, "feedback:" + body), parts[3]):
+    if not same_secret(parts[3], _signature(secret, "feedback:" + body)):
         raise LinkInvalid("链接无效或已被改动：请使用微信消息中的完整链接。")
     try:
         deputy = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)).decode()
@@ -135,12 +147,11 @@ def _make_prefixed(kind: tuple[str, str], secret: str, row: Assignment, ttl_days
 def _read_prefixed(kind: tuple[str, str], secret: str, token: str, now: dt.datetime | None) -> LinkClaim:
     prefix, purpose = kind
     parts = (token or "").split(".")
-    if (len(parts) != 4 or not parts[0].startswith(prefix) or not parts[0][1:].isdigit()
-            or not all(p.isdigit() for p in parts[1:3]) or len(token) > 200):
+    if (len(parts) != 4 or not parts[0].startswith(prefix) or not _digits(parts[0][1:], *parts[1:3])
+            or len(token) > 200):
         raise LinkInvalid("链接无效：请使用人大工作人员发给您的完整链接。")
     body = ".".join(parts[:3])
-    if not hmac.compare_digest(_signature(secret, purpose + ":" + body).encode(),
-                               parts[3].encode("utf-8", "surrogatepass")):
+    if not same_secret(parts[3], _signature(secret, purpose + ":" + body)):
         raise LinkInvalid("链接无效或已被改动：请使用人大工作人员发给您的完整链接。")
     claim = LinkClaim(int(parts[0][1:]), int(parts[1]), int(parts[2]))
     if claim.expires < (now or dt.datetime.now(dt.timezone.utc)).timestamp():
