@@ -39,7 +39,7 @@ from . import commands
 from . import dialogue as D
 from . import texts as T
 from .group_commit import GroupCommit
-from .webhook import REPLY_BUDGET, Answered, Inbound
+from .webhook import DELIVERY_FIELDS, REPLY_BUDGET, Answered, Inbound
 
 log = logging.getLogger("jianyi.bot")
 PURGE_EVERY = 600.0  # seconds between clean-ups of old delivery records
@@ -158,7 +158,10 @@ class Conversation:
                 earlier = await bot_store.claim_messages(session, claims, self.owner)
                 changes = []
                 for plan in plans:
-                    if plan.msg.key in earlier and not await self._take_over(session, plan, earlier[plan.msg.key]):
+                    if plan.msg.key in earlier and earlier[plan.msg.key].replayed:
+                        log.warning("message %s came with the signed URL of another body: refused", plan.msg.key)
+                        plan.answered, plan.route = Answered(None, replayed=True), None
+                    elif plan.msg.key in earlier and not await self._take_over(session, plan, earlier[plan.msg.key]):
                         plan.answered, plan.route = _earlier(earlier[plan.msg.key]), None
                     elif isinstance(plan.route, Stepped) and plan.answered is not None:
                         new = plan.route.step.dialogue
@@ -338,8 +341,9 @@ class Conversation:
 
 
 def _claim(plan: Plan) -> bot_store.Claim:
-    answer = _stored_answer(plan)
-    return bot_store.Claim(plan.msg.key, plan.msg.from_user, answer, asdict(plan.msg) if answer is None else None)
+    answer, msg = _stored_answer(plan), plan.msg
+    kept = {k: v for k, v in asdict(msg).items() if k not in DELIVERY_FIELDS} if answer is None else None
+    return bot_store.Claim(msg.key, msg.from_user, answer, kept, msg.signed or None, msg.body_digest or None)
 
 
 def _stored_answer(plan: Plan) -> Optional[str]:

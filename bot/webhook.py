@@ -10,19 +10,22 @@ A delivery's effect runs once per dedupe key (MsgId; for events, which have none
 CreateTime + Event + EventKey): a retry arriving while the first is still being answered waits for
 the same answer. An answer not ready within the budget (4 s of WeChat's 5) is sent later as a
 customer-service message (an outbox row), and WeChat gets "success" now.
+
+A signed URL is answered for one body only (in plain mode the signature does not cover the body): the
+same URL with another body is refused with 403, first by this process's memory, then, for every process
+sharing the database, by the message's claim (bot_inbound.signed is unique), before it has any effect.
 """
 from __future__ import annotations
 
 import asyncio
 import binascii
 import hashlib
-import hmac
 import logging
 import re
 import struct
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Mapping, Optional
 from xml.parsers.expat import ExpatError
 
@@ -31,6 +34,7 @@ from aiohttp import web
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 
+from workflow.domain.links import same_secret
 from workflow.settings import WechatSettings
 
 log = logging.getLogger("jianyi.bot.webhook")
@@ -42,6 +46,8 @@ REPLY_BUDGET = 4.0  # seconds; WeChat waits 5
 SUCCESS = "success"
 _OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DIGITS = re.compile(r"^\d{1,20}$")
+REPLAYED = "signature replayed with another body"
+DELIVERY_FIELDS = frozenset({"signed", "body_digest"})  # how an Inbound came, not what it says
 _DECRYPT_ERRORS = (InvalidSignatureException, InvalidAppIdException, binascii.Error, ValueError, struct.error,
                    UnicodeDecodeError, IndexError, TypeError)
 
@@ -61,6 +67,10 @@ class Inbound:
     pic_url: str = ""
     media_id: str = ""
     recognition: str = ""
+    # How it came: the signed URL ("timestamp:nonce") and its body's SHA-256 (hex). Not part of the message:
+    # the claim records them so that every process refuses the same URL with another body.
+    signed: str = field(default="", compare=False, repr=False)
+    body_digest: str = field(default="", compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -78,6 +88,7 @@ class Answered:
     earlier: bool = False  # a retry: this is the answer given to the first delivery
     in_progress: bool = False  # a retry of a delivery still being answered (elsewhere)
     followed_up: bool = False  # the answer went out as a customer-service message
+    replayed: bool = False  # refused: its signed URL came before (to any process) with another body
 
 
 class Refused(Exception):
@@ -140,11 +151,17 @@ class Webhook:
             self._check_signature(request.query)
             body = await self._read(request)
             size = len(body)
-            self._check_not_replayed(request.query, body)
+            digest = self._check_not_replayed(request.query, body)
             msg = self._decode(body, request.query)
+            signed = f"{request.query['timestamp']}:{request.query['nonce']}"
+            msg = replace(msg, signed=signed, body_digest=digest.hex())
         except Refused as refused:
             return self._refuse(request, refused, size or request.content_length or 0)
-        text = await self._respond(msg, started)
+        try:
+            text = await self._respond(msg, started)
+        except Refused as refused:  # the database knows the URL with another body (from another process)
+            self._forget_signed(request.query, digest)
+            return self._refuse(request, refused, size)
         if not text:
             return web.Response(text=SUCCESS, content_type="text/plain")
         xml = render_text(msg, text, int(self.clock()))
@@ -160,21 +177,31 @@ class Webhook:
         given, timestamp, nonce = (query.get(k, "") for k in ("signature", "timestamp", "nonce"))
         if not (given and timestamp and nonce) or len(nonce) > 64 or not _DIGITS.match(timestamp):
             raise Refused(403, "missing or malformed signature parameters")
-        if not hmac.compare_digest(signature(self.token, timestamp, nonce), given.lower()):
+        if not same_secret(given.lower(), signature(self.token, timestamp, nonce)):
             raise Refused(403, "bad signature")
         if abs(self.clock() - int(timestamp)) > MAX_SKEW:
             raise Refused(403, "stale timestamp")
 
-    def _check_not_replayed(self, query: Mapping[str, str], body: bytes) -> None:
-        """A signature covers the URL only (in plain mode): refuse it with a body other than the first one."""
+    def _check_not_replayed(self, query: Mapping[str, str], body: bytes) -> bytes:
+        """A signature covers the URL only (in plain mode): refuse it with a body other than the first one.
+
+        This process's memory is a quick first refusal; the claim in the database decides, for every
+        process (the unique bot_inbound.signed). Returns the body's digest."""
         now, key, digest = self.clock(), (query["timestamp"], query["nonce"]), hashlib.sha256(body).digest()
         while self._signed and (abs(now - int(next(iter(self._signed))[0])) > MAX_SKEW
                                 or len(self._signed) >= REPLAY_MEMORY):
             self._signed.popitem(last=False)  # oldest first: out of the window, it is refused as stale anyway
         seen = self._signed.get(key)
         if seen is not None and seen != digest:
-            raise Refused(403, "signature replayed with another body")
+            raise Refused(403, REPLAYED)
         self._signed[key] = digest
+        return digest
+
+    def _forget_signed(self, query: Mapping[str, str], digest: bytes) -> None:
+        """The database refused this body under this URL: do not remember it as the URL's first body."""
+        key = (query["timestamp"], query["nonce"])
+        if self._signed.get(key) == digest:
+            del self._signed[key]
 
     async def _read(self, request: web.Request) -> bytes:
         if request.content_length is not None and request.content_length > MAX_BODY:
@@ -200,7 +227,7 @@ class Webhook:
         if not isinstance(encrypt, str) or len(encrypt) > MAX_BODY:
             raise Refused(400, "safe mode: no Encrypt field")
         given = query.get("msg_signature", "")
-        if not hmac.compare_digest(signature(self.token, query["timestamp"], query["nonce"], encrypt), given.lower()):
+        if not same_secret(given.lower(), signature(self.token, query["timestamp"], query["nonce"], encrypt)):
             raise Refused(403, "bad msg_signature")
         try:
             plain = self.crypto.decrypt_message({"Encrypt": encrypt}, given, query["timestamp"], query["nonce"])
@@ -230,6 +257,8 @@ class Webhook:
         except Exception:  # noqa: BLE001 - a bug must not become a 500 for WeChat (it would retry it)
             log.exception("wechat message %s failed", msg.key)
             return None
+        if answered.replayed:
+            raise Refused(403, REPLAYED)
         if answered.in_progress:
             return await self._wait_elsewhere(msg.key, started)
         return None if answered.followed_up else answered.text

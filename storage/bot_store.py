@@ -123,6 +123,10 @@ class Delivered:
     followed_up: bool
     owner: str = ""  # while in progress: the process working on it
     claimed_at: Optional[dt.datetime] = None
+    replayed: bool = False  # not a delivery of this message: its signed URL came before with another body
+
+
+REPLAYED = Delivered(None, False, replayed=True)
 
 
 @dataclass(frozen=True)
@@ -134,25 +138,45 @@ class Claim:
     openid: str
     answer: Optional[str]
     message: Optional[dict[str, Any]] = None
+    signed: Optional[str] = None  # the signed URL it came with, "timestamp:nonce" (None: not known)
+    body_digest: Optional[str] = None  # SHA-256 (hex) of the body it came with
 
 
 async def claim_messages(session: AsyncSession, claims: Sequence[Claim], owner: str) -> dict[str, Delivered]:
-    """Record several deliveries as `owner`'s; returns the earlier deliveries of the keys already recorded."""
+    """Record several deliveries as `owner`'s; returns the earlier deliveries of the keys already recorded,
+    and REPLAYED for those whose signed URL an earlier delivery came with, with another body.
+
+    One INSERT for all, which skips a row whose key or whose signed URL is taken (ON CONFLICT DO NOTHING
+    without a target covers both unique indexes, also against a concurrent writer on PostgreSQL, with no
+    error to catch); only the rows skipped are read back to tell a retry from a replay."""
     if not claims:
         return {}
     now = utcnow()
     rows = [dict(key=c.key, openid=c.openid, answer=c.answer, followed_up=False, created_at=now,
                  answered_at=now if c.answer is not None else None, owner=owner if c.answer is None else "",
-                 claimed_at=now if c.answer is None else None, message=c.message if c.answer is None else None)
+                 claimed_at=now if c.answer is None else None, message=c.message if c.answer is None else None,
+                 signed=c.signed or None, body_digest=c.body_digest or None)
             for c in claims]
     table = BotInbound.__table__
-    statement = insert_for(session)(table).on_conflict_do_nothing(index_elements=[table.c.key]).returning(table.c.key)
+    statement = insert_for(session)(table).on_conflict_do_nothing().returning(table.c.key)
     new = set((await session.execute(statement, rows)).scalars())
-    repeated = [c.key for c in claims if c.key not in new]
+    repeated = [c for c in claims if c.key not in new]
     if not repeated:
         return {}
-    found = (await session.execute(_delivered_query().where(BotInbound.key.in_(repeated)))).all()
-    return {row.key: _delivered(row) for row in found}
+    found = {row.key: row for row in (await session.execute(
+        _delivered_query().add_columns(BotInbound.signed, BotInbound.body_digest)
+        .where(BotInbound.key.in_([c.key for c in repeated])))).all()}
+    return {c.key: _earlier_or_replayed(c, found.get(c.key)) for c in repeated}
+
+
+def _earlier_or_replayed(claim: Claim, row) -> Delivered:
+    """A key already recorded is a retry, unless it came with the same signed URL and another body; a new
+    key not recorded was refused by the unique signed URL: the URL came before with another message."""
+    if row is None:
+        return REPLAYED
+    if claim.signed and row.signed == claim.signed and row.body_digest != claim.body_digest:
+        return REPLAYED
+    return _delivered(row)
 
 
 async def delivered(session: AsyncSession, key: str) -> Optional[Delivered]:
