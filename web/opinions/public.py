@@ -7,8 +7,10 @@ Anti-abuse without a captcha (a phone in WeChat cannot be asked to read distorte
   code `posts_per_code_hour` an hour: a burst is refused at the door (429, what was typed shown again),
   every post let through is kept;
 - a hidden field a person never fills (the honeypot) refuses a form robot's post;
-- the same text from the same address inside the window gives back the receipt it already has (a double
-  tap or a phone retrying on a bad network writes one opinion, not two).
+- the same text from the same address to the same code inside the window gives back the receipt it already
+  has (a double tap or a phone retrying on a bad network writes one opinion, not two), whichever instance
+  each post reaches and even when both arrive at once: decided in the database
+  (workflow/usecases/public_repeat.py), and a repeat costs no posting quota.
 Inside WeChat the page first asks WeChat who the user is (web OAuth, snsapi_base, shown nothing), so the
 answer can reach the citizen in WeChat too; outside WeChat the receipt number is how they follow it.
 """
@@ -36,6 +38,7 @@ from workflow.domain.rules import Actor
 from workflow.engine.opinions import OpinionEngine, resolve_code
 from workflow.errors import USER_ERRORS, NotFound
 from workflow.readmodels import opinions as views
+from workflow.usecases.public_repeat import SameSubmission, submission_key
 from workflow.usecases.public_throttle import address_key, take
 
 log = logging.getLogger("jianyi.web.opinions")
@@ -133,7 +136,10 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return await _form_page(request, code, who, "提交未成功，请刷新页面后重新填写。", values, status=400)
     settings, now = request.app[SETTINGS], utcnow()
     address = address_key(settings.server.secret_key, "opinion", client_address(request))
-    earlier = await _same_text(request, address, values["text"])
+    same = SameSubmission(request.app[DB], "opinion", submission_key(
+        settings.server.secret_key, "opinion", client_address(request), code, values["text"].strip()),
+        settings.opinions.address_window_seconds)
+    earlier = await same.seen()
     if earlier:
         return _to_receipt(request, code, earlier)
     cfg = settings.opinions
@@ -141,26 +147,26 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return await _form_page(request, code, who, TOO_MANY, values, status=429)
     if not await take(request.app[DB], f"code:{code}", cfg.posts_per_code_hour, 3600, now):
         return await _form_page(request, code, who, CODE_BUSY, values, status=429)
+    try:
+        # two taps on two instances at once: one claims and writes, the other waits for its receipt
+        receipt = await same.claim() or await _receive(request, code, values, same)
+    except USER_ERRORS as exc:
+        return await _form_page(request, code, who, exc.message, values, exc.details.get("field", ""), exc.status)
+    return _to_receipt(request, code, receipt)
+
+
+async def _receive(request: web.Request, code: str, values: dict, same: SameSubmission) -> str:
+    """The opinion written under the post's claim (settled with it, or released when refused): its receipt."""
     fields = {**values, "code": code, "channel": "qr", "hide_from_units": values["hide_from_units"] == "1"}
+    written = None
     try:
         pictures = await photos.received(request) if request.content_type == "multipart/form-data" else []
         result = await OpinionEngine(request.app[ENGINE]).receive(CITIZEN, fields, openid=_openid(request) or None,
                                                                   photos=pictures)
-    except USER_ERRORS as exc:
-        return await _form_page(request, code, who, exc.message, values, exc.details.get("field", ""), exc.status)
-    request.app[_RECENT][(address, values["text"].strip())] = result.opinion.receipt
-    return _to_receipt(request, code, result.opinion.receipt)
-
-
-_RECENT = web.AppKey("opinion_recent", dict)
-
-
-async def _same_text(request: web.Request, address: str, text: str) -> str:
-    """The receipt this address already got for the same text (a double tap, a retried post)."""
-    recent = request.app[_RECENT]
-    if len(recent) > 5000:
-        recent.clear()
-    return recent.get((address, text.strip()), "")
+        written = result.opinion
+    finally:
+        await (same.settle(written.id) if written is not None else same.release())
+    return written.receipt
 
 
 def _to_receipt(request: web.Request, code: str, receipt: str) -> web.StreamResponse:
@@ -232,7 +238,6 @@ async def lookup(request: web.Request) -> web.StreamResponse:
 
 
 def setup_routes(app: web.Application) -> None:
-    app[_RECENT] = {}
     code, receipt = r"{code:[A-Za-z0-9]{1,16}}", r"{receipt:[A-Za-z0-9]{1,16}}"
     app.router.add_get(f"/o/{code}", form)
     app.router.add_post(f"/o/{code}", submit)

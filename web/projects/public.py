@@ -10,8 +10,9 @@
 
 Anti-abuse as the opinion page has it (web/opinions/public.py): bounded fields checked before anything is
 written, `projects.posts_per_address` posts per `opinions.address_window_seconds` per network address
-(429 with what was typed shown again; every post let through is kept), a honeypot field, and the same text
-from the same address inside the window giving back the number it already has.
+(429 with what was typed shown again; every post let through is kept), a honeypot field, and the same title
+and content from the same address inside the window giving back the number it already has, on whichever
+instance and even at the same moment (workflow/usecases/public_repeat.py).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from workflow.domain.rules import Actor
 from workflow.engine.projects import ProjectEngine
 from workflow.errors import USER_ERRORS, InvalidInput
 from workflow.readmodels import projects as views
+from workflow.usecases.public_repeat import SameSubmission, submission_key
 from workflow.usecases.public_throttle import address_key, take
 
 CITIZEN = Actor("citizen", "", "群众")
@@ -39,7 +41,6 @@ TOO_MANY = "提交太频繁了：同一网络在短时间内只能提交几条�
 ROBOT = "提交未成功，请刷新页面后重新填写。"
 _PHONE = re.compile(r"^[0-9+\-() ]{0,20}$")
 _NUMBER = re.compile(r"^MS[0-9]{4}-[0-9]{1,4}$")
-_RECENT = web.AppKey("project_recent", dict)
 
 
 def _no_store(response: web.StreamResponse) -> web.StreamResponse:
@@ -107,8 +108,10 @@ async def submit(request: web.Request) -> web.StreamResponse:
         return _form(request, window, ROBOT, values, status=400)
     settings = request.app[SETTINGS]
     address = address_key(settings.server.secret_key, "project", client_address(request))
-    recent = request.app[_RECENT]
-    earlier = recent.get((address, values["title"], values["content"]))
+    same = SameSubmission(request.app[DB], "project", submission_key(
+        settings.server.secret_key, "project", client_address(request), str(window.year), values["title"],
+        values["content"]), settings.opinions.address_window_seconds)
+    earlier = await same.seen()
     if earlier:
         return _thanked(request, earlier)
     try:
@@ -119,14 +122,22 @@ async def submit(request: web.Request) -> web.StreamResponse:
                       settings.opinions.address_window_seconds, utcnow()):
         return _form(request, window, TOO_MANY, values, status=429)
     try:
-        result = await ProjectEngine(request.app[ENGINE]).suggest(CITIZEN, {
-            **values, "source": "public", "year": window.year})
+        number = await same.claim() or await _suggest(request, window, values, same)
     except USER_ERRORS as exc:
         return _form(request, window, exc.message, values, exc.details.get("field", ""), exc.status)
-    if len(recent) > 5000:
-        recent.clear()
-    recent[(address, values["title"], values["content"])] = result.project.number
-    return _thanked(request, result.project.number)
+    return _thanked(request, number)
+
+
+async def _suggest(request: web.Request, window: ProjectWindow, values: dict, same: SameSubmission) -> str:
+    """The suggestion written under the post's claim (settled with it, or released when refused): its number."""
+    written = None
+    try:
+        result = await ProjectEngine(request.app[ENGINE]).suggest(CITIZEN, {
+            **values, "source": "public", "year": window.year})
+        written = result.project
+    finally:
+        await (same.settle(written.id) if written is not None else same.release())
+    return written.number
 
 
 def _thanked(request: web.Request, number: str) -> web.StreamResponse:
@@ -164,7 +175,6 @@ def _dumps(value) -> str:
 
 
 def setup_routes(app: web.Application) -> None:
-    app[_RECENT] = {}
     app.router.add_get("/ms", form)
     app.router.add_post("/ms", submit)
     app.router.add_get("/ms/projects", voted)
