@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 
 from cli import open_database
-from workflow.settings import ServerSettings, Settings, exposure_problems
+from workflow.settings import ServerSettings, Settings, SettingsError, exposure_problems
 
 
 def build_app(settings: Settings, engine, notifications: bool = False, demo: bool = False):
@@ -52,8 +52,11 @@ def _notifier_ctx(settings: Settings, engine, **kwargs):
     from notify.runner import Notifier
 
     async def run_notifier(_app):
+        from web.system import count_notifications
+
         notifier = Notifier(engine.db, settings, clock=engine.clock, **kwargs)
         await notifier.start()
+        count_notifications(_app, notifier.counters)  # on this app's /metrics
         yield
         await notifier.stop()
 
@@ -91,6 +94,13 @@ def cmd_serve(settings: Settings, args) -> int:
     from workflow.engine.engine import Engine
 
     host, port = args.host or settings.server.host, args.port or settings.server.port
+    from web.system import trusted_networks
+
+    try:
+        trusted_networks(settings.server.trusted_proxies)  # a wrong address is said here, not in a traceback
+    except SettingsError as exc:
+        print(f"设置错误 / settings error: {exc}", file=sys.stderr)
+        return 2
     problems = exposure_problems(settings, "127.0.0.1" if args.role == "worker" else host)
     if problems:  # a shipped or short secret would let anyone forge links, sessions and WeChat messages
         for problem in problems:

@@ -18,9 +18,9 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
+from prometheus_client import Counter
 from redis.exceptions import RedisError, ResponseError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -57,15 +57,72 @@ async def pause(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), seconds)
 
 
-@dataclass
+class _Count:
+    """One of Counters' numbers: reads as an int; `+= n` also adds n to its Prometheus counter."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, counters, owner=None):
+        return self if counters is None else counters._values[self.name]
+
+    def __set__(self, counters, value: int) -> None:
+        added = value - counters._values[self.name]
+        if added < 0:
+            raise ValueError(f"{self.name} only goes up")
+        counters._values[self.name] = value
+        if added:
+            counters._metrics[self.name].inc(added)
+
+
+class _Errors(dict):
+    """Failed sends by WeChat errcode (`errors[code] = errors.get(code, 0) + 1`), fed to a labelled counter."""
+
+    def __init__(self, metric: Counter):
+        super().__init__()
+        self._metric = metric
+
+    def __setitem__(self, errcode, value: int) -> None:
+        added = value - self.get(errcode, 0)
+        super().__setitem__(errcode, value)
+        if added > 0:
+            self._metric.labels(errcode="none" if errcode is None else str(errcode)).inc(added)  # none: no answer
+
+
 class Counters:
-    relayed: int = 0
-    delivered: int = 0
-    skipped: int = 0
-    retried: int = 0
-    dead: int = 0
-    duplicates_avoided: int = 0
-    errors: dict = field(default_factory=dict)
+    """What this process's notifier did, as plain numbers (`counters.delivered += 1`) and, for /metrics, as
+    Prometheus counters jianyi_notifications_<name>_total: a collector an app's registry registers
+    (web/system.py), so each notifier's numbers are its own."""
+
+    HELP = {"relayed": "Outbox rows handed to the Redis stream.",
+            "delivered": "Notifications delivered to every bound recipient.",
+            "skipped": "Notifications with no bound recipient (nothing to send).",
+            "retried": "Failed sends scheduled for another attempt.",
+            "dead": "Notifications given up after the last attempt (dead letters).",
+            "duplicates_avoided": "Copies not sent because the row was already settled or being sent."}
+    relayed = _Count()
+    delivered = _Count()
+    skipped = _Count()
+    retried = _Count()
+    dead = _Count()
+    duplicates_avoided = _Count()
+
+    def __init__(self):
+        self._values = dict.fromkeys(self.HELP, 0)
+        self._metrics = {name: Counter(f"jianyi_notifications_{name}", text, registry=None)
+                         for name, text in self.HELP.items()}
+        self._errors = Counter("jianyi_notifications_errors", "Failed sends by WeChat errcode.", ["errcode"],
+                               registry=None)
+        self.errors = _Errors(self._errors)
+
+    def __repr__(self) -> str:
+        return f"Counters({', '.join(f'{k}={v}' for k, v in self._values.items())}, errors={dict(self.errors)})"
+
+    def describe(self):
+        return [family for metric in (*self._metrics.values(), self._errors) for family in metric.describe()]
+
+    def collect(self):
+        return [family for metric in (*self._metrics.values(), self._errors) for family in metric.collect()]
 
 
 class Relay:

@@ -90,7 +90,9 @@ def settings(database_url, tmp_path, chain_key_text):
         base,
         database=replace(base.database, url=database_url),
         server=replace(base.server, secret_key="test-secret-key-0123456789", public_url="http://testserver",
-                       data_dir=str(tmp_path)),
+                       data_dir=str(tmp_path),
+                       # The test client stands for nginx on this computer: its X-Forwarded-For names the client.
+                       trusted_proxies=("127.0.0.1", "::1")),
         redis=replace(base.redis, url=os.environ.get("JIANYI_REDIS_URL", "")),
     )
 

@@ -92,6 +92,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024, middlewares=[errors_middleware])
     app.on_response_prepare.append(_frame_headers)
     app[SETTINGS] = settings
+    system.instrument(app, settings)  # /metrics' registry; request timing; forwarded headers from trusted proxies
     app[ENGINE] = engine
     app[DB] = engine.db
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)

@@ -35,7 +35,7 @@ from storage.models import User
 from web.keys import DB, SETTINGS
 from workflow.domain import clock as beijing
 from workflow.domain.definition import ACCOUNT_ROLES, ACTING_ROLES
-from workflow.settings import is_loopback
+from workflow.domain.links import same_secret
 from workflow.usecases import accounts
 
 COOKIE = "jianyi_session"
@@ -80,7 +80,7 @@ def _encode(secret: str, data: SessionData) -> str:
 
 def _decode(secret: str, value: str, now: float) -> Optional[SessionData]:
     body, _, signature = (value or "").partition(".")
-    if not body or len(value) > 1024 or not hmac.compare_digest(_sign(secret, "console-session", body), signature):
+    if not body or len(value) > 1024 or not same_secret(signature, _sign(secret, "console-session", body)):
         return None
     try:
         raw = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
@@ -169,7 +169,7 @@ async def csrf_ok(request: web.Request) -> bool:
         posted = (await request.post()).get(CSRF_FIELD)
     else:
         posted = request.headers.get("X-CSRF-Token")
-    return isinstance(posted, str) and hmac.compare_digest(posted, expected)
+    return isinstance(posted, str) and same_secret(posted, expected)
 
 
 @jinja2.pass_context
@@ -200,13 +200,10 @@ def redirect(location: str) -> web.Response:
 
 
 def client_address(request: web.Request) -> str:
-    """The address a request came from: behind the reverse proxy (a loopback peer), the last address the
-    proxy appended to X-Forwarded-For; a direct request's own peer otherwise (never a header it sent)."""
-    peer = request.remote or ""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    if forwarded and is_loopback(peer):
-        return forwarded.split(",")[-1].strip()[:100] or peer
-    return peer
+    """The address a request came from, the one place login lockout and the public pages' limits read it:
+    through a proxy named in server.trusted_proxies, the client's address from X-Forwarded-For (web/system.py
+    sets request.remote through aiohttp-remotes); otherwise the peer's own, whatever headers it sent."""
+    return request.remote or ""
 
 
 def safe_next(target: Optional[str], default: str) -> str:

@@ -66,6 +66,11 @@ class ServerSettings:
     data_dir: str = "data"
     # GET /metrics: empty = only from this computer (not through a proxy); else this bearer token.
     metrics_token: str = field(default="", repr=False)
+    # `serve --role worker` (no web server): its /metrics on 127.0.0.1 at this port; 0 = none.
+    metrics_port: int = 0
+    # The reverse proxies (addresses or networks) whose X-Forwarded-For/-Proto name the client; empty =
+    # not behind a proxy, forwarded headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
     # The one clock: every date ("today", a due date, a proposal's year) is a date in this zone.
     timezone: str = "Asia/Shanghai"
 
