@@ -32,6 +32,7 @@ from workflow.domain.links import make_feedback_token, make_project_token, make_
 from workflow.settings import Settings
 
 from .keys import GROUP, RedisKeys
+from .marks import Marks
 from .texts import render
 from .wechat_api import Outgoing, WechatError, WechatSender
 
@@ -49,6 +50,20 @@ end
 return #due
 """
 _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end"
+_RELAY = """
+for i = 2, #ARGV do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'm', ARGV[i])
+end
+return #ARGV - 1
+"""
+_LOCK_ALL = """
+local got = {}
+for i, key in ipairs(KEYS) do
+  got[i] = redis.call('SET', key, ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
+end
+return got
+"""
+_COMPARE_AND_DELETE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end"
 
 
 async def pause(stop: asyncio.Event, seconds: float) -> None:
@@ -143,10 +158,7 @@ class Relay:
         rows = await outbox.pending_for_relay(self.db, cfg.batch, dt.timedelta(seconds=cfg.redeliver_after_seconds))
         if not rows:
             return 0
-        pipe = self.redis.pipeline(transaction=False)
-        for row_id, _key in rows:
-            pipe.xadd(self.keys.stream, {"m": f"{row_id}:0"}, maxlen=cfg.stream_maxlen, approximate=True)
-        await pipe.execute()
+        await self.redis.eval(_RELAY, 1, self.keys.stream, cfg.stream_maxlen, *(f"{row_id}:0" for row_id, _ in rows))
         await outbox.mark_relayed(self.db, [row_id for row_id, _ in rows])
         self.counters.relayed += len(rows)
         return len(rows)
@@ -165,6 +177,12 @@ class Relay:
                 delay = min(5.0, max(delay * 2, 0.5))
             if delay:
                 await pause(stop, delay)
+        await self._hand_back()
+
+    async def _hand_back(self) -> None:
+        """Stopping: the lease goes back (if still ours), so a worker started next relays at once."""
+        with contextlib.suppress(RedisError, OSError):  # Redis gone: the lease expires by itself
+            await self.redis.eval(_COMPARE_AND_DELETE, 1, self.keys.relay_lease, self.me)
 
 
 class Sender:
@@ -174,6 +192,7 @@ class Sender:
         self.keys = keys
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.limit = asyncio.Semaphore(concurrency)
+        self.marks = Marks(redis)
         self._last_claim = 0.0
 
     async def ensure_group(self) -> None:
@@ -237,25 +256,29 @@ class Sender:
             await self.redis.xack(self.keys.stream, GROUP, *ids)
 
     async def _claim_rows(self, rows, targets) -> tuple[list, dict[int, set[str]]]:
-        """Lock each row for this worker and learn whom each already reached, in one round trip.
+        """Lock each row for this worker and learn whom each already reached, in one round trip of two
+        commands (a script setting every lock, an MGET of every mark), whatever the batch's size.
 
         A mark counts only when this very row wrote it (its fingerprint): a mark left by a row of the same
         id in a recreated or restored database is no reason to skip anyone."""
         if not rows:
             return [], {}
+        marks = [(row, target) for row in rows for target in targets.get(row.id, [])]
         pipe = self.redis.pipeline(transaction=False)
-        for row in rows:
-            pipe.set(self.keys.lock(row.id), self.name, nx=True, px=30000)
-            for target in targets.get(row.id, []):
-                pipe.get(self.keys.sent(row.id, target.openid))
-        answers = iter(await pipe.execute())
+        pipe.eval(_LOCK_ALL, len(rows), *(self.keys.lock(row.id) for row in rows), self.name, 30000)
+        if marks:
+            pipe.mget([self.keys.sent(row.id, target.openid) for row, target in marks])
+        answers = await pipe.execute()
+        locked, found = answers[0], iter(answers[1] if marks else [])
+        reached: dict[int, set[str]] = {}
+        for (row, target), mark in zip(marks, found):
+            if mark == outbox.fingerprint(row).encode():
+                reached.setdefault(row.id, set()).add(target.openid)
         mine, already = [], {}
-        for row in rows:
-            locked, mark = next(answers), outbox.fingerprint(row).encode()
-            reached = {t.openid for t in targets.get(row.id, []) if next(answers) == mark}
-            if locked:
+        for row, got in zip(rows, locked):
+            if got:
                 mine.append(row)
-                already[row.id] = reached
+                already[row.id] = reached.get(row.id, set())
             else:
                 self.counters.duplicates_avoided += 1  # another worker is sending this very row now
         return mine, already
@@ -288,7 +311,7 @@ class Sender:
 
     async def _remember_sent(self, row, openid: str) -> None:
         try:
-            await self.redis.set(self.keys.sent(row.id, openid), outbox.fingerprint(row).encode(), ex=SENT_DAYS * 86400)
+            await self.marks.set(self.keys.sent(row.id, openid), outbox.fingerprint(row).encode(), SENT_DAYS * 86400)
         except (RedisError, OSError) as exc:  # the message went out: its outcome must still be recorded
             log.warning("could not remember delivery of #%s in Redis: %s", row.id, exc)
 

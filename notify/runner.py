@@ -31,6 +31,7 @@ from .redis_conn import RedisHandle, open_redis
 from .wechat_api import TokenCache, WechatSender
 
 log = logging.getLogger("jianyi.notify")
+HTTP_CONNECTIONS = 64  # open connections to WeChat at once, all senders of this process together
 
 
 class Scheduler:
@@ -81,9 +82,10 @@ class Notifier:
         keys = self.keys = RedisKeys.for_deployment(self.settings.redis.prefix, await deployment_id(self.db))
         log.info("Redis 键前缀：%s / Redis key prefix %s", keys.prefix, keys.prefix)
         self.redis = await open_redis(self.settings)
-        self.http = aiohttp.ClientSession()
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
+                                          timeout=aiohttp.ClientTimeout(total=30, connect=5))
         tokens = TokenCache(self.redis.client, self.settings.wechat, self.http, keys)
-        wechat = self.wechat = WechatSender(self.settings.wechat, tokens)
+        wechat = self.wechat = WechatSender(self.settings.wechat, tokens, self.http)
         if relay:
             self._spawn(Relay(self.db, self.redis.client, self.settings, self.counters, keys).run(self._stop), "relay")
         for n in range(senders):
@@ -105,8 +107,6 @@ class Notifier:
             task.cancel()
         if self.http is not None:
             await self.http.close()
-        if getattr(self, "wechat", None) is not None:
-            self.wechat.close()
         if self.redis is not None:
             with contextlib.suppress(RedisError, OSError):  # closing: a Redis already gone is fine
                 await self.redis.close()
