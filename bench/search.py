@@ -28,6 +28,7 @@ from bench.actions import FreshDatabase, _pg_default
 from storage.db import Database
 from storage.models import Proposal
 from workflow.domain.similarity import grams
+from workflow.engine.text_index import digest_of
 from workflow.readmodels.search import search
 
 PLACES = ["城关镇", "西渡镇", "演陂镇", "杉木乡", "界牌镇", "金兰镇", "洪市镇", "樟树乡", "岘山乡", "台源镇", "井头镇",
@@ -58,7 +59,8 @@ def rows(n: int, seed: int = 7):
     proposals, pgrams, rgrams, df = [], [], [], Counter()
     for i in range(1, n + 1):
         title, content, reply = texts(rng, i)
-        proposals.append((i, f"2026-{i:06d}", 2026, title, content, 1 + i % len(NAMES)))
+        proposals.append((i, f"2026-{i:06d}", 2026, title, content, 1 + i % len(NAMES),
+                          digest_of(title, content)))  # indexed, as the indexer leaves them
         own = grams(title, content)
         df.update(own)
         pgrams.extend((g, i) for g in own)
@@ -67,7 +69,7 @@ def rows(n: int, seed: int = 7):
     return proposals, pgrams, rgrams, list(df.items())
 
 
-PROPOSAL_COLUMNS = ["id", "number", "year", "title", "content", "lead_deputy_id"]
+PROPOSAL_COLUMNS = ["id", "number", "year", "title", "content", "lead_deputy_id", "indexed_digest"]
 FIXED = {"category": "", "state": "submitted", "version": 1, "confidential": False, "face_to_face": False,
          "key_supervision": False, "key_leader": "", "key_committee": "", "key_proposed": False,
          "unsatisfied_count": 0, "round": 1, "state_reason": "", "disposition": "", "withdrawal_reason": "",

@@ -29,10 +29,10 @@ from workflow.domain.similarity import DOCUMENTS, grams
 
 
 def text_digest(proposal: Proposal) -> str:
-    return _digest(proposal.title, proposal.content)
+    return digest_of(proposal.title, proposal.content)
 
 
-def _digest(title: str, content: str) -> str:
+def digest_of(title: str, content: str) -> str:
     return hashlib.sha256(f"{title}\n{content}".encode("utf-8")).hexdigest()
 
 
@@ -81,7 +81,7 @@ async def index_text(session: AsyncSession, proposal_id: int, title: str, conten
         values = {**values, "grams": json.dumps(added), "counted": json.dumps(counted)}
         await session.execute(_SQLITE_POST, values)  # each a single statement over a JSON array
         await session.execute(_SQLITE_COUNT, values)
-    await session.execute(update(Proposal).where(Proposal.id == proposal_id).values(indexed_digest=_digest(title, content))
+    await session.execute(update(Proposal).where(Proposal.id == proposal_id).values(indexed_digest=digest_of(title, content))
                           .execution_options(synchronize_session=False))
 
 
