@@ -13,7 +13,6 @@ from typing import Optional
 
 import redis.asyncio as aioredis
 
-
 # One command for the whole batch: SET KEYS[i] ARGV[i] EX ARGV[n + i]
 _SET_ALL = """
 local n = #KEYS

@@ -177,7 +177,6 @@ async def test_a_proposal_returned_revised_and_resubmitted_is_found_by_its_new_w
     from sqlalchemy import select
 
     from storage.models import GramStat
-
     from workflow.usecases.text_index import index_texts
 
     api, numbers = indexed
