@@ -64,26 +64,36 @@ def _notifier_ctx(settings: Settings, engine, **kwargs):
 
 
 async def run_worker(settings: Settings) -> None:
-    """`serve --role worker`: relay, senders and scheduler without the web server, until SIGTERM/SIGINT."""
+    """`serve --role worker`: relay, senders, scheduler and export jobs without the web server, until SIGTERM/SIGINT."""
     import signal
 
     from notify.runner import Notifier
+    from web.system import serve_worker_metrics
     from workflow.usecases.anchoring import keep_anchoring
 
     db = await open_database(settings)
     notifier = Notifier(db, settings)
     await notifier.start()
+    metrics = await serve_worker_metrics(settings, db, notifier.counters)  # 127.0.0.1:server.metrics_port, if set
     stop = asyncio.Event()
     anchoring = asyncio.create_task(keep_anchoring(db, settings.audit_anchor_dir(),
                                                    settings.audit.anchor_interval_seconds, stop)) \
         if settings.audit.anchor_interval_seconds else None
+    from web.dashboard.exports import export_runner
+
+    exports = export_runner(db, settings)  # large .xlsx exports, each in a process of its own
+    exporting = asyncio.create_task(exports.run())
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     print("通知进程已启动。/ notification worker started.", flush=True)
     await stop.wait()
+    exports.stop()
+    await exporting
     if anchoring is not None:
         await anchoring
+    if metrics is not None:
+        await metrics.cleanup()
     await notifier.stop()
     await db.dispose()
 
@@ -129,6 +139,9 @@ def cmd_serve(settings: Settings, args) -> int:
         from web.app import enable_index_backfill
 
         enable_index_backfill(app)  # proposals and replies older than the indexes, in the background
+        from web.dashboard.jobs import run_from_start
+
+        run_from_start(app)  # export jobs queued before a restart are taken up at once
 
         async def close_db(_app):
             await db.dispose()

@@ -15,7 +15,7 @@ from tests.support.api import CHINESE, Api
 from tests.support.console import PASSWORD, csrf_of, signed_in
 from tests.support.dashboard import SCRIPT_TEXT, read_figures
 from web.dashboard.exports import STATS_COLUMNS
-from web.dashboard.xlsx import _cells
+from web.dashboard.xlsx import Sheet, write_workbook
 from workflow.domain.tallies import DEFINITIONS, RATE_LABELS
 from workflow.readmodels.ledger import ledger_chunks
 from workflow.usecases.accounts import add_user
@@ -73,7 +73,8 @@ async def test_tally_sheet_figures_equal_the_dashboards_and_the_apis(year, brows
         on_page = shown.figures[f"unit:{code}"]
         assert {f: number(v) for f, v in zip(FIELDS, row[3:]) if f in on_page} == {
             f: number(v) for f, v in on_page.items()}
-        assert (str(row[0]) if isinstance(row[0], int) else "") == shown.ranks[code]
+        # a cell's number is a double (Excel has no integers): 1 may read back as 1.0
+        assert (str(int(row[0])) if isinstance(row[0], (int, float)) else "") == shown.ranks[code]
     assert units["WJJ"][0] == "不足3件不排名"
 
     (overall,) = rows_of(book["总体"])
@@ -106,7 +107,8 @@ async def test_tally_sheet_shows_the_hand_computed_year_with_the_dashboards_name
         "implementation_no_feedback": 1, "solved_rate": 0.5, "contacted": 9, "face_to_face": 4,
         "contact_rate": 0.8182, "face_to_face_rate": 0.3636}
     column = 2 + FIELDS.index("face_to_face_rate")
-    assert book["总体"].cell(row=1, column=column).comment.text == DEFINITIONS["face_to_face_rate"]
+    note = book["总体"].cell(row=1, column=column).comment
+    assert note.text.split("\n", 1)[1] == DEFINITIONS["face_to_face_rate"]  # after the note's author line
     definitions = dict(rows_of(book["口径说明"]))
     assert definitions[RATE_LABELS["solved_rate"]] == DEFINITIONS["solved_rate"]
     assert set(definitions) >= set(RATE_LABELS.values())
@@ -142,13 +144,53 @@ async def test_ledger_is_read_in_chunks_that_add_up_to_the_whole_year(year, db):
     assert [row for _, shares in chunks for row in shares] == whole[1]
 
 
-def test_text_from_people_is_never_a_formula_and_loses_characters_xml_refuses():
+def test_text_from_people_is_never_a_formula_and_loses_characters_xml_refuses(tmp_path):
+    path = tmp_path / "x.xlsx"
+    long = "长" * 40000  # past Excel's 32,767 characters in a cell
+    write_workbook(path, [Sheet("x", [("a", 10), ("b", 10), ("c", 10), ("d", 10), ("e", 10)])],
+                   [[[("=HYPERLINK(\"http://x\")", "甲\x0b乙", 3, "第一行\n第二行", long)]]])
+    formula, control, number, lines, cut = load_workbook(path)["x"][2]
+    assert formula.data_type == "s" and formula.value.startswith("=HYPERLINK")
+    assert (control.value, number.value, lines.value) == ("甲乙", 3, "第一行\n第二行")
+    assert cut.value == long[:32767]
+
+
+def test_a_sheet_without_rows_still_has_its_header_and_the_other_sheets_their_rows(tmp_path):
+    path = tmp_path / "x.xlsx"
+    counts = write_workbook(path, [Sheet("甲", [("a", 10)]), Sheet("乙", [("b", 10), ("c", 10)])],
+                            [[[], [(1, "一")]], [[], [(2, "二")]]])
+    book = load_workbook(path)
+    assert counts == [0, 2]
+    assert [c.value for c in book["甲"][1]] == ["a"] and book["甲"].max_row == 1
+    assert list(book["乙"].iter_rows(values_only=True)) == [("b", "c"), (1, "一"), (2, "二")]
+
+
+# ------------------------------------------------------------------ print setup
+def printed_as_the_committee_reads_it(ws) -> bool:
+    """Landscape, one page wide (any number down), the header row on every page."""
+    setup = ws.page_setup
+    return (setup.orientation == "landscape" and bool(ws.sheet_properties.pageSetUpPr.fitToPage)
+            and setup.fitToWidth in (None, 1) and setup.fitToHeight == 0  # 1 is fitToWidth's default
+            and (ws.print_title_rows or "").replace("$", "") == "1:1")
+
+
+@pytest.mark.parametrize("path", ["/dashboard/export/ledger.xlsx?year=2025", "/dashboard/export/tally.xlsx?year=2025",
+                                  "/dashboard/export/replies.xlsx?year=2025"])
+async def test_every_exported_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page(year, browser, path):
+    book = await workbook(browser, path)
+    for ws in book.worksheets:
+        assert printed_as_the_committee_reads_it(ws), ws.title
+        assert ws.page_setup.paperSize in (9, "9") and ws.print_options.gridLines  # A4, the grid printed
+        assert ws.page_margins.left < 0.75 and ws.freeze_panes == "A2"
+
+
+def test_a_sheet_without_print_setup_is_told_apart(tmp_path):
     from openpyxl import Workbook
 
-    ws = Workbook(write_only=True).create_sheet("x")
-    formula, control, number = _cells(ws, ["=HYPERLINK(\"http://x\")", "甲\x0b乙", 3], {})
-    assert formula.data_type == "s" and formula.value.startswith("=HYPERLINK")
-    assert control == "甲乙" and number == 3
+    plain = Workbook()
+    plain.active.append(["a"])
+    plain.save(tmp_path / "plain.xlsx")
+    assert not printed_as_the_committee_reads_it(load_workbook(tmp_path / "plain.xlsx").active)
 
 
 # ------------------------------------------------------------------ publishing and the public page

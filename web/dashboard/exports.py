@@ -1,25 +1,35 @@
 """The dashboard's .xlsx exports: the year's ledger (台账), the tally sheet, the public list of replies.
 
-Each is streamed (web/dashboard/xlsx.py): rows come from the database in chunks and leave as the zip is
-written, so memory does not grow with the year's size. The tally sheet's figures come from
-workflow.readmodels.dashboard.build, the function the dashboard page shows, so the two agree.
+Rows come from the database in chunks, so memory does not grow with the year's size. An export of up to
+SMALL_EXPORT_ROWS rows is answered at once (web/dashboard/xlsx.py writes it in a worker thread); a
+larger one (a province's ledger: 100k proposals) runs as a background job (web/dashboard/jobs.py) and the
+link answers with a page that shows its progress, then the download. The tally sheet (one row per unit)
+is always answered at once; its figures come from workflow.readmodels.dashboard.build, the function the
+dashboard page shows, so the two agree.
 """
 from __future__ import annotations
 
-from typing import AsyncIterator, Optional
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
+from web.dashboard import jobs
 from web.dashboard.scope import scope_label, scope_of
-from web.dashboard.xlsx import Sheet, stream_workbook
+from web.dashboard.xlsx import DATE_FORMAT, Sheet, stream_workbook
 from web.keys import DB, ENGINE, SETTINGS
 from web.session import require
 from workflow.domain.tallies import DEFINITIONS, NO_FEEDBACK_LABELS, RATE_LABELS, RATES, Stats
 from workflow.readmodels import dashboard as figures
 from workflow.readmodels.ledger import ASSIGNMENT_COLUMNS, PROPOSAL_COLUMNS, ledger_chunks, local, reply_category_label
-from workflow.readmodels.replies import stream_public_replies
+from workflow.readmodels.replies import public_replies, stream_public_replies
 from workflow.readmodels.stats import Scope
+from workflow.settings import Settings
+from workflow.usecases import export_jobs
 
+# Up to this many rows (the first sheet's) an export is written while the request waits (well under a
+# second or two); beyond it, a background job. Not a rule of the committee's: a matter of response time.
+SMALL_EXPORT_ROWS = 5000
 PERCENT = "0.0%"
 # (header, Stats field, width); rates are fractions shown as percentages, named as on the dashboard
 STATS_COLUMNS = [
@@ -102,39 +112,87 @@ async def tally_sheet(request: web.Request) -> web.StreamResponse:
     return await stream_workbook(request, f"{label}建议办理统计.xlsx", specs, rows())
 
 
+# the assignment sheet's days (交办日期, 签收期限, 答复期限) show without a time of day
+LEDGER_SHEETS = [Sheet("建议台账", PROPOSAL_COLUMNS),
+                 Sheet("交办明细", ASSIGNMENT_COLUMNS, formats=dict.fromkeys((6, 7, 9), DATE_FORMAT))]
+REPLY_COLUMNS = [("编号", 11), ("标题", 40), ("领衔代表", 10), ("承办单位", 24), ("答复类别", 22), ("答复时间", 18),
+                 ("签发人", 10), ("答复内容", 80)]
+REPLY_SHEETS = [Sheet("公开答复", REPLY_COLUMNS)]
+
+
+async def ledger_rows(db, scope: Scope) -> AsyncIterator:
+    async for proposals, assignments in ledger_chunks(db, clauses=scope.proposal_clauses()):
+        yield [proposals, assignments]
+
+
+async def public_reply_rows(db, scope: Scope) -> AsyncIterator:
+    async for chunk in stream_public_replies(db, scope.year):
+        yield [[(r.number, r.title, r.deputy, r.unit, reply_category_label(r.category), local(r.at), r.signer, r.text)
+                for r in chunk]]
+
+
+async def _ledger_size(db, scope: Scope) -> int:
+    return await export_jobs.count_ledger_rows(db, scope.proposal_clauses())
+
+
+async def _replies_size(db, scope: Scope) -> int:
+    return (await public_replies(db, scope.year, page=1, page_size=1))[0]
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export that may run as a job: its sheets, its rows (chunks, the first sheet's rows counted as
+    progress) and how many rows it will have."""
+
+    sheets: list[Sheet]
+    rows: Callable[[Any, Scope], AsyncIterator]
+    size: Callable[[Any, Scope], Awaitable[int]]
+    path: str
+
+
+EXPORTS = {
+    "ledger": Export(LEDGER_SHEETS, ledger_rows, _ledger_size, "/dashboard/export/ledger.xlsx"),
+    "replies": Export(REPLY_SHEETS, public_reply_rows, _replies_size, "/dashboard/export/replies.xlsx"),
+}
+
+
+async def _answer(request: web.Request, kind: str, scope: Scope, file_name: str) -> web.StreamResponse:
+    """A small export at once; a large one queued as a job, answered with its progress page."""
+    export, db = EXPORTS[kind], request.app[DB]
+    size = await export.size(db, scope)
+    if size <= SMALL_EXPORT_ROWS:
+        return await stream_workbook(request, file_name, export.sheets, export.rows(db, scope))
+    return await jobs.start(request, kind, scope, file_name, size)
+
+
 @require()
 async def ledger(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/export/ledger.xlsx: one row per proposal, and one per assignment."""
     scope = _scope(request)
     label = await scope_label(request.app[DB], scope)
-    specs = [Sheet("建议台账", PROPOSAL_COLUMNS), Sheet("交办明细", ASSIGNMENT_COLUMNS)]
-
-    async def rows() -> AsyncIterator:
-        async for proposals, assignments in ledger_chunks(request.app[DB], clauses=scope.proposal_clauses()):
-            yield [proposals, assignments]
-
-    return await stream_workbook(request, f"{label}代表建议台账.xlsx", specs, rows())
-
-
-REPLY_COLUMNS = [("编号", 11), ("标题", 40), ("领衔代表", 10), ("承办单位", 24), ("答复类别", 22), ("答复时间", 18),
-                 ("签发人", 10), ("答复内容", 80)]
-
-
-async def public_reply_rows(db, year: Optional[int]) -> AsyncIterator:
-    async for chunk in stream_public_replies(db, year):
-        yield [[(r.number, r.title, r.deputy, r.unit, reply_category_label(r.category), local(r.at), r.signer, r.text)
-                for r in chunk]]
+    return await _answer(request, "ledger", scope, f"{label}代表建议台账.xlsx")
 
 
 @require()
 async def reply_list(request: web.Request) -> web.StreamResponse:
     """GET /dashboard/export/replies.xlsx: the published replies of the year (what /replies shows)."""
     scope = _scope(request)
-    return await stream_workbook(request, f"{scope.year}年建议答复公开清单.xlsx", [Sheet("公开答复", REPLY_COLUMNS)],
-                                 public_reply_rows(request.app[DB], scope.year))
+    return await _answer(request, "replies", scope, f"{scope.year}年建议答复公开清单.xlsx")
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/dashboard/export/tally.xlsx", tally_sheet)
     app.router.add_get("/dashboard/export/ledger.xlsx", ledger)
     app.router.add_get("/dashboard/export/replies.xlsx", reply_list)
+    jobs.setup_routes(app, {kind: export.path for kind, export in EXPORTS.items()})
+    app.cleanup_ctx.append(jobs.runner_context(run_export_job))
+
+
+def run_export_job(settings: Settings, job_id: int, worker: str) -> None:
+    """The process of one export job (started by workflow.usecases.export_jobs.ExportRunner)."""
+    jobs.run_job(settings, job_id, worker, EXPORTS)
+
+
+def export_runner(db, settings: Settings) -> export_jobs.ExportRunner:
+    """The runner of export jobs for `serve --role worker` (the web app starts its own)."""
+    return export_jobs.ExportRunner(db, settings, run_export_job)
