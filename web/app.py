@@ -42,11 +42,13 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
     """Map the engine's error types to HTTP in one place: JSON for programs, a page for people."""
+    form = None
     try:
         refuse_nul(request.path, *request.query.keys(), *request.query.values())
         streams = getattr(request.match_info.handler, "streams_upload", False)  # reads its body itself (big files)
         if request.method == "POST" and request.content_type in FORM_TYPES and not streams:  # read once, cached
-            fields = [(k, v) for k, v in (await request.post()).items() if isinstance(v, str)]
+            form = await request.post()
+            fields = [(k, v) for k, v in form.items() if isinstance(v, str)]
             refuse_nul(*(k for k, _ in fields), *(v for _, v in fields))
         return await handler(request)
     except USER_ERRORS as exc:
@@ -60,6 +62,10 @@ async def errors_middleware(request: web.Request, handler):
             return web.json_response({"error": "http_" + str(exc.status),
                                       "message": messages.get(exc.status, exc.reason)}, status=exc.status)
         raise
+    finally:  # an uploaded file is a temporary file: closed when the request is done, whoever read it or not
+        for value in (form.values() if form is not None else ()):
+            if isinstance(value, web.FileField):
+                value.file.close()
 
 
 # Pages a stranger may open (unit, feedback and vote links, published replies) must not be framed by
