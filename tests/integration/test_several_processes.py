@@ -9,7 +9,7 @@ plain mode (the shipped default). Requests carry X-Forwarded-For as the balancer
 (server.trusted_proxies). The web processes point at a WeChat API of their own (`trap`), the worker at
 `fake`: a message sent by a web process would show up on the trap. The last tests stop everything.
 
-What is still kept in one process's memory is marked xfail(strict=True), each saying where it is kept.
+What was kept in one process's memory (the webhook's replay check, public double taps, the relay's lease) is now shared; the checks below pin it.
 """
 from __future__ import annotations
 
@@ -210,7 +210,7 @@ async def test_an_action_on_a_reaches_the_deputy_once_through_the_worker_and_nev
     assert cluster.trap.calls == [], "a web process called WeChat"
 
 
-# ---------------------------------------------------------------- what is still kept in one process
+# ---------------------------------------------------------------- what was once kept in one process
 async def test_a_captured_wechat_url_replayed_on_the_other_instance_with_another_body_is_refused(instances, db):
     a, b = instances
     openid = OPENID["D106"]
