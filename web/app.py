@@ -19,7 +19,7 @@ from workflow.settings import Settings
 
 log = logging.getLogger("jianyi.web")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-_INDEXING = web.AppKey("similarity_backfill", object)  # the background task, kept so it is not collected
+_INDEXING = web.AppKey("similarity_indexer", tuple)  # (its stop event, the task: kept so it is not collected)
 
 
 def error_body(exc: WorkflowError) -> dict:
@@ -126,6 +126,7 @@ def init_app(settings: Settings, engine: Engine) -> web.Application:
 def enable_index_backfill(app: web.Application) -> None:
     """`serve` indexes, in the background, what the similarity and search indexes do not hold yet."""
     app.on_startup.append(_index_older_proposals)
+    app.on_cleanup.append(_stop_indexing)  # before `serve` closes the database (its cleanup comes after)
 
 
 async def _index_older_proposals(app: web.Application) -> None:
@@ -136,27 +137,39 @@ async def _index_older_proposals(app: web.Application) -> None:
     from storage.uow import Conflict
     from workflow.usecases.text_index import index_missing, keep_indexing
 
+    stop = asyncio.Event()
+
     async def run() -> None:
         try:
-            indexed = await index_missing(app[DB])
+            indexed = await index_missing(app[DB], stop=stop)
             if indexed:
                 log.info("相似建议索引：补建了 %s 件建议的索引。", indexed)
         except (SQLAlchemyError, OSError, Conflict) as exc:  # down or busy: the next start tries again
             log.warning("相似建议索引暂未补建（数据库不可用或繁忙）：%s", type(exc).__name__)
-        await keep_indexing(app[DB], asyncio.Event())  # what is submitted from now on, until cancelled
+        await keep_indexing(app[DB], stop)  # what is submitted from now on, until stopped
 
-    app[_INDEXING] = asyncio.get_running_loop().create_task(run())
-    app.on_cleanup.append(_stop_indexing)  # registered at start: cleanups run after the server's own
+    app[_INDEXING] = (stop, asyncio.get_running_loop().create_task(run()))
+
+
+INDEXER_GRACE = 10.0  # seconds the indexer has to commit the batch under way when the server stops
 
 
 async def _stop_indexing(app: web.Application) -> None:
+    """The indexer finishes its batch and stops; cancelled only if it does not within the grace: a task
+    cancelled inside a transaction can leave its database connection to the garbage collector."""
     import asyncio
     import contextlib
 
-    task = app[_INDEXING]
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    if _INDEXING not in app:  # the start failed before the indexer began
+        return
+    stop, task = app[_INDEXING]
+    stop.set()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), INDEXER_GRACE)
+    except asyncio.TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def _install_holiday_calendar(app: web.Application) -> None:

@@ -37,20 +37,25 @@ def _stale_replies():
             .where(or_(Proposal.replies_indexed.is_(None), Proposal.replies_indexed < counted.c.replies)))
 
 
-async def index_missing(db: Database, batch: int = BATCH) -> int:
-    """How many proposals were indexed now (their text, or their replies). Nothing to do: no write at all."""
+def _stopped(stop: asyncio.Event | None) -> bool:
+    return stop is not None and stop.is_set()
+
+
+async def index_missing(db: Database, batch: int = BATCH, stop: asyncio.Event | None = None) -> int:
+    """How many proposals were indexed now (their text, or their replies). Nothing to do: no write at all.
+    `stop` set: the batch under way is finished (committed), no other is begun."""
     async with db.read() as session:
         texts = (await session.execute(_unindexed_texts().with_only_columns(Proposal.id).limit(1))).first()
         replies = (await session.execute(_stale_replies().with_only_columns(Proposal.id).limit(1))).first()
     done = 0
     if texts is not None:
-        done += await index_texts(db, batch)
-    if replies is not None:
-        done += await _in_batches(db, _stale_replies(), index_replies_of, batch)
+        done += await index_texts(db, batch, stop)
+    if replies is not None and not _stopped(stop):
+        done += await _in_batches(db, _stale_replies(), index_replies_of, batch, stop)
     return done
 
 
-async def index_texts(db: Database, batch: int = BATCH) -> int:
+async def index_texts(db: Database, batch: int = BATCH, stop: asyncio.Event | None = None) -> int:
     """The pending texts, `batch` a transaction, oldest first; a row an action holds is left for the next
     look (SKIP LOCKED on PostgreSQL; SQLite runs one writer at a time)."""
     done = 0
@@ -61,7 +66,7 @@ async def index_texts(db: Database, batch: int = BATCH) -> int:
             for row in found:
                 await index_text(session, row.id, row.title, row.content)
         done += len(found)
-        if len(found) < batch:
+        if len(found) < batch or _stopped(stop):
             return done
 
 
@@ -69,14 +74,14 @@ async def keep_indexing(db: Database, stop: asyncio.Event, interval: float = INT
     """Index what is submitted, moments after, until `stop`; a database down or busy is tried again."""
     while not stop.is_set():
         try:
-            await index_texts(db)
+            await index_texts(db, stop=stop)
         except (SQLAlchemyError, OSError, Conflict) as exc:
             log.warning("相似建议索引暂未更新（数据库不可用或繁忙）：%s", type(exc).__name__)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stop.wait(), interval)
 
 
-async def _in_batches(db: Database, query, index, batch: int) -> int:
+async def _in_batches(db: Database, query, index, batch: int, stop: asyncio.Event | None) -> int:
     """`index(session, proposal)` for each proposal `query` finds, `batch` at a time in id order."""
     done, after = 0, 0
     while True:
@@ -86,6 +91,6 @@ async def _in_batches(db: Database, query, index, batch: int) -> int:
             for proposal in found:
                 await index(session, proposal)
         done += len(found)
-        if len(found) < batch:
+        if len(found) < batch or _stopped(stop):
             return done
         after = found[-1].id
