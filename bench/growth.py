@@ -1,7 +1,8 @@
 """How the read pages grow with the year: 1k, 10k, 100k proposals, first view after a change and repeat view.
 
     .venv/bin/python -m bench.growth [--db sqlite|postgres|both] [--sizes 1000,10000,100000] [--repeat 3]
-                                     [--scoped sample|all|none] [--pg-url URL]
+                                     [--scoped sample|all|none] [--pg-url URL] [--facts rows|derived|both]
+                                     [--only REGEX]
 
 For each backend and size: a fresh migrated database (bench/actions.py FreshDatabase), seeded straight
 into the tables as bench/dashboard.py does (`size` proposals of 2025 with ten events each, a tenth as
@@ -16,6 +17,12 @@ many of 2024). Then, through the aiohttp app signed in as staff (the API with th
 - the console's proposal list with a search (no match: q=路灯; every title matches: q=民生), the work
   queue (/console) and the overdue queue (/console?q=overdue);
 - one unit's page /u/<token> (a lead share of U001, its link reissued first: the seeded ones are old).
+
+The seeded rows come without the dashboard's facts rows (storage/models/share_facts.py): with `--facts rows`
+(the default) they are written after seeding as the server's start writes them (`write_stale`, timed);
+`--facts derived` leaves them out, so every share is derived from the records as before migration 0030;
+`both` runs each size twice, derived first, for a ratio in one run. `--only` keeps the pages whose name the
+regular expression finds (the dashboard is always measured).
 
 Each page is timed `--repeat` times as the first view after a change (one real action through the
 engine just before, log_contact on a proposal in handling: it changes the proposals' version sum, which
@@ -58,6 +65,7 @@ from workflow.engine.engine import Engine
 from workflow.settings import load_settings
 from workflow.usecases.accounts import add_user
 from workflow.usecases.links import reissue_link
+from workflow.usecases.share_facts import write_stale
 
 RESULTS = Path(__file__).resolve().parent / "results"
 STAFF = Actor("staff", "bench", "基准", role="staff")
@@ -185,8 +193,9 @@ async def measure(session, root: str, page: Page, repeat: int, change: Changer) 
             "traced_peak_mb": round(peak / 2**20, 2), "rss_peak_growth_mb": round(_rss_mb() - rss_before, 1)}
 
 
-async def bench_size(backend: str, size: int, repeat: int, scoped: str, pg_url: str) -> dict:
-    result: dict = {"backend": backend, "proposals": size}
+async def bench_size(backend: str, size: int, repeat: int, scoped: str, pg_url: str, facts: str = "rows",
+                     only: str = "") -> dict:
+    result: dict = {"backend": backend if facts == "rows" else f"{backend} ({facts})", "proposals": size}
     async with FreshDatabase(backend, pg_url) as url:
         print(f"[growth] {backend} {size}: seeding ...", flush=True)
         result["seed"] = await seed(url, size)
@@ -195,6 +204,12 @@ async def bench_size(backend: str, size: int, repeat: int, scoped: str, pg_url: 
         settings = replace(base, database=replace(base.database, url=url))
         db = Database(url)
         try:
+            if facts == "rows":  # what the server's start (or `jianyi facts rebuild`) writes for seeded rows
+                start = time.perf_counter()
+                written = await write_stale(db)
+                result["facts_rows"] = {"proposals": written, "seconds": round(time.perf_counter() - start, 1)}
+                print(f"[growth] {backend} {size}: facts rows of {written} proposals written in "
+                      f"{result['facts_rows']['seconds']} s", flush=True)
             engine = Engine(db, settings, clock=lambda: TODAY)
             token = (await add_user(db, "bench", "staff", PASSWORD)).token
             change = Changer(engine, await _targets(db))
@@ -203,7 +218,8 @@ async def bench_size(backend: str, size: int, repeat: int, scoped: str, pg_url: 
             server = TestServer(build_app(settings, engine))
             await server.start_server()
             try:
-                result["pages"] = await _pages(server, token, repeat, scoped, change, f"{backend} {size}", unit_token)
+                result["pages"] = await _pages(server, token, repeat, scoped, change, f"{result['backend']} {size}",
+                                               unit_token, only)
             finally:
                 await server.close()
         finally:
@@ -211,7 +227,8 @@ async def bench_size(backend: str, size: int, repeat: int, scoped: str, pg_url: 
     return result
 
 
-async def _pages(server, token: str, repeat: int, scoped: str, change: Changer, tag: str, unit_token: str) -> dict:
+async def _pages(server, token: str, repeat: int, scoped: str, change: Changer, tag: str, unit_token: str,
+                 only: str = "") -> dict:
     root = str(server.make_url("")).rstrip("/")
     timeout = aiohttp.ClientTimeout(total=3600)
     found: dict = {}
@@ -222,6 +239,8 @@ async def _pages(server, token: str, repeat: int, scoped: str, change: Changer, 
         async with web_session.get(root + dashboard.path) as response:
             lists = dashboard_lists(await response.text(), scoped)
         for page in [dashboard, *lists, *fixed_pages(unit_token)]:
+            if only and page is not dashboard and not re.search(only, page.name):
+                continue
             start = time.perf_counter()
             found[page.name] = await measure(api_session if page.api else web_session, root, page, repeat, change)
             row = found[page.name]
@@ -268,7 +287,8 @@ def save(results: list[dict], args, path: Path) -> None:
     RESULTS.mkdir(exist_ok=True)
     document = {"benchmark": "growth", "when": dt.datetime.now().isoformat(timespec="seconds"),
                 "python": platform.python_version(), "sqlalchemy": sqlalchemy.__version__, "cpus": os.cpu_count(),
-                "today": TODAY.isoformat(), "repeat": args.repeat, "scoped": args.scoped, "results": results}
+                "today": TODAY.isoformat(), "repeat": args.repeat, "scoped": args.scoped, "facts": args.facts,
+                "only": args.only, "results": results}
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -280,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scoped", choices=["sample", "all", "none"], default="sample",
                         help="lists within one unit, category and the key proposals: four figures, all, none")
     parser.add_argument("--pg-url", default=_pg_default(), help="PostgreSQL server (a fresh database is made on it)")
+    parser.add_argument("--facts", choices=["rows", "derived", "both"], default="rows",
+                        help="rows: the dashboard's facts rows written after seeding (as the server's start does); "
+                             "derived: none, every share derived from the records (the way before migration 0030)")
+    parser.add_argument("--only", default="", help="a regular expression: only the pages it finds (and the dashboard)")
     args = parser.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -289,9 +313,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("every size must be at least 100 and --repeat at least 1")
     backends = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     results, path = [], RESULTS / f"growth-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    variants = ["derived", "rows"] if args.facts == "both" else [args.facts]
     for backend in backends:
         for size in sizes:
-            results.append(asyncio.run(bench_size(backend, size, args.repeat, args.scoped, args.pg_url)))
+            for facts in variants:
+                results.append(asyncio.run(bench_size(backend, size, args.repeat, args.scoped, args.pg_url, facts,
+                                                      args.only)))
             save(results, args, path)  # written after each run: a long run's figures survive an interruption
     print(report(results))
     print(f"[growth] results written to {path}")

@@ -17,6 +17,7 @@ checkout.
     wechat menu                              push the custom menu (提建议 / 我的建议 / 帮助)
     deputies codes [--number N] [--all] [--csv FILE]   one-time binding codes for deputies
     secret                                   print a new random secret (server.secret_key, wechat.token)
+    facts check|rebuild                      the dashboard's facts rows against the records (rebuild: write stale ones first)
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import sys
 from cli import _with_db
 from cli.accounts import cmd_deputy_codes, cmd_import, cmd_user
 from cli.audit import cmd_audit
+from cli.facts import cmd_facts
 from cli.report import cmd_report
 from cli.rules import cmd_rules
 from cli.serve import cmd_serve
@@ -74,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="审计 / audit")
     audit.add_argument("action", choices=["verify", "receipt"])
     audit.add_argument("--receipt", help="核对一行保存的回执 / check a kept receipt line")
+
+    facts = commands.add_parser("facts", help="统计数据核对 / the dashboard's facts against the records")
+    facts.add_argument("action", choices=["check", "rebuild"])
 
     rules = commands.add_parser("rules", help="办理规则 / the rules in force")
     rules.add_argument("action", choices=["show"])
@@ -131,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_audit(settings, args)
         if args.command == "rules":
             return cmd_rules(args)
+        if args.command == "facts":
+            return cmd_facts(settings, args)
         if args.command == "report":
             return cmd_report(settings, args)
         if args.command == "chat":

@@ -135,6 +135,7 @@ async def _index_older_proposals(app: web.Application) -> None:
     import asyncio
 
     from storage.uow import Conflict
+    from workflow.usecases.share_facts import write_stale
     from workflow.usecases.text_index import index_missing, keep_indexing
 
     stop = asyncio.Event()
@@ -144,6 +145,9 @@ async def _index_older_proposals(app: web.Application) -> None:
             indexed = await index_missing(app[DB], stop=stop)
             if indexed:
                 log.info("相似建议索引：补建了 %s 件建议的索引。", indexed)
+            written = await write_stale(app[DB], stop=stop)  # the dashboard's facts rows not yet current
+            if written:
+                log.info("统计数据：补写了 %s 件建议的办理统计数据。", written)
         except (SQLAlchemyError, OSError, Conflict) as exc:  # down or busy: the next start tries again
             log.warning("相似建议索引暂未补建（数据库不可用或繁忙）：%s", type(exc).__name__)
         await keep_indexing(app[DB], stop)  # what is submitted from now on, until stopped

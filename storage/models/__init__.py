@@ -52,13 +52,14 @@ from .meetings import Meeting, MeetingItem, MeetingLog, MeetingVote
 from .projects import Project, ProjectInspection, ProjectPhoto, ProjectProgress, ProjectVote, ProjectWindow
 from .receipts import ActionReceipt
 from .sessions import CongressSession, SessionCounter
+from .share_facts import STORED_FACTS, LeadShareFacts, ProposalFacts
 from .text_index import GramStat, ProposalGram
 
 __all__ = [
     "HANDED_ON_STATES", "LoginThrottle", "Base", "utcnow", "Deputy", "Unit", "UnitLiaison", "User", "BindingCode", "ProposalCounter", "Proposal", "CoSigner", "Assignment", "Consultation", "ContactLog", "Opinion", "Reply", "Evaluation", "ProgressReport", "Event", "OutboxMessage", "ReminderSent", "Meta", "BotDialogue", "BotInbound", "BindingAttempt", "ProposalAttachment", "Meeting", "MeetingItem", "MeetingVote", "MeetingLog", "DemoWechatMessage", "ActionReceipt", "SystemEvent", "SYSTEM_HEAD", "HolidayDay", "ExtensionRequest", "CongressSession", "SessionCounter", "UnitHead", "SealedLetter",
     "Station", "StationDeputy", "DutyDay", "ReceptionDay", "DeputyCard", "CitizenOpinion", "OpinionPhoto",
     "OpinionReferral", "ProposalOpinion", "RecordEvent", "PublicThrottle",
-    "ProposalGram", "GramStat",
+    "ProposalGram", "GramStat", "LeadShareFacts", "ProposalFacts", "STORED_FACTS",
     "Project", "ProjectVote", "ProjectProgress", "ProjectPhoto", "ProjectInspection", "ProjectWindow",
     "HandlingGroup",
 ]

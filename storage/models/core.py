@@ -124,6 +124,8 @@ class Proposal(Base):
     lead_deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
     state: Mapped[str] = mapped_column(String(16), default="draft")
     version: Mapped[int] = mapped_column(Integer, default=0)
+    # Moved on by the engine whenever what the dashboard's facts rows hold may have changed (migration 0030)
+    facts_stamp: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     face_to_face: Mapped[bool] = mapped_column(Boolean, default=False)
     key_supervision: Mapped[bool] = mapped_column(Boolean, default=False)

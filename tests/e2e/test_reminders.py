@@ -8,7 +8,7 @@ from collections import Counter
 from sqlalchemy import select, update
 
 from notify.runner import Scheduler
-from storage.models import Assignment, Meta, OutboxMessage, ReminderSent
+from storage.models import Assignment, LeadShareFacts, Meta, OutboxMessage, ProposalFacts, ReminderSent
 from tests.support.notify import STAFF, seed, unit_actor
 from workflow.domain.cards import card_for
 from workflow.domain.deadlines import due_date
@@ -93,6 +93,29 @@ async def test_open_deadlines_are_recomputed_when_the_holiday_calendar_changes(d
         dues = {a.sign_due for a in (await session.execute(select(Assignment))).scalars()}
         version = (await session.get(Meta, CALENDAR_KEY)).value
     assert dues == {due_date(clock(), settings.deadlines.sign).due} and version == "2.0"
+
+
+async def test_reply_due_dates_moved_by_a_new_calendar_move_the_dashboards_facts_with_them(db, settings, clock):
+    from workflow.readmodels.lead_facts import check_facts
+
+    await seed(db)
+    engine = Engine(db, settings, clock=clock)
+    await assigned_proposal(engine)
+    await recompute_if_calendar_changed(db, settings, "1.0")
+    async with db.write() as session:
+        async with session.begin():
+            await session.execute(update(Assignment).where(Assignment.role == "lead")
+                                  .values(reply_due=dt.date(2000, 1, 1)))  # computed long ago: overdue by it
+            await session.execute(update(LeadShareFacts).values(reply_due=dt.date(2000, 1, 1)))
+            await session.execute(update(ProposalFacts).values(first_due=dt.date(2000, 1, 1),
+                                                                last_due=dt.date(2000, 1, 1)))
+    assert (await check_facts(db, clock())).ok
+    assert await recompute_if_calendar_changed(db, settings, "2.0") >= 1
+    facts = await check_facts(db, clock())
+    assert facts.ok and facts.stale == []  # rewritten with the new due date, in the recomputing transaction
+    async with db.read() as session:
+        assert (await session.execute(select(LeadShareFacts.reply_due))).scalars().all() == \
+            (await session.execute(select(Assignment.reply_due).where(Assignment.role == "lead"))).scalars().all()
 
 
 async def test_deadlines_are_explained_in_the_api_and_on_the_unit_page(db, settings, clock, client, auth):

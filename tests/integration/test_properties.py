@@ -32,6 +32,7 @@ from workflow.domain.definition import ACTIONS, FINAL_STATES, REFERRAL_REASONS, 
 from workflow.domain.errors import NotAllowed, WorkflowError
 from workflow.domain.rules import Actor
 from workflow.engine.engine import Engine
+from workflow.readmodels.lead_facts import check_facts
 from workflow.usecases.audit import verify_all
 
 START = dt.date(2025, 3, 10)
@@ -282,6 +283,8 @@ class Run:
             seqs = list((await session.execute(
                 select(Event.seq).where(Event.proposal_id == self.proposal_id).order_by(Event.id))).scalars())
         assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) == proposal.event_count
+        facts = await check_facts(self.db, self.clock.today)  # the dashboard's rows: current and true after each step
+        assert facts.ok and facts.stale == [], (facts.stale, facts.wrong)
         if proposal.state in FINAL_STATES:
             for kind in ACTOR_KINDS:
                 actor, link = self.actor(kind, proposal)

@@ -67,6 +67,7 @@ async def delete_proposal(db, number: str) -> None:
         "UPDATE outbox SET event_id = NULL WHERE event_id IN (SELECT id FROM events WHERE proposal_id = :p)",
         "DELETE FROM action_receipts WHERE proposal_id = :p",
         "DELETE FROM proposal_grams WHERE proposal_id = :p", "DELETE FROM reply_grams WHERE proposal_id = :p",
+        "DELETE FROM lead_share_facts WHERE proposal_id = :p", "DELETE FROM proposal_facts WHERE proposal_id = :p",
         "DELETE FROM evaluations WHERE proposal_id = :p",
         "DELETE FROM replies WHERE proposal_id = :p",
         f"DELETE FROM contact_logs WHERE assignment_id IN ({mine})",

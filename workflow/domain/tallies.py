@@ -271,7 +271,7 @@ def tally_facts(items: Iterable[tuple[Facts, int]]) -> Stats:
 
 def is_overdue(assignment_state: str, proposal_state: str, reply_due: Optional[dt.date], today: dt.date) -> bool:
     """逾期: a reply still owed past its due date, on a proposal not yet finished. The one definition;
-    workflow/readmodels/stats.py `overdue_clause` says the same in SQL (a test holds them together)."""
+    workflow/readmodels/lead_facts.py `overdue_clause` says the same in SQL (a test holds them together)."""
     return (assignment_state in AWAITING_REPLY_STATES and proposal_state not in FINAL_STATES
             and reply_due is not None and reply_due < today)
 

@@ -40,7 +40,7 @@ from workflow.domain.machine import assignment_action_possible, fire_assignment,
 from workflow.domain.params import clean_params
 from workflow.domain.projection import text_digest
 from workflow.domain.rules import GUARDS, INPUT_GUARDS, Actor, Context
-from workflow.engine import carried, effects, once, reply_index
+from workflow.engine import carried, effects, once, reply_index, share_facts
 from workflow.engine.chain import append_event
 from workflow.engine.grouping import follow_group, look_up_facts
 from workflow.engine.keys import chain_key_for
@@ -234,7 +234,7 @@ class Engine:
             exc.allowed = self.allowed_actions(proposal, actor)
             raise
         ctx.params = clean_params(action, raw, self.settings.workflow.categories)
-        before = {a.id: (a.state, a.reply_due) for a in proposal.assignments}
+        before, facts_before = {a.id: (a.state, a.reply_due) for a in proposal.assignments}, share_facts.inputs(proposal)
         await look_up_facts(session, ctx)  # what the guards read (units named, 并案), looked up once
         try:
             self._check_guards(ctx, spec, include_input=True)
@@ -249,7 +249,7 @@ class Engine:
             effects.on_enter(ctx, to_state, payload)
         payload.update(assignment_facts(proposal, before))
         indexing = reply_index.mark(action, proposal)  # what the indexes will hold, in the proposal's UPDATE
-        result = await self._record(session, ctx, from_state, to_state, payload)
+        result = await self._record(session, ctx, from_state, to_state, payload, facts_before)
         await follow_group(self, session, ctx, raw)  # 并案: the members' events, or their 交办 with the lead
         if action in carried.TELLING_ACTIONS:  # citizens whose opinions it carries hear of the reply
             await carried.tell_citizens(session, self.settings, ctx.today, proposal, result.event)
@@ -257,13 +257,15 @@ class Engine:
         return result
 
     async def _record(self, session: AsyncSession, ctx: Context, from_state: str, to_state: str,
-                      payload: dict) -> ActionResult:
-        """The event on the chain and the notifications it causes, in the action's transaction."""
+                      payload: dict, facts_before: Optional[tuple] = None) -> ActionResult:
+        """The event, its notifications and (when the action changed them) the dashboard's facts rows."""
         event = append_event(session, ctx.proposal, ctx.action, ctx.actor, {**ctx.params, **payload},
                              from_state=from_state, to_state=to_state,
                              assignment_id=ctx.assignment.id if ctx.assignment is not None else None)
         session.add_all(outbox_rows(ctx, event))
+        share_facts.mark(session, ctx.proposal, facts_before)  # `facts_before`: share_facts.inputs
         await session.flush()  # one round of writes; the version check happens here
+        await share_facts.write_marked(session, ctx.proposal)
         return ActionResult(ctx.proposal, event, from_state, to_state)
 
     # ------------------------------------------------------------------ checks

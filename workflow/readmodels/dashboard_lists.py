@@ -20,7 +20,7 @@ from workflow.domain.definition import RATING_LABELS, STATES, SUPERSEDED_ASSIGNM
 from workflow.domain.errors import InvalidInput
 from workflow.domain.tallies import COUNTS, Facts
 from workflow.readmodels.dashboard import cards, in_scope, lead_share_clauses, month_of
-from workflow.readmodels.stats import FACT_COLUMNS, Scope, grouped_facts, items_query, matching_clause
+from workflow.readmodels.stats import FACT_COLUMNS, Scope, counted, grouped_facts, items_query, matching_clause
 from workflow.settings import Settings
 
 FIGURE_LABELS = {
@@ -105,8 +105,8 @@ async def _tally_figure(db: Database, today: dt.date, scope: Scope, figure: str,
     items = items_query(scope, today, level)
     where = matching_clause(items, combos, figure)
     facts_columns = [items.c[name] for name in FACT_COLUMNS]
+    total = counted(combos, figure)  # the figure itself: from the grouped facts it was counted from
     async with db.read() as session:
-        total = (await session.execute(select(func.count()).select_from(items).where(where))).scalar_one()
         rows = (await session.execute(select(items.c.pid, *facts_columns).where(where)
                                       .order_by(items.c.pid).offset(offset).limit(limit))).all()
         lines = await _lines(session, [row[0] for row in rows])

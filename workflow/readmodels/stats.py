@@ -12,52 +12,19 @@ import datetime as dt
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Iterable, Optional, Sequence
+from typing import Awaitable, Callable, Optional, Sequence
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Integer,
-    String,
-    and_,
-    case,
-    cast,
-    false,
-    func,
-    literal,
-    null,
-    or_,
-    select,
-    text,
-    union_all,
-)
+from sqlalchemy import BigInteger, Boolean, Integer, String, cast, false, func, literal, null, select, text, union_all
 from sqlalchemy.sql import Select
 
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import Assignment, ContactLog, Evaluation, Meta, Proposal, Reply, Unit
+from storage.models import ContactLog, Meta, Proposal, Unit
 from workflow.domain import clock as beijing
-from workflow.domain.definition import (
-    AWAITING_REPLY_STATES,
-    FACE_TO_FACE_METHODS,
-    FINAL_STATES,
-    NO_FEEDBACK,
-    RATINGS,
-    SOLVED_CATEGORIES,
-    SUPERSEDED_ASSIGNMENT_STATES,
-)
 from workflow.domain.errors import InvalidInput
-from workflow.domain.tallies import (
-    FACT_FIELDS,
-    RATED_KINDS,
-    Facts,
-    LeadRecord,
-    Stats,
-    counts_for,
-    rating_field,
-    tally_facts,
-)
+from workflow.domain.tallies import FACT_FIELDS, Facts, LeadRecord, Stats, counts_for, tally_facts
 from workflow.readmodels.deadlines import CALENDAR_KEY
+from workflow.readmodels.lead_facts import lead_facts, stale_lead_facts, stored_proposals
 
 GROUPS = {"unit", "category", "year", "key"}
 FACT_COLUMNS = FACT_FIELDS
@@ -104,85 +71,6 @@ def utc_start(day: dt.date) -> dt.datetime:
     return beijing.day_start(day)
 
 
-# ------------------------------------------------------------------ the facts, in SQL
-def reply_late_clause(today: dt.date):
-    """An assignment whose reply is still owed past its due date (Assignment's columns only)."""
-    a = Assignment
-    return and_(a.state.in_(sorted(AWAITING_REPLY_STATES)), a.reply_due.is_not(None), a.reply_due < today)
-
-
-def overdue_clause(today: dt.date):
-    """逾期 in SQL over Assignment joined to its Proposal: workflow.domain.tallies.is_overdue, said again."""
-    return and_(reply_late_clause(today), Proposal.state.not_in(sorted(FINAL_STATES)))
-
-
-def _leads(scope: Scope, today: dt.date):
-    """The lead assignments still on their proposals in scope, with what is known of each without its replies."""
-    a, p = Assignment, Proposal
-    overdue = overdue_clause(today)
-    query = (select(a.id.label("aid"), a.proposal_id.label("pid"), a.unit_id.label("unit_id"), p.year.label("year"),
-                    p.category.label("category"), p.key_supervision.label("key"),
-                    case((overdue, 1), else_=0).label("overdue"))
-             .join(p, p.id == a.proposal_id)
-             .where(a.role == "lead", a.state.not_in(sorted(SUPERSEDED_ASSIGNMENT_STATES)), *scope.proposal_clauses()))
-    if scope.unit is not None:
-        query = query.where(a.unit_id == select(Unit.id).where(Unit.code == scope.unit).scalar_subquery())
-    return query.cte("leads")
-
-
-# The newest reply or rating of a share is the one recorded last: a proposal's actions are serialised
-# (its row is locked), so within a proposal ids follow time. Each is found by one aggregate over a code
-# that carries the row's id and its value (id * 8 + the value's place below): the maximum code is the
-# newest row, the minimum the oldest, and its remainder says what it holds. No sort, no join back.
-REPLY_CODES = ("A", "B", "C", "D")
-RATING_CODES = (*RATINGS, NO_FEEDBACK)
-CODE_BASE = 8  # more places than values: the last place is "something else", which counts as nothing
-
-
-def _code(id_column, value_column, values: tuple[str, ...]):
-    place = case(*[(value_column == value, i) for i, value in enumerate(values)], else_=CODE_BASE - 1)
-    return cast(id_column, BigInteger) * CODE_BASE + place
-
-
-def _holds(code, values: tuple[str, ...], wanted: Iterable[str]):
-    """1 when the value coded in `code` is one of `wanted`, else 0 (also when there is no code)."""
-    return case(((code % CODE_BASE).in_([values.index(w) for w in wanted]), 1), else_=0)
-
-
-def _lead_facts(scope: Scope, today: dt.date):
-    """Per live lead assignment in scope, its Facts as 0/1 columns (FACT_COLUMNS but `leads`)."""
-    leads = _leads(scope, today)
-    r, e, c = Reply, Evaluation, ContactLog
-    replies = (select(r.assignment_id.label("aid"),
-                      # the first reply: the smallest id; its on-time flag rides in the lowest bit
-                      func.min(cast(r.id, BigInteger) * 2 + case((r.on_time, 0), else_=1)).label("first_code"),
-                      func.max(_code(r.id, r.category, REPLY_CODES)).label("reply_code"))
-               .join(leads, leads.c.aid == r.assignment_id).group_by(r.assignment_id).subquery("reply_codes"))
-    rating = _code(e.id, e.rating, RATING_CODES)
-    ratings = (select(e.assignment_id.label("aid"),
-                      func.max(case((e.kind == "reply", rating))).label("reply"),
-                      func.min(case((and_(e.kind == "reply", e.rating != NO_FEEDBACK), rating))).label("first_reply"),
-                      func.max(case((e.kind == "implementation", rating))).label("implementation"))
-               .join(leads, leads.c.aid == e.assignment_id).group_by(e.assignment_id).subquery("rating_codes"))
-    contacts = (select(c.assignment_id.label("aid"),
-                       func.max(case((c.method.in_(sorted(FACE_TO_FACE_METHODS)), 1), else_=0)).label("face_to_face"))
-                .join(leads, leads.c.aid == c.assignment_id).group_by(c.assignment_id).subquery("contacts"))
-    joined = (leads.outerjoin(replies, replies.c.aid == leads.c.aid)
-              .outerjoin(ratings, ratings.c.aid == leads.c.aid)
-              .outerjoin(contacts, contacts.c.aid == leads.c.aid))
-    rating_flags = [_holds(ratings.c[kind], RATING_CODES, (value,)).label(rating_field(kind, value))
-                    for kind, values in RATED_KINDS.items() for value in values]
-    return select(
-        leads.c.pid, leads.c.unit_id, leads.c.year, leads.c.category, leads.c.key,
-        case((replies.c.aid.is_not(None), 1), else_=0).label("replied_leads"),
-        case((replies.c.first_code % 2 == 0, 1), else_=0).label("on_time_leads"),
-        _holds(replies.c.reply_code, REPLY_CODES, sorted(SOLVED_CATEGORIES)).label("solved_leads"),
-        case((contacts.c.aid.is_not(None), 1), else_=0).label("contacted"),
-        func.coalesce(contacts.c.face_to_face, 0).label("face_to_face"),
-        leads.c.overdue, *rating_flags,
-    ).select_from(joined).cte("lead_facts")
-
-
 SUMMED = FACT_COLUMNS[1:]  # every fact but `leads` is a 0/1 column per lead share, summed per proposal
 assert FACT_COLUMNS[0] == "leads"
 
@@ -200,12 +88,23 @@ def _proposal_items(facts) -> Select:
             .group_by(facts.c.pid, facts.c.year, facts.c.category, facts.c.key))
 
 
-def items_query(scope: Scope, today: dt.date, level: str):
-    """The counted items in scope with their facts, as a subquery: per `proposal` or per `lead` assignment."""
+def items_query(scope: Scope, today: dt.date, level: str, stored: bool = True):
+    """The counted items in scope with their facts, as a subquery: per `proposal` or per `lead` assignment
+    (`stored=False`: every share's facts derived afresh, see workflow/readmodels/lead_facts.py)."""
     if level not in ("proposal", "lead"):
         raise ValueError(level)
-    build = _lead_items if level == "lead" else _proposal_items
-    return build(_lead_facts(scope, today)).subquery("items")
+    if level == "lead":
+        return _lead_items(lead_facts(scope, today, stored)).subquery("items")
+    return _proposal_level(scope, today, stored).subquery("items")
+
+
+def _proposal_level(scope: Scope, today: dt.date, stored: bool = True, stale=None, facts=None):
+    """One item per proposal: its proposal row where current, else its derived shares grouped (`stale`,
+    `facts`: the CTEs of workflow/readmodels/lead_facts.py when the statement has them already)."""
+    if not stored or scope.unit is not None:  # a unit's share of a proposal: from its share rows
+        return _proposal_items(facts if facts is not None else lead_facts(scope, today, stored))
+    stale = stale if stale is not None else stale_lead_facts(scope, today)
+    return union_all(stored_proposals(scope, today), _proposal_items(stale))
 
 
 def _facts(row: Sequence, offset: int) -> Facts:
@@ -247,15 +146,17 @@ async def dashboard_facts(db: Database, today: dt.date, scope: Scope, token: Opt
 
 
 async def _dashboard_facts(db: Database, today: dt.date, scope: Scope):
-    facts = _lead_facts(scope, today)
-    p, lead = _proposal_items(facts).subquery("proposal_items").c, _lead_items(facts).subquery("lead_items").c
-    p_facts, lead_facts = [p[name] for name in FACT_COLUMNS], [lead[name] for name in FACT_COLUMNS]
+    stale = stale_lead_facts(scope, today)
+    facts = lead_facts(scope, today, stale=stale)
+    p = _proposal_level(scope, today, stale=stale, facts=facts).subquery("proposal_items").c
+    lead = _lead_items(facts).subquery("lead_items").c
+    p_facts, share_facts = [p[name] for name in FACT_COLUMNS], [lead[name] for name in FACT_COLUMNS]
     per_proposal = (select(literal("proposal").label("level"), p.category, p.key,
                            cast(null(), Integer).label("unit_id"), *p_facts, func.count())
                     .group_by(p.category, p.key, *p_facts))
     per_unit = (select(literal("lead").label("level"), cast(null(), String).label("category"),
-                       cast(null(), Boolean).label("key"), lead.unit_id, *lead_facts, func.count())
-                .group_by(lead.unit_id, *lead_facts))
+                       cast(null(), Boolean).label("key"), lead.unit_id, *share_facts, func.count())
+                .group_by(lead.unit_id, *share_facts))
     proposals, units = [], []
     for row in await _fetch(db, union_all(per_proposal, per_unit)):
         if row[0] == "proposal":
@@ -324,15 +225,48 @@ def tally_groups(rows: list[tuple[tuple, Facts, int]], index: Optional[int] = No
 
 
 def matching_clause(items, rows: list[tuple[tuple, Facts, int]], figure: str):
-    """A WHERE clause on `items` selecting exactly the items that count for `figure`."""
-    combos = {facts for _, facts, _ in rows if counts_for(figure, facts)}
-    if not combos:
+    """A WHERE clause on `items` selecting exactly the items that count for `figure`: their facts, written
+    as one number (see `facts_signature`), among those of the combinations that count (one IN, not an OR
+    of a few hundred ANDs of eighteen columns, which SQLite tries one by one for every item)."""
+    radix = max((facts.leads for _, facts, _ in rows), default=0) + 1  # every fact counts at most `leads` shares
+    wanted = sorted({signature_of(facts, radix) for _, facts, _ in rows if counts_for(figure, facts)})
+    if not wanted:
         return false()
+    return facts_signature(items, radix).in_(wanted)
 
-    def equals(column, value):
-        return column.is_(None) if value is None else column == value
 
-    return or_(*[and_(*[equals(items.c[name], getattr(facts, name)) for name in FACT_COLUMNS]) for facts in combos])
+MAX_RADIX = 11  # 11 ** 18 facts still fits a signed 64-bit integer
+
+
+def facts_signature(items, radix: int):
+    """The item's facts as one value: its FACT_COLUMNS' counts as the digits of a number in base `radix`
+    (more than MAX_RADIX - 1 lead units on one proposal: as a text of the counts joined by commas)."""
+    parts = [func.coalesce(items.c[name], 0) for name in FACT_COLUMNS]
+    if radix > MAX_RADIX:
+        signature = cast(parts[0], String)
+        for part in parts[1:]:
+            signature = signature.concat(",").concat(cast(part, String))
+        return signature
+    number = cast(parts[0], BigInteger)
+    for part in parts[1:]:
+        number = number * radix + part
+    return number
+
+
+def signature_of(facts: Facts, radix: int):
+    """`facts_signature` of an item with these facts."""
+    values = [int(getattr(facts, name)) for name in FACT_COLUMNS]
+    if radix > MAX_RADIX:
+        return ",".join(str(v) for v in values)
+    number = 0
+    for value in values:
+        number = number * radix + value
+    return number
+
+
+def counted(rows: list[tuple[tuple, Facts, int]], figure: str) -> int:
+    """How many items of `rows` (grouped facts) count for `figure`: the length of its list."""
+    return sum(n for _, facts, n in rows if counts_for(figure, facts))
 
 
 async def unit_names(db: Database) -> dict[int, tuple[str, str]]:

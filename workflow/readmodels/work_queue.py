@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Assignment, Proposal
 from workflow.domain.cards import AWAITING_ASSIGNMENT, interim_assign_due
 from workflow.domain.definition import AWAITING_REPLY_STATES, FINAL_STATES, HANDLING_ROLES
-from workflow.readmodels.stats import reply_late_clause
+from workflow.readmodels.lead_facts import reply_late_clause
 
 LIMIT = 200
 

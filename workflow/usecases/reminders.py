@@ -21,6 +21,7 @@ from workflow.domain.deadlines import due_date
 from workflow.domain.definition import AWAITING_REPLY_STATES
 from workflow.readmodels.deadlines import CALENDAR_KEY, open_deadlines
 from workflow.settings import Settings
+from workflow.usecases import share_facts
 
 
 async def issue_reminders(db: Database, settings: Settings, today: dt.date) -> int:
@@ -137,6 +138,7 @@ async def _recompute(db: Database, settings: Settings, version: str) -> int:
             meta.value = version
             rows = (await session.execute(select(Assignment).where(
                 Assignment.state.in_(sorted(AWAITING_REPLY_STATES))))).scalars()
+            moved: set[int] = set()  # proposals whose reply due dates moved: their dashboard facts follow
             for a in rows:
                 before = (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due, a.adjustment_decision_due)
                 if a.sign_due:
@@ -147,10 +149,12 @@ async def _recompute(db: Database, settings: Settings, version: str) -> int:
                     a.opinion_due = due_date(a.assigned_on, d.opinion).due
                 if a.reply_due and not a.reply_due_manual and a.state != "rehandling":
                     a.reply_due = due_date(a.assigned_on, d.reply).due
+                    moved.update([a.proposal_id] if a.reply_due != before[3] else [])
                 if a.adjustment_decision_due and a.adjustment_requested_on:  # staff's decision on an adjustment request
                     a.adjustment_decision_due = due_date(a.adjustment_requested_on, d.adjustment_decision).due
                 changed += before != (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due,
                                       a.adjustment_decision_due)
+            await share_facts.rewrite(session, sorted(moved))
             changed += await _recompute_interim_assign(session, settings)
     return changed
 
