@@ -24,8 +24,11 @@ _MARKED = "facts_marked"  # session.info: the proposals whose rows this transact
 
 
 def inputs(proposal: Proposal) -> tuple:
-    """What of the facts' inputs the engine holds in memory, before an action's effects."""
-    return tuple((a.id, a.unit_id, a.role, a.state, a.reply_due) for a in proposal.assignments)
+    """What of the facts' inputs the engine holds in memory, before an action's effects: of each assignment
+    its unit, role, reply due date and what its state means here (live, awaiting a reply), so that a
+    change of state within those (签收: pending -> signed) is no change of the facts."""
+    return tuple((a.id, a.unit_id, a.role, a.reply_due, a.state in SUPERSEDED_ASSIGNMENT_STATES,
+                  a.state in AWAITING_REPLY_STATES) for a in proposal.assignments)
 
 
 def mark(session: AsyncSession, proposal: Proposal, before: tuple | None) -> None:
