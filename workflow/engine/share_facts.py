@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import case, delete, insert, literal, null, select, union_all
+from sqlalchemy import case, delete, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dialects import insert_for
 from storage.models import STORED_FACTS, ContactLog, Evaluation, LeadShareFacts, Proposal, ProposalFacts, Reply
 from workflow.domain.definition import AWAITING_REPLY_STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.tallies import FACT_FIELDS, LeadRecord, lead_facts
@@ -51,11 +52,15 @@ async def write_marked(session: AsyncSession, proposal: Proposal) -> None:
 
 
 async def write(session: AsyncSession, proposal: Proposal) -> None:
-    """Replace the proposal's rows by the facts of its live lead shares now (after the action's flush)."""
-    await session.execute(delete(LeadShareFacts).where(LeadShareFacts.proposal_id == proposal.id))
-    await session.execute(delete(ProposalFacts).where(ProposalFacts.proposal_id == proposal.id))
+    """Put the facts of the proposal's live lead shares now in its rows (after the action's flush): each
+    share's row and the proposal's are written over in place (two statements); the row of a share that is
+    no longer live (改派) is removed."""
     leads = [a for a in proposal.assignments if a.role == "lead" and a.state not in SUPERSEDED_ASSIGNMENT_STATES]
+    gone = [a.id for a in proposal.assignments if a.role == "lead" and a.state in SUPERSEDED_ASSIGNMENT_STATES]
+    if gone:
+        await session.execute(delete(LeadShareFacts).where(LeadShareFacts.assignment_id.in_(gone)))
     if not leads:
+        await session.execute(delete(ProposalFacts).where(ProposalFacts.proposal_id == proposal.id))
         return
     records = {a.id: LeadRecord(proposal.id, proposal.number or "", proposal.year, proposal.category,
                                 bool(proposal.key_supervision), "", proposal.state, a.state, a.reply_due)
@@ -74,8 +79,15 @@ async def write(session: AsyncSession, proposal: Proposal) -> None:
         rows.append({"assignment_id": a.id, "proposal_id": proposal.id, "unit_id": a.unit_id,
                      "stamp": proposal.facts_stamp, "awaiting": a.state in AWAITING_REPLY_STATES,
                      "reply_due": a.reply_due, **{name: getattr(facts, name) for name in STORED_FACTS}})
-    await session.execute(insert(LeadShareFacts), rows)
-    await session.execute(insert(ProposalFacts), [proposal_row(proposal.id, proposal.facts_stamp, rows)])
+    await _put(session, LeadShareFacts, "assignment_id", rows)
+    await _put(session, ProposalFacts, "proposal_id", [proposal_row(proposal.id, proposal.facts_stamp, rows)])
+
+
+async def _put(session: AsyncSession, table, key: str, rows: list[dict]) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE: the rows written over in place, in one statement."""
+    statement = insert_for(session)(table).values(rows)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=[key], set_={name: statement.excluded[name] for name in rows[0] if name != key}))
 
 
 def proposal_row(proposal_id: int, stamp: int, shares: list[dict]) -> dict:
