@@ -4,7 +4,7 @@ Where a proposal's facts rows (storage/models/share_facts.py, written by each ac
 carry its current `facts_stamp`, they are read as they are; for the other proposals (restored from an
 older backup, from before migration 0030, or whose rows failed the check) the same facts are derived from
 the replies, ratings and contacts, as they were before those rows existed. `lead_facts(..., stored=False)`
-derives them all: the full recomputation `jianyi facts --check` compares the rows against.
+derives them all: the full recomputation `jianyi facts check` compares the rows against.
 """
 from __future__ import annotations
 

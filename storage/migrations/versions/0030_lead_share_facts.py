@@ -1,8 +1,9 @@
-"""The dashboard's facts kept per lead share and per proposal, written with each action
-(storage/models/share_facts.py): the first view of the dashboard after a change reads one row per proposal
-(or per share, for a unit) instead of deriving every share's facts from all replies, ratings and contacts
-and grouping them by proposal again. Created empty: until a share's row is written (its
-proposal's next action, `jianyi facts --rebuild`, or the server's start) the readers derive it as before.
+"""The dashboard's facts kept per lead share and per proposal (storage/models/share_facts.py), with the
+proposal's `facts_stamp` they were written at: the first view of the dashboard after a change reads one row
+per proposal (or per share, for a unit) instead of deriving every share's facts from all replies, ratings
+and contacts and grouping them by proposal again. Created empty: until a proposal's rows are written (by
+its next action that changes a fact, `jianyi facts rebuild`, or the server's start) the readers derive its
+facts as before.
 
 Revision ID: 0030
 Revises: 0029
