@@ -149,7 +149,8 @@ async def _recompute(db: Database, settings: Settings, version: str) -> int:
                     a.opinion_due = due_date(a.assigned_on, d.opinion).due
                 if a.reply_due and not a.reply_due_manual and a.state != "rehandling":
                     a.reply_due = due_date(a.assigned_on, d.reply).due
-                    moved.update([a.proposal_id] if a.reply_due != before[3] else [])
+                    if a.reply_due != before[3]:
+                        moved.add(a.proposal_id)
                 if a.adjustment_decision_due and a.adjustment_requested_on:  # staff's decision on an adjustment request
                     a.adjustment_decision_due = due_date(a.adjustment_requested_on, d.adjustment_decision).due
                 changed += before != (a.sign_due, a.adjustment_due, a.opinion_due, a.reply_due,
