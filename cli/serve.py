@@ -9,8 +9,10 @@ from cli import open_database
 from workflow.settings import ServerSettings, Settings, SettingsError, exposure_problems
 
 
-def build_app(settings: Settings, engine, notifications: bool = False, demo: bool = False):
-    """The whole web application: JSON API, unit links and pages (web/), the bot (bot/), and with
+def build_app(settings: Settings, engine, notifications: bool = False, demo: bool = False,
+              reply_budget: float | None = None):
+    """The whole web application: JSON API, unit links and pages (web/), the bot (bot/, answering within
+    `reply_budget` seconds, WeChat's 4 unless a test says otherwise), and with
     `notifications` the relay, senders and deadline scheduler (notify/) running alongside; with
     `demo` the /simulator page that plays a deputy on WeChat and the stand-in for WeChat's API that
     receives the demo's notifications (never mounted otherwise)."""
@@ -18,7 +20,10 @@ def build_app(settings: Settings, engine, notifications: bool = False, demo: boo
     from web.app import init_app
 
     app = init_app(settings, engine)
-    setup_webhook(app, settings, engine)
+    if reply_budget is None:
+        setup_webhook(app, settings, engine)
+    else:
+        setup_webhook(app, settings, engine, budget=reply_budget)
     if demo:
         from web.demo_wechat import setup_routes as stand_in_routes
         from web.simulator import setup_routes as simulator_routes

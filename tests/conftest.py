@@ -22,6 +22,21 @@ from workflow.settings import load_settings  # noqa: E402
 from workflow.usecases.accounts import add_user  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _release_finished_apps():
+    """aiohttp keeps a process-wide cache of each route's middleware chain, keyed by (handler, apps): up
+    to 1,024 entries, each holding a test's whole app (its database engines, templates, sessions). Over
+    the full suite that kept millions of objects alive and Python's full garbage collections grew to
+    seconds, enough to push a bot answer past WeChat's budget in a random late test. A server runs one
+    app, so only the tests need this; each test's app goes when the test does."""
+    yield
+    from aiohttp import web_app
+
+    cached = getattr(web_app, "_cached_build_middleware", None)
+    if cached is not None:
+        cached.cache_clear()
+
+
 class Clock:
     """Today's date for the engine; tests move it to cross deadlines."""
 
@@ -120,8 +135,9 @@ def engine(db, settings, clock):
 @pytest.fixture
 async def client(aiohttp_client, settings, engine):
     from run import build_app
+    from tests.support.bot import TEST_BUDGET
 
-    return await aiohttp_client(build_app(settings, engine))
+    return await aiohttp_client(build_app(settings, engine, reply_budget=TEST_BUDGET))
 
 
 @pytest.fixture

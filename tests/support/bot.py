@@ -7,7 +7,6 @@ from dataclasses import replace
 from sqlalchemy import text
 
 from bot import routes as bot_routes
-from bot.webhook import REPLY_BUDGET
 from tests.support.wechat_protocol import WechatSide
 from web.app import init_app
 
@@ -18,13 +17,20 @@ TABLES = ("proposals", "co_signers", "events", "outbox", "bot_inbound", "bot_dia
           "proposal_attachments", "unit_liaisons")
 
 
+# How long these tests let an answer take before it goes as a message instead. WeChat's budget (REPLY_BUDGET,
+# 4 s) is the product's; the tests of what happens past it pass their own (budget=0.0). Here a conversation's
+# words are checked, and on a loaded two-core CI machine a full garbage collection inside one request has
+# taken an answer past 4 s: a passive reply the test could not read, in a random test.
+TEST_BUDGET = 30.0
+
+
 def mode_settings(settings, mode: str):
     if mode == "safe":
         return replace(settings, wechat=replace(settings.wechat, **SAFE))
     return settings
 
 
-async def bot_client(aiohttp_client, settings, engine, mode: str = "plain", budget: float = REPLY_BUDGET,
+async def bot_client(aiohttp_client, settings, engine, mode: str = "plain", budget: float = TEST_BUDGET,
                      clock=time.time):
     """(HTTP client, WeChat's side, webhook) over the same web app as `serve`, with the bot's knobs."""
     settings = mode_settings(settings, mode)
