@@ -133,7 +133,7 @@ async def measure_parts(db: Database, settings, scope: Scope) -> dict:
         "facts per proposal and per unit (one statement)": lambda: _dashboard_facts(db, TODAY, scope),
         "states": lambda: figures.state_totals(db, scope),
         "monthly trend": lambda: figures.monthly_trend(db, scope),
-        "yellow/red cards": lambda: figures.cards(db, settings, TODAY),
+        "yellow/red cards": lambda: figures.cards(db, settings, TODAY, figures.CARDS_SHOWN),
     }
     found = {}
     for name, run in parts.items():

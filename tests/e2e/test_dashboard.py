@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from storage.models import Reply, utcnow
 from tests.support.api import CHINESE
+from tests.support.cards import assert_cards_agree
 from tests.support.console import PASSWORD, csrf_of, signed_in
 from tests.support.dashboard import TODAY, as_text, read_figures
 from web.dashboard.charts import Bar, Series, bar_chart, line_chart
@@ -186,6 +187,14 @@ def test_yellow_cards_are_exactly_the_due_dates_card_for_calls_yellow():
             due = today + dt.timedelta(days=offset)
             drawn = "red" if due < today else "yellow" if last is not None and due <= last else None
             assert drawn == card_for(due, today, 3), (today, due)
+
+
+async def test_cards_counted_in_sql_equal_the_reminders_deadlines_day_by_day(year, db, settings):
+    seen = {"red": 0, "yellow": 0}
+    for offset in range(-60, 200, 4):
+        for card, n in (await assert_cards_agree(db, settings, TODAY + dt.timedelta(days=offset))).items():
+            seen[card] = max(seen[card], n)
+    assert seen["red"] >= 3 and seen["yellow"] >= 1, seen  # the year has cards to compare
 
 
 # ------------------------------------------------------------------ click-through

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import Base, Deputy, Event, Unit
+from tests.support.cards import assert_cards_agree
 from workflow.domain.definition import ACTIONS, FINAL_STATES, REFERRAL_REASONS, STATES
 from workflow.domain.errors import NotAllowed, WorkflowError
 from workflow.domain.rules import Actor
@@ -285,6 +286,8 @@ class Run:
         assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) == proposal.event_count
         facts = await check_facts(self.db, self.clock.today)  # the dashboard's rows: current and true after each step
         assert facts.ok and facts.stale == [], (facts.stale, facts.wrong)
+        for ahead in (0, 6, 40):  # the dashboard's cards, counted in SQL, are the reminders' deadlines
+            await assert_cards_agree(self.db, self.settings, self.clock.today + dt.timedelta(days=ahead))
         if proposal.state in FINAL_STATES:
             for kind in ACTOR_KINDS:
                 actor, link = self.actor(kind, proposal)

@@ -23,7 +23,7 @@ from workflow.readmodels import dashboard as figures
 from workflow.readmodels.dashboard_lists import FIGURE_LABELS, PAGE_SIZE, proposals_behind, rating_label
 from workflow.readmodels.sessions import sessions as session_list
 
-CARD_LIMIT = 20
+CARD_LIMIT = figures.CARDS_SHOWN
 
 
 # ------------------------------------------------------------------ the page

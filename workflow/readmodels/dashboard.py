@@ -3,26 +3,24 @@ supervision against the rest, proposals by state, the monthly trend and the yell
 the proposals behind each figure.
 
 Every tally comes from workflow/readmodels/stats.py (SQL facts, counted by workflow/domain/tallies.py),
-the same path as GET /api/v1/stats; the cards come from workflow/readmodels/deadlines.py
-(open_deadlines) and workflow/domain/cards.py (card_for), the same as the reminders sent.
+the same path as GET /api/v1/stats; the cards are counted by workflow/readmodels/card_counts.py from
+the deadlines the reminders send (workflow/readmodels/deadlines.py).
 """
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import func, literal_column, select
 
 from storage.db import Database
 from storage.models import Assignment, Proposal, Unit
-from workflow.domain.cards import DEADLINE_LABELS, Due, last_yellow_due
 from workflow.domain.definition import STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.tallies import RATE_LABELS, Stats
 from workflow.readmodels import meeting_results
-from workflow.readmodels.deadlines import open_deadlines
+from workflow.readmodels.card_counts import Cards, cards
 from workflow.readmodels.stats import (
     Scope,
     cached,
@@ -39,6 +37,7 @@ RANKINGS = {name: RATE_LABELS[name] for name in (
     "dual_satisfaction_rate", "reply_satisfaction_rate", "satisfied_only_rate", "first_reply_satisfaction_rate",
     "implementation_satisfaction_rate", "reply_rate", "on_time_reply_rate", "solved_rate", "contact_rate",
     "face_to_face_rate")}
+CARDS_SHOWN = 20  # the most urgent of each card listed on the dashboard; the rest are one click away
 SHOWN_STATES = [s for s in STATES if s != "draft"]  # a draft is the deputy's own until submitted
 
 
@@ -48,31 +47,6 @@ class UnitLine:
     name: str
     stats: Stats
     rank: Optional[int] = None  # None: too few proposals to be ranked
-
-
-@dataclass
-class Cards:
-    """Open deadlines near (yellow) or past (red) their due date: (deadline, days overdue or left)."""
-
-    red: list[tuple[Due, int]] = field(default_factory=list)
-    yellow: list[tuple[Due, int]] = field(default_factory=list)
-
-    def by_deadline(self, card: str) -> dict[str, int]:
-        found = {name: 0 for name in DEADLINE_LABELS}
-        for due, _ in getattr(self, card):
-            found[due.deadline] += 1
-        return found
-
-    def most_urgent(self, card: str, n: Optional[int] = None) -> list[tuple[Due, int]]:
-        """The earliest due first (all of them, or the first `n` without sorting tens of thousands)."""
-        items = getattr(self, card)
-        if n is not None:
-            return heapq.nsmallest(n, items, key=_urgency)
-        return sorted(items, key=_urgency)
-
-
-def _urgency(pair: tuple[Due, int]) -> tuple:
-    return pair[0].due, pair[0].number, pair[0].deadline
 
 
 @dataclass
@@ -102,7 +76,7 @@ async def build(db: Database, settings: Settings, today: dt.date, scope: Scope,
         dashboard_facts(db, today, scope, token),
         cached(db, ("states", scope), lambda: state_totals(db, scope), token),
         cached(db, ("months", scope), lambda: monthly_trend(db, scope), token),
-        cached(db, ("cards", today, settings.deadlines), lambda: cards(db, settings, today), token),
+        cached(db, ("cards", today, settings.deadlines), lambda: cards(db, settings, today, CARDS_SHOWN), token),
         unit_names(db), meeting_results.satisfaction(db, year=scope.year),
         cached(db, ("years",), lambda: proposal_years(db), token))
     by_category, by_key = tally_groups(by_proposal, 0), tally_groups(by_proposal, 1)
@@ -217,18 +191,4 @@ def _month_range(first: str, last: str) -> list[str]:
     while f"{year:04d}-{month:02d}" <= last:
         found.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return found
-
-
-# ------------------------------------------------------------------ yellow and red cards
-async def cards(db: Database, settings: Settings, today: dt.date) -> Cards:
-    """The open deadlines that carry a card today (all years: a card is about now)."""
-    window = settings.deadlines.reminder.amount
-    last_yellow = last_yellow_due(today, window)
-    found = Cards()
-    for due in await open_deadlines(db, settings, due_by=last_yellow or today):
-        if due.due < today:
-            found.red.append((due, (today - due.due).days))
-        elif last_yellow is not None and due.due <= last_yellow:
-            found.yellow.append((due, (due.due - today).days))
     return found

@@ -19,7 +19,8 @@ from workflow.domain.cards import DEADLINE_LABELS
 from workflow.domain.definition import RATING_LABELS, STATES, SUPERSEDED_ASSIGNMENT_STATES
 from workflow.domain.errors import InvalidInput
 from workflow.domain.tallies import COUNTS, Facts
-from workflow.readmodels.dashboard import cards, in_scope, lead_share_clauses, month_of
+from workflow.readmodels.card_counts import card_page
+from workflow.readmodels.dashboard import in_scope, lead_share_clauses, month_of
 from workflow.readmodels.stats import FACT_COLUMNS, Scope, counted, grouped_facts, items_query, matching_clause
 from workflow.settings import Settings
 
@@ -137,11 +138,9 @@ async def _card_figure(db: Database, settings: Settings, today: dt.date, figure:
                        offset: int, limit: int) -> Behind:
     if deadline and deadline not in DEADLINE_LABELS:
         raise InvalidInput("没有这种期限。", field="deadline")
-    found = await cards(db, settings, today)
-    chosen = [(due, days) for due, days in found.most_urgent("red" if figure == "card_red" else "yellow")
-              if not deadline or due.deadline == deadline]
+    total, window = await card_page(db, settings, today, "red" if figure == "card_red" else "yellow", deadline,
+                                    offset, limit)
     label = FIGURE_LABELS[figure] + (f"：{DEADLINE_LABELS[deadline]}" if deadline else "")
-    window = chosen[offset:offset + limit]
     async with db.read() as session:
         lines = {line.pid: line for line in await _lines(session, sorted({due.proposal_id for due, _ in window}))}
     shown = []
@@ -150,7 +149,7 @@ async def _card_figure(db: Database, settings: Settings, today: dt.date, figure:
         when = f"逾期 {days} 天" if figure == "card_red" else f"还有 {days} 天"
         shown.append(Line(**{**base.__dict__, "note": f"{DEADLINE_LABELS[due.deadline]} {due.due:%Y-%m-%d}（{when}）"
                                                       + (f" · {due.unit_name}" if due.unit_name else "")}))
-    return Behind(figure, label, len(chosen), shown)
+    return Behind(figure, label, total, shown)
 
 
 async def _lines(session: AsyncSession, pids: list[int]) -> list[Line]:

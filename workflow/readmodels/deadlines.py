@@ -7,61 +7,118 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import CompoundSelect, Integer, String, cast, func, literal_column, null, or_, select, union_all
 
 from storage.db import Database
 from storage.models import Assignment, Deputy, Proposal, Reply, Unit
-from workflow.domain.cards import AWAITING_ASSIGNMENT, Due, interim_assign_due
+from workflow.domain.cards import AWAITING_ASSIGNMENT, Due
 from workflow.domain.deadlines import due_date
 from workflow.domain.definition import AWAITING_REPLY_STATES, HANDLED_STATES, HANDLING_ROLES
 from workflow.settings import Settings
 
 CALENDAR_KEY = "chinese_calendar_version"
+# A lead unit's share while 落实中 (跟踪办理): its promise, its follow-up answer, the implementation rating.
+WINDOW_OPENED = func.max(Reply.replied_on)  # a reply-rating window opens with the round's last reply
+FOLLOWING = (Proposal.state == "implementing", Assignment.state == "implementing", Assignment.role == "lead")
 
 
 async def open_deadlines(db: Database, settings: Settings, due_by: Optional[dt.date] = None) -> list[Due]:
     """Open deadlines (all, or only those due by `due_by`: the ones that can carry a card today)."""
-    found: list[Due] = []
-    share = Assignment
-    query = (select(share.id, share.proposal_id, share.state, share.role, share.sign_due, share.opinion_given,
-                    share.opinion_due, share.reply_due, Proposal.number, Proposal.title, Unit.code, Unit.name)  # columns, not entities: 100k-row years
-             .join(Proposal, Assignment.proposal_id == Proposal.id).join(Unit, Assignment.unit_id == Unit.id)
-             .where(Assignment.state.in_(sorted(AWAITING_REPLY_STATES)), Assignment.role.in_(HANDLING_ROLES),
-                    Proposal.state.in_(HANDLED_STATES)))
-    def due_soon(day: Optional[dt.date]) -> bool:
-        return day is not None and (due_by is None or day <= due_by)
-
-    if due_by is not None:  # the index-friendly narrowing; the kinds are told apart below
-        query = query.where(or_(share.sign_due <= due_by, share.opinion_due <= due_by, share.reply_due <= due_by))
     async with db.read() as session:
-        for row in (await session.execute(query)).all():
-            a = row  # one assignment's columns
-            base = dict(proposal_id=a.proposal_id, number=a.number or "", title=a.title, assignment_id=a.id,
-                        unit=a.code, unit_name=a.name)
-            if a.state == "pending" and due_soon(a.sign_due):
-                found.append(Due("sign", a.sign_due, **base))
-            if a.role == "co" and not a.opinion_given and due_soon(a.opinion_due) and a.state != "adjustment_requested":
-                found.append(Due("opinion", a.opinion_due, **base))
-            if a.role == "lead" and due_soon(a.reply_due):
-                found.append(Due("reply", a.reply_due, **base))
-        found += await _rating_and_promise_dues(session, settings, due_by)
-        found += await _adjustment_decision_dues(session, due_by)
-        found += await interim_assign_dues(session, due_by)
+        found = await detailed(session, select(*dated_dues(due_by).subquery().c))
+        found += await _rating_dues(session, settings, due_by)
     return found
 
 
-async def replied_windows(session, due_by: Optional[dt.date] = None) -> list:
+def dated_dues(due_by: Optional[dt.date] = None) -> CompoundSelect:
+    """Every open deadline whose due date is stored, one row each: (deadline, due, proposal_id,
+    assignment_id), due by `due_by` if given. The deputies' rating windows, whose due date the working-day
+    calendar gives, are `rating_windows`. The one statement both the reminders and the dashboard's counts read."""
+    share = Assignment
+    live = (share.state.in_(sorted(AWAITING_REPLY_STATES)), share.role.in_(HANDLING_ROLES),
+            Proposal.state.in_(HANDLED_STATES))
+    newest_promise = (select(Reply.promise_date).where(Reply.assignment_id == share.id)
+                      .order_by(Reply.id.desc()).limit(1).scalar_subquery())  # the newest reply of the unit wins
+    kinds = [
+        ("sign", share.sign_due, (*live, share.state == "pending")),
+        ("opinion", share.opinion_due, (*live, share.role == "co", share.opinion_given.is_not(True),
+                                        share.state != "adjustment_requested")),
+        ("reply", share.reply_due, (*live, share.role == "lead")),
+        # Staff decide each adjustment request (改派 or 不同意调整) by the date stored when the unit asked.
+        ("adjustment_decision", share.adjustment_decision_due,
+         (share.state == "adjustment_requested", Proposal.state.in_(HANDLED_STATES))),
+        ("followup", share.followup_due, FOLLOWING),
+        # Until the unit reports it done (before the date), the promise carries its cards; once the date
+        # has passed it stays listed (the red card) beside the deputy's implementation rating.
+        ("promise", newest_promise, (*FOLLOWING, share.followup_due.is_(None),
+                                     or_(share.rating_opened_on.is_(None), share.rating_opened_on > newest_promise))),
+    ]
+    selects = [select(literal_column(f"'{name}'", String).label("deadline"), due.label("due"),
+                      share.proposal_id.label("proposal_id"), share.id.label("assignment_id"))
+               .join(Proposal, Proposal.id == share.proposal_id)
+               .where(*where, due.is_not(None), *(() if due_by is None else (due <= due_by,)))
+               for name, due, where in kinds]
+    # 闭会期间建议: staff's 受理并交办 within deadlines.interim_assign (workflow/domain/cards.py interim_assign_due).
+    selects.append(select(literal_column("'interim_assign'", String), Proposal.assign_due, Proposal.id,
+                          cast(null(), Integer))
+                   .where(Proposal.kind == "interim", Proposal.state.in_(AWAITING_ASSIGNMENT),
+                          Proposal.assign_due.is_not(None),
+                          *(() if due_by is None else (Proposal.assign_due <= due_by,))))
+    return union_all(*selects)
+
+
+async def detailed(session, dues) -> list[Due]:
+    """The rows of `dues` (a select of dated_dues' columns, maybe ordered and limited) as Due, in order."""
+    picked = dues.subquery()
+    rows = (await session.execute(
+        select(picked.c.deadline, picked.c.due, picked.c.proposal_id, picked.c.assignment_id, Proposal.number,
+               Proposal.title, Unit.code, Unit.name)
+        .join(Proposal, Proposal.id == picked.c.proposal_id)
+        .outerjoin(Assignment, Assignment.id == picked.c.assignment_id).outerjoin(Unit, Unit.id == Assignment.unit_id)
+        .order_by(*dues_order(picked.c, Proposal.number)))).all()
+    return [Due(r.deadline, r.due, r.proposal_id, r.number or "", r.title, assignment_id=r.assignment_id,
+                unit=r.code or "", unit_name=r.name or "") for r in rows]
+
+
+def dues_order(c, number) -> tuple:
+    """The most urgent first: the earliest due, then the proposal's number, the deadline, the unit's share."""
+    return c.due, number, c.deadline, c.assignment_id
+
+
+async def replied_windows(session, due_by: Optional[dt.date] = None, opened: Optional[tuple] = None) -> list:
     """Proposals whose replies await their ratings, each with the day the window opened (the Beijing date of
-    the round's last reply): rows (id, number, title, deputy, opened). With `due_by`, only windows opened by then."""
+    the round's last reply): rows (id, number, title, deputy, opened). With `due_by`, only windows opened by
+    then; with `opened`, only those opened in [first, last]."""
     replied = (select(Proposal.id, Proposal.number, Proposal.title, Deputy.number.label("deputy"),
-                      func.max(Reply.replied_on).label("opened"))
+                      WINDOW_OPENED.label("opened"))
                .join(Reply, (Reply.proposal_id == Proposal.id) & (Reply.round == Proposal.round))
                .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
                .where(Proposal.state == "replied")
                .group_by(Proposal.id, Proposal.number, Proposal.title, Deputy.number))
     if due_by is not None:  # a window falls due after it opens: later ones cannot be due yet
-        replied = replied.having(func.max(Reply.replied_on) <= due_by)
+        replied = replied.having(WINDOW_OPENED <= due_by)
+    if opened is not None:
+        replied = replied.having(WINDOW_OPENED.between(*opened))
     return [r for r in (await session.execute(replied)).all() if r.opened is not None]
+
+
+def windows_opened(due_by: Optional[dt.date] = None):
+    """How many reply-rating windows opened each day (by `due_by`): a select of (opened, n)."""
+    per_proposal = (select(WINDOW_OPENED.label("opened")).select_from(Proposal)
+                    .join(Reply, (Reply.proposal_id == Proposal.id) & (Reply.round == Proposal.round))
+                    .where(Proposal.state == "replied").group_by(Proposal.id))
+    if due_by is not None:
+        per_proposal = per_proposal.having(WINDOW_OPENED <= due_by)
+    windows = per_proposal.subquery()
+    return select(windows.c.opened, func.count()).where(windows.c.opened.is_not(None)).group_by(windows.c.opened)
+
+
+def ratings_asked_on(due_by: Optional[dt.date] = None):
+    """How many implementation ratings were asked for each day (by `due_by`): a select of (opened, n)."""
+    opened = Assignment.rating_opened_on
+    return (select(opened, func.count()).join(Proposal, Proposal.id == Assignment.proposal_id)
+            .where(*FOLLOWING, opened.is_not(None), *(() if due_by is None else (opened <= due_by,)))
+            .group_by(opened))
 
 
 @dataclass(frozen=True)
@@ -86,7 +143,7 @@ async def following_shares(session) -> list[Following]:
                     Proposal.title, Unit.code, Unit.name, Deputy.number.label("deputy"))
              .join(Proposal, share.proposal_id == Proposal.id).join(Unit, share.unit_id == Unit.id)
              .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
-             .where(Proposal.state == "implementing", share.state == "implementing", share.role == "lead"))
+             .where(*FOLLOWING))
     rows = (await session.execute(query)).all()
     promises: dict[int, Optional[dt.date]] = {}
     waiting = [r.id for r in rows if r.followup_due is None]
@@ -98,66 +155,44 @@ async def following_shares(session) -> list[Following]:
                       r.followup_due, promises.get(r.id)) for r in rows]
 
 
-async def _rating_and_promise_dues(session, settings: Settings, due_by: Optional[dt.date]) -> list[Due]:
-    """The deputy's rating windows (reply ratings from the round's last reply, implementation ratings from
-    the day they were asked for) and the units' promise dates and follow-up answers while 落实中."""
+async def _rating_dues(session, settings: Settings, due_by: Optional[dt.date]) -> list[Due]:
+    """The deputy's rating windows: reply ratings from the round's last reply, implementation ratings from
+    the day they were asked for, each due deadlines.evaluation later on the working-day calendar."""
     found: list[Due] = []
-    period = settings.deadlines.evaluation
-    dues: dict[dt.date, dt.date] = {}  # windows opened on one day share their due date
+    due_of = window_dues(settings)
+    for r in await replied_windows(session, due_by):
+        if due_by is None or due_of(r.opened) <= due_by:
+            found.append(Due("evaluation", due_of(r.opened), r.id, r.number or "", r.title, deputy=r.deputy))
+    for r in await rating_asked(session, due_by):
+        if due_by is None or due_of(r.opened) <= due_by:
+            found.append(Due("implementation_evaluation", due_of(r.opened), r.proposal_id, r.number or "", r.title,
+                             assignment_id=r.id, unit=r.code, unit_name=r.name, deputy=r.deputy))
+    return found
 
-    def window_due(opened: dt.date) -> dt.date:
+
+def window_dues(settings: Settings):
+    """opened -> due date of a rating window opened that day (windows opened on one day share it)."""
+    period = settings.deadlines.evaluation
+    dues: dict[dt.date, dt.date] = {}
+
+    def due_of(opened: dt.date) -> dt.date:
         if opened not in dues:
             dues[opened] = due_date(opened, period).due
         return dues[opened]
-
-    for r in await replied_windows(session, due_by):
-        if due_by is None or window_due(r.opened) <= due_by:
-            found.append(Due("evaluation", window_due(r.opened), r.id, r.number or "", r.title, deputy=r.deputy))
-    for r in await following_shares(session):
-        base = dict(proposal_id=r.proposal_id, number=r.number, title=r.title, assignment_id=r.id,
-                    unit=r.unit, unit_name=r.unit_name)
-        if r.rating_opened_on is not None:
-            due = window_due(r.rating_opened_on)
-            if due_by is None or due <= due_by:
-                found.append(Due("implementation_evaluation", due, deputy=r.deputy, **base))
-        if r.followup_due is not None:
-            if due_by is None or r.followup_due <= due_by:
-                found.append(Due("followup", r.followup_due, **base))
-        elif r.promise is not None and (due_by is None or r.promise <= due_by):
-            # Until the unit reports it done (before the date), the promise carries its cards; once the
-            # date has passed it stays listed (the red card) beside the deputy's implementation rating.
-            if r.rating_opened_on is None or r.rating_opened_on > r.promise:
-                found.append(Due("promise", r.promise, **base))
-    return found
+    return due_of
 
 
-async def _adjustment_decision_dues(session, due_by: Optional[dt.date]) -> list[Due]:
-    """Staff's decision on each adjustment request still waiting (改派 or 不同意调整), due
-    deadlines.adjustment_decision after the unit asked (the date stored when it asked)."""
+async def rating_asked(session, due_by: Optional[dt.date] = None, opened: Optional[tuple] = None) -> list:
+    """The lead shares 落实中 whose implementation rating was asked for: rows (id, proposal_id, number, title,
+    code, name, deputy, opened); with `due_by`, only those opened by then; with `opened`, opened in [first, last]."""
     share = Assignment
-    query = (select(share.id, share.proposal_id, share.adjustment_decision_due, Proposal.number, Proposal.title,
-                    Unit.code, Unit.name)
+    query = (select(share.id, share.proposal_id, Proposal.number, Proposal.title, Unit.code, Unit.name,
+                    Deputy.number.label("deputy"), share.rating_opened_on.label("opened"))
              .join(Proposal, share.proposal_id == Proposal.id).join(Unit, share.unit_id == Unit.id)
-             .where(share.state == "adjustment_requested", share.adjustment_decision_due.is_not(None),
-                    Proposal.state.in_(HANDLED_STATES)))
-    if due_by is not None:
-        query = query.where(share.adjustment_decision_due <= due_by)
-    return [Due("adjustment_decision", r.adjustment_decision_due, r.proposal_id, r.number or "", r.title,
-                assignment_id=r.id, unit=r.code, unit_name=r.name)
-            for r in (await session.execute(query)).all()]
-
-
-async def interim_assign_dues(session, due_by: Optional[dt.date] = None) -> list[Due]:
-    """Staff's 受理并交办 of each interim proposal (闭会期间建议) still waiting in submitted or accepted, due
-    deadlines.interim_assign after submission (assign_due, stored by the engine when it was numbered)."""
-    query = (select(Proposal.id, Proposal.number, Proposal.title, Proposal.kind, Proposal.state, Proposal.assign_due)
-             .where(Proposal.kind == "interim", Proposal.state.in_(AWAITING_ASSIGNMENT),
-                    Proposal.assign_due.is_not(None)))
-    if due_by is not None:
-        query = query.where(Proposal.assign_due <= due_by)
-    found = []
-    for r in (await session.execute(query)).all():
-        due = interim_assign_due(r.kind, r.state, r.assign_due)
-        if due is not None:
-            found.append(Due("interim_assign", due, r.id, r.number or "", r.title))
-    return found
+             .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
+             .where(*FOLLOWING, share.rating_opened_on.is_not(None)))
+    if due_by is not None:  # a window falls due after it opens: later ones cannot be due yet
+        query = query.where(share.rating_opened_on <= due_by)
+    if opened is not None:
+        query = query.where(share.rating_opened_on.between(*opened))
+    return list((await session.execute(query)).all())
