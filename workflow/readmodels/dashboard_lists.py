@@ -21,7 +21,7 @@ from workflow.domain.errors import InvalidInput
 from workflow.domain.tallies import COUNTS, Facts
 from workflow.readmodels.card_counts import card_page
 from workflow.readmodels.dashboard import in_scope, lead_share_clauses, month_of
-from workflow.readmodels.stats import FACT_COLUMNS, Scope, counted, grouped_facts, items_query, matching_clause
+from workflow.readmodels.stats import FACT_COLUMNS, Scope, cached, counted, grouped_facts, items_query, matching_clause
 from workflow.settings import Settings
 
 FIGURE_LABELS = {
@@ -138,8 +138,9 @@ async def _card_figure(db: Database, settings: Settings, today: dt.date, figure:
                        offset: int, limit: int) -> Behind:
     if deadline and deadline not in DEADLINE_LABELS:
         raise InvalidInput("没有这种期限。", field="deadline")
-    total, window = await card_page(db, settings, today, "red" if figure == "card_red" else "yellow", deadline,
-                                    offset, limit)
+    card = "red" if figure == "card_red" else "yellow"
+    total, window = await cached(db, ("card_page", today, settings.deadlines, card, deadline, offset, limit),
+                                 lambda: card_page(db, settings, today, card, deadline, offset, limit))
     label = FIGURE_LABELS[figure] + (f"：{DEADLINE_LABELS[deadline]}" if deadline else "")
     async with db.read() as session:
         lines = {line.pid: line for line in await _lines(session, sorted({due.proposal_id for due, _ in window}))}
