@@ -14,10 +14,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storage.db import Database
 from storage.identity import deployment_id
+from storage.models import utcnow
 from storage.uow import Conflict
 from workflow.domain import clock as beijing
 from workflow.domain.deadlines import current as current_rules
 from workflow.settings import Settings
+from workflow.usecases import public_throttle
 from workflow.usecases.calendar import refresh_and_recompute
 from workflow.usecases.opinion_reminders import issue_referral_reminders
 from workflow.usecases.project_reminders import issue_project_reminders
@@ -47,6 +49,7 @@ class Scheduler:
         acted = await act_on_passed_windows(self.db, self.settings, self.clock)
         if acted:
             log.info("评价期限届满或承诺解决时间已到：处理了 %s 件建议。", acted)
+        await public_throttle.sweep(self.db, utcnow(), self.settings.opinions.address_window_seconds)
         issued = await issue_reminders(self.db, self.settings, self.clock())
         issued += await issue_project_reminders(self.db, self.settings, self.clock())
         return issued + await issue_referral_reminders(self.db, self.settings, self.clock())

@@ -218,3 +218,36 @@ async def test_two_suggestion_taps_reaching_a_and_b_at_the_same_moment_make_one_
         assert first == second, i
         numbers.append(first)
     assert await _projects(db) == sorted(numbers)
+
+
+# ---------------------------------------------------------------- the quota rows do not pile up
+async def test_the_scheduler_sweeps_the_quota_rows_whose_window_ended_and_keeps_the_current_ones(
+        instances, db, settings, clock):
+    from sqlalchemy import event
+
+    from notify.runner import Scheduler
+
+    a, _b = instances
+    code = await _code(db)
+    await _receipt(a, code)
+    async with UnitOfWork(db) as session:  # two days later: those windows ended long ago
+        await session.execute(update(PublicThrottle).values(window_start=utcnow() - dt.timedelta(days=2)))
+    await _receipt(a, code, "北街路灯坏了半个月，晚上看不清路。", address="198.51.100.8")
+    rows = (await _written(db))[3]
+    fresh = {key for key, start, _count in rows if start > utcnow() - dt.timedelta(hours=1)}
+    assert fresh and len(fresh) < len(rows)
+    scheduler = Scheduler(db, settings, clock)
+    await scheduler.run_once()
+    assert {key for key, _start, _count in (await _written(db))[3]} == fresh
+    sweeps = []
+
+    def watch(_conn, _cursor, statement, *_rest):
+        if statement.lstrip().upper().startswith("DELETE") and "public_throttle" in statement:
+            sweeps.append(statement)
+    event.listen(db.write_engine.sync_engine, "before_cursor_execute", watch)
+    try:
+        await scheduler.run_once()
+    finally:
+        event.remove(db.write_engine.sync_engine, "before_cursor_execute", watch)
+    assert sweeps == [], "a pass with nothing to sweep writes nothing"
+    assert (await _post(a, code, "西门菜市场的排水沟需要清理。")).status == 303  # the swept address posts again

@@ -10,9 +10,13 @@ import datetime as dt
 import hashlib
 import hmac
 
+from sqlalchemy import delete, select
+
 from storage.db import Database
 from storage.models import PublicThrottle
 from storage.uow import Conflict, UnitOfWork
+
+KEPT = dt.timedelta(days=1)  # a counter's row outlives its window by this at least, then the sweep removes it
 
 
 def address_key(secret: str, purpose: str, address: str) -> str:
@@ -40,3 +44,17 @@ async def take(db: Database, key: str, limit: int, window_seconds: int, now: dt.
         except Conflict:  # two first posts under one key at once: count again against the row that won
             continue
     return False
+
+
+async def sweep(db: Database, now: dt.datetime, longest_window_seconds: int) -> int:
+    """Remove the rows whose window (the longest in use, or a day if longer) ended before `now`: every
+    address that ever posted leaves a row, and without this the table would only grow. Returns how many;
+    with none to remove it only reads (a scheduler pass with nothing to do writes nothing)."""
+    ended = now - max(KEPT, dt.timedelta(seconds=2 * longest_window_seconds))
+    async with db.read() as session:
+        if (await session.execute(select(PublicThrottle.key).where(PublicThrottle.window_start < ended)
+                                  .limit(1))).first() is None:
+            return 0
+    async with UnitOfWork(db) as session:
+        result = await session.execute(delete(PublicThrottle).where(PublicThrottle.window_start < ended))
+    return result.rowcount or 0
