@@ -128,6 +128,15 @@ async def db(settings):
 
 
 @pytest.fixture
+def aiohttp_client(db, aiohttp_client):
+    """pytest-aiohttp's client factory, set up after the test's database so that it is torn down before
+    it: every app a test started stops (its cleanups and background tasks, such as the export runner,
+    still reach the database while they stop) before the database is disposed. Torn down the other way
+    round, a stopping app opened a fresh connection on the disposed engine that nobody closed."""
+    return aiohttp_client
+
+
+@pytest.fixture
 def engine(db, settings, clock):
     return Engine(db, settings, clock=clock)
 

@@ -26,10 +26,11 @@ async def two_apps(aiohttp_client, settings, engine, clock, auth):
     张三 (D001) is bound as o_zhang."""
     other = Database(settings.database_url(), chain_key=chain_key_for(settings))
     client, on_a, _ = await bot_client(aiohttp_client, settings, engine)
-    _, on_b, _ = await bot_client(aiohttp_client, settings, Engine(other, settings, clock=clock))
+    b, on_b, _ = await bot_client(aiohttp_client, settings, Engine(other, settings, clock=clock))
     await add_deputy(client, auth, "D001", "张三")
     await bind(client, auth, on_a, "o_zhang", "D001")
     yield on_a, on_b
+    await b.close()  # B's app stops while its database is still open, then the database goes
     await other.dispose()
 
 

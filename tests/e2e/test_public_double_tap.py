@@ -37,6 +37,7 @@ async def instances(aiohttp_client, settings, db, clock, api):
     other = Database(settings.database_url(), chain_key=chain_key_for(settings))
     b = await aiohttp_client(build_app(settings, Engine(other, settings, clock=clock)))
     yield api.client, b
+    await b.close()  # B's app stops while its database is still open, then the database goes
     await other.dispose()
 
 
