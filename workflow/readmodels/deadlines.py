@@ -1,6 +1,7 @@
 """The open deadlines of every live assignment and every reply awaiting its rating, read for the cards.
 
-Read only: workflow/usecases/reminders.py issues the cards, the dashboard counts and lists them."""
+Read only: workflow/usecases/reminders.py issues the cards; workflow/readmodels/card_counts.py counts and
+lists them for the dashboard from the same statement (`dated_dues`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,8 @@ from workflow.domain.definition import AWAITING_REPLY_STATES, HANDLED_STATES, HA
 from workflow.settings import Settings
 
 CALENDAR_KEY = "chinese_calendar_version"
-# A lead unit's share while 落实中 (跟踪办理): its promise, its follow-up answer, the implementation rating.
 WINDOW_OPENED = func.max(Reply.replied_on)  # a reply-rating window opens with the round's last reply
+# A lead unit's share while 落实中 (跟踪办理): its promise, its follow-up answer, the implementation rating.
 FOLLOWING = (Proposal.state == "implementing", Assignment.state == "implementing", Assignment.role == "lead")
 
 
@@ -33,7 +34,8 @@ async def open_deadlines(db: Database, settings: Settings, due_by: Optional[dt.d
 def dated_dues(due_by: Optional[dt.date] = None) -> CompoundSelect:
     """Every open deadline whose due date is stored, one row each: (deadline, due, proposal_id,
     assignment_id), due by `due_by` if given. The deputies' rating windows, whose due date the working-day
-    calendar gives, are `rating_windows`. The one statement both the reminders and the dashboard's counts read."""
+    calendar gives, are read apart (`replied_windows`, `rating_asked`). The one statement both the reminders
+    and the dashboard's counts read."""
     share = Assignment
     live = (share.state.in_(sorted(AWAITING_REPLY_STATES)), share.role.in_(HANDLING_ROLES),
             Proposal.state.in_(HANDLED_STATES))
