@@ -25,6 +25,7 @@ from workflow.readmodels.deadlines import (
     rating_asked,
     ratings_asked_on,
     replied_windows,
+    window_due,
     window_dues,
     windows_opened,
 )
@@ -167,9 +168,5 @@ async def _first_windows(session, window: Window, opened: dict, card: str, deadl
         return []
     span = (min(chosen), max(chosen))
     due_of = {day: due for due, day, _ in days}
-    if deadline == "evaluation":
-        return [Due("evaluation", due_of[r.opened], r.id, r.number or "", r.title, deputy=r.deputy)
-                for r in await replied_windows(session, opened=span) if r.opened in due_of]
-    return [Due("implementation_evaluation", due_of[r.opened], r.proposal_id, r.number or "", r.title,
-                assignment_id=r.id, unit=r.code, unit_name=r.name, deputy=r.deputy)
-            for r in await rating_asked(session, opened=span) if r.opened in due_of]
+    rows = await (replied_windows if deadline == "evaluation" else rating_asked)(session, opened=span)
+    return [window_due(deadline, r, due_of[r.opened]) for r in rows if r.opened in due_of]

@@ -39,8 +39,7 @@ def dated_dues(due_by: Optional[dt.date] = None) -> CompoundSelect:
     share = Assignment
     live = (share.state.in_(sorted(AWAITING_REPLY_STATES)), share.role.in_(HANDLING_ROLES),
             Proposal.state.in_(HANDLED_STATES))
-    newest_promise = (select(Reply.promise_date).where(Reply.assignment_id == share.id)
-                      .order_by(Reply.id.desc()).limit(1).scalar_subquery())  # the newest reply of the unit wins
+    newest_promise = newest_promise_of(share)
     kinds = [
         ("sign", share.sign_due, (*live, share.state == "pending")),
         ("opinion", share.opinion_due, (*live, share.role == "co", share.opinion_given.is_not(True),
@@ -67,6 +66,12 @@ def dated_dues(due_by: Optional[dt.date] = None) -> CompoundSelect:
                           Proposal.assign_due.is_not(None),
                           *(() if due_by is None else (Proposal.assign_due <= due_by,))))
     return union_all(*selects)
+
+
+def newest_promise_of(share):
+    """The promise date of the share's newest reply (None if that reply made none): the newest one wins."""
+    return (select(Reply.promise_date).where(Reply.assignment_id == share.id)
+            .order_by(Reply.id.desc()).limit(1).scalar_subquery())
 
 
 async def detailed(session, dues) -> list[Due]:
@@ -142,34 +147,30 @@ class Following:
 async def following_shares(session) -> list[Following]:
     share = Assignment
     query = (select(share.id, share.proposal_id, share.rating_opened_on, share.followup_due, Proposal.number,
-                    Proposal.title, Unit.code, Unit.name, Deputy.number.label("deputy"))
+                    Proposal.title, Unit.code, Unit.name, Deputy.number.label("deputy"),
+                    newest_promise_of(share).label("promise"))
              .join(Proposal, share.proposal_id == Proposal.id).join(Unit, share.unit_id == Unit.id)
              .join(Deputy, Deputy.id == Proposal.lead_deputy_id)
              .where(*FOLLOWING))
-    rows = (await session.execute(query)).all()
-    promises: dict[int, Optional[dt.date]] = {}
-    waiting = [r.id for r in rows if r.followup_due is None]
-    if waiting:
-        newest = select(Reply.assignment_id, Reply.promise_date).where(Reply.assignment_id.in_(waiting))
-        for assignment_id, promise in (await session.execute(newest.order_by(Reply.id))).all():
-            promises[assignment_id] = promise  # the newest reply of each unit wins
     return [Following(r.id, r.proposal_id, r.number or "", r.title, r.code, r.name, r.deputy, r.rating_opened_on,
-                      r.followup_due, promises.get(r.id)) for r in rows]
+                      r.followup_due, r.promise) for r in (await session.execute(query)).all()]
 
 
 async def _rating_dues(session, settings: Settings, due_by: Optional[dt.date]) -> list[Due]:
     """The deputy's rating windows: reply ratings from the round's last reply, implementation ratings from
     the day they were asked for, each due deadlines.evaluation later on the working-day calendar."""
-    found: list[Due] = []
     due_of = window_dues(settings)
-    for r in await replied_windows(session, due_by):
-        if due_by is None or due_of(r.opened) <= due_by:
-            found.append(Due("evaluation", due_of(r.opened), r.id, r.number or "", r.title, deputy=r.deputy))
-    for r in await rating_asked(session, due_by):
-        if due_by is None or due_of(r.opened) <= due_by:
-            found.append(Due("implementation_evaluation", due_of(r.opened), r.proposal_id, r.number or "", r.title,
-                             assignment_id=r.id, unit=r.code, unit_name=r.name, deputy=r.deputy))
-    return found
+    found = [window_due("evaluation", r, due_of(r.opened)) for r in await replied_windows(session, due_by)]
+    found += [window_due("implementation_evaluation", r, due_of(r.opened)) for r in await rating_asked(session, due_by)]
+    return [due for due in found if due_by is None or due.due <= due_by]
+
+
+def window_due(deadline: str, row, due: dt.date) -> Due:
+    """The Due of a rating window: a row of `replied_windows` (evaluation) or of `rating_asked`."""
+    if deadline == "evaluation":
+        return Due("evaluation", due, row.id, row.number or "", row.title, deputy=row.deputy)
+    return Due("implementation_evaluation", due, row.proposal_id, row.number or "", row.title,
+               assignment_id=row.id, unit=row.code, unit_name=row.name, deputy=row.deputy)
 
 
 def window_dues(settings: Settings):
